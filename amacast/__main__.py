@@ -1,0 +1,5 @@
+"""``python -m amacast`` runs the command-line interface."""
+
+from amacast.cli import main
+
+main()

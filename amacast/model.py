@@ -1,0 +1,166 @@
+"""The plain data model every stage of amacast shares.
+
+Everything here is a frozen dataclass built from values only: parsing makes
+them, every later stage (validation, feeds, speech, audio, site) reads them and
+never goes back to the Markdown.  Line numbers are 1-based lines of the source
+file (front matter included), columns are 1-based.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+Role = Literal["guest", "host", "participant", "narrator"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the input, with where it is and what to do about it."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The diagnostic as a JSON-ready mapping with stable keys."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A speaker declared by the Legend of one episode.
+
+    Codes belong to one file: ``S`` may be Sayak in one episode and Srijan in
+    another.  Participants declared by the ``P(n)`` pattern get a Speaker each
+    for the numbers that actually speak (``P1``, ``P12`` …), with
+    ``pattern="P(n)"``.
+    """
+
+    code: str
+    name: str
+    role: Role
+    line: int
+    pattern: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One Markdown block (paragraph, list, quote, heading, code, html).
+
+    ``markdown`` is the block's source text (for the first block of a turn, the
+    speaker label is removed); ``html`` is that source rendered to HTML, not yet
+    sanitised (feeds and site sanitise it); ``text`` is the plain text with
+    Markdown syntax removed, link text kept and URLs dropped.
+    """
+
+    kind: str
+    markdown: str
+    html: str
+    text: str
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn: a label and the blocks up to the next known label."""
+
+    index: int
+    speaker: str
+    blocks: tuple[Block, ...]
+    line: int
+    end_line: int
+    label_column: int = 1
+
+    @property
+    def text(self) -> str:
+        """The plain text of all blocks, paragraphs separated by blank lines."""
+        return "\n\n".join(block.text for block in self.blocks if block.text)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One transcript, parsed.
+
+    ``meta`` is the whole front matter as read (unknown keys included);
+    ``date`` is as written: naive when the file gives no timezone (see
+    ``date_is_naive``) and resolved against the configured zone by
+    ``published``.  ``source_hash`` is the SHA-256 of the file's bytes.
+    """
+
+    path: str
+    source_hash: str
+    title: str
+    date: dt.datetime | None
+    draft: bool
+    slug: str
+    slug_line: int
+    meta: Mapping[str, Any]
+    meta_lines: Mapping[str, int]
+    preamble: tuple[Block, ...]
+    speakers: tuple[Speaker, ...]
+    turns: tuple[Turn, ...]
+    epilogue: tuple[Block, ...] = ()
+    legend_line: int = 0
+    diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
+
+    @property
+    def date_is_naive(self) -> bool:
+        """True when the front matter's date carries no timezone."""
+        return self.date is not None and self.date.tzinfo is None
+
+    def published(self, default_tz: dt.tzinfo) -> dt.datetime | None:
+        """The publication time, aware; a naive date is read in ``default_tz``."""
+        if self.date is None:
+            return None
+        if self.date.tzinfo is None:
+            return self.date.replace(tzinfo=default_tz)
+        return self.date
+
+    def speaker(self, code: str) -> Speaker | None:
+        """The speaker with this code, or None."""
+        for speaker in self.speakers:
+            if speaker.code == code:
+                return speaker
+        return None
+
+    @property
+    def description(self) -> str:
+        """The front matter's description, else the first preamble paragraph's text."""
+        value = self.meta.get("description")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        for block in self.preamble:
+            if block.kind == "paragraph" and block.text:
+                return block.text
+        return self.title
+
+    @property
+    def guid(self) -> str | None:
+        """An explicit ``guid`` from front matter, if any."""
+        value = self.meta.get("guid")
+        return str(value) if value not in (None, "") else None
+
+    @property
+    def questions(self) -> tuple[Turn, ...]:
+        """Turns by participants: each one starts a chapter."""
+        roles = {s.code: s.role for s in self.speakers}
+        return tuple(t for t in self.turns if roles.get(t.speaker) == "participant")
