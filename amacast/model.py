@@ -164,3 +164,43 @@ class Episode:
         """Turns by participants: each one starts a chapter."""
         roles = {s.code: s.role for s in self.speakers}
         return tuple(t for t in self.turns if roles.get(t.speaker) == "participant")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of rendered audio: starts at a question (or the intro)."""
+
+    title: str
+    start: float
+    end: float
+    turn_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A timed piece of the rendered audio: one paragraph of one speaker."""
+
+    start: float
+    end: float
+    speaker: str
+    speaker_name: str
+    text: str
+    turn_index: int | None = None
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What rendering produced for one episode, as later stages need it.
+
+    Paths are relative to the output folder (``audio/<slug>.mp3``); the feeds
+    and the site turn them into URLs.  ``sidecars`` maps a kind (``vtt``,
+    ``srt``, ``json``, ``chapters``) to its relative path.
+    """
+
+    slug: str
+    mp3_path: str
+    byte_length: int
+    duration: float
+    chapters: tuple[Chapter, ...] = ()
+    cues: tuple[Cue, ...] = ()
+    sidecars: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Speech engines behind one small interface: text and a voice in, PCM out."""
