@@ -1,0 +1,752 @@
+"""Bytes of one transcript → ``Episode``.
+
+Never raises on user input: every problem found while reading becomes a
+``Diagnostic`` on ``episode.diagnostics``, and the parser carries on with what
+it can still read, so one run reports everything.  Markdown is parsed with
+markdown-it-py (which keeps line maps) and front matter with PyYAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ftfy
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
+
+_md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+# Unicode "format" characters (category Cf) that chat apps leave behind:
+# bidi controls such as U+202C, zero-width spaces and joiners, BOMs.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+# A bold label at the start of a line: **P1:**, **P1**:, **P1‬:**, **P1**‬:
+_LABEL = re.compile(
+    r"^(?P<indent>[ \t]{0,3})\*\*(?P<inner>[^*\n]{1,60}?)\*\*"
+    r"(?P<after>[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:)?"
+)
+# What a speaker code looks like when it is not in the Legend (S, P13, AB2).
+_CODE_LIKE = re.compile(r"^[A-Z]{1,3}\d{0,3}$")
+_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+)\s*\(\s*n\s*\)$")
+_LEGEND_ITEM = re.compile(r"^\s*(?P<code>[^:]{1,40}?)\s*:\s*(?P<name>.+?)\s*$")
+_ROLE_SUFFIX = re.compile(r"\s*\((?P<role>guest|host|participant|narrator)s?\)\s*$", re.I)
+_BLANKLINE_END = re.compile(r"^(---|\.\.\.)\s*$")
+
+KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "title", "date", "draft", "description", "slug", "image", "explicit",
+        "episode", "season", "tags", "voices", "guid", "episode_type", "author", "lastmod",
+    }
+)  # fmt: skip
+
+_KEY_TYPES: Mapping[str, tuple[type, ...]] = {
+    "draft": (bool,),
+    "explicit": (bool,),
+    "episode": (int,),
+    "season": (int,),
+    "description": (str,),
+    "slug": (str,),
+    "image": (str,),
+    "guid": (str,),
+    "author": (str,),
+    "episode_type": (str,),
+    "voices": (dict,),
+    "tags": (list,),
+}
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as strings: dates are checked by hand."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class _Reader:
+    """Per-file parsing state: where we are and what we found wrong."""
+
+    path: str
+    lines: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def report(
+        self, line: int, column: int, code: str, severity: Severity, message: str, hint: str = ""
+    ) -> None:
+        self.diagnostics.append(Diagnostic(self.path, line, column, code, severity, message, hint))
+
+
+def parse_episode(path: Path | str, data: bytes | None = None) -> Episode:
+    """Read one transcript file (or ``data`` given for it) into an Episode."""
+    path = Path(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reader = _Reader(str(path))
+            reader.report(1, 1, "unreadable", "error", f"cannot read the file: {exc.strerror}",
+                          "check that the path exists and is a readable file")
+            return _empty_episode(reader, hashlib.sha256(b"").hexdigest())
+    return parse_episode_bytes(data, str(path))
+
+
+EPISODE_SUFFIXES = (".md", ".markdown")
+
+
+def find_episode_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The transcript files named by ``paths``: files as given, folders' ``*.md`` (sorted)."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in EPISODE_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def parse_episode_bytes(data: bytes, path: str) -> Episode:
+    """Parse a transcript's bytes; ``path`` is used for diagnostics and the slug."""
+    reader = _Reader(path)
+    source_hash = hashlib.sha256(data).hexdigest()
+    text = _decode(data, reader)
+    return _parse_text(text, reader, source_hash)
+
+
+def parse_episode_text(text: str, path: str = "<text>") -> Episode:
+    """Parse a transcript already decoded to text."""
+    return parse_episode_bytes(text.encode("utf-8", "surrogatepass"), path)
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+def _decode(data: bytes, reader: _Reader) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        reader.report(1, 1, "not-utf8", "error", "the file is UTF-16, not UTF-8",
+                      "re-save it as UTF-8 (without BOM), e.g. `iconv -f UTF-16 -t UTF-8`")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return data.decode("utf-8", "replace")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line = data.count(b"\n", 0, start) + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+        bad = data[start : start + 4]
+        reader.report(
+            line, column, "not-utf8", "error",
+            f"the file is not valid UTF-8: byte 0x{data[start]:02x} at line {line}, column {column}",
+            _encoding_hint(data, bad),
+        )
+        text = data.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        reader.report(1, 1, "bom", "warning", "the file starts with a byte-order mark (BOM)",
+                      "re-save the file as UTF-8 without BOM; amacast ignores it")
+        text = text[1:]
+    return text
+
+
+def _encoding_hint(data: bytes, bad: bytes) -> str:
+    try:
+        sample = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "re-save the file as UTF-8; it looks like Latin-1 (ISO-8859-1): `iconv -f LATIN1 -t UTF-8`"
+    if any(ch in sample for ch in "‘’“”–—€"):
+        return "it looks like Windows-1252 (curly quotes, dashes); re-save it as UTF-8: `iconv -f WINDOWS-1252 -t UTF-8`"
+    return ("it looks like Latin-1 / Windows-1252 "
+            f"({bad[:1].decode('cp1252', 'replace')!r} here); re-save it as UTF-8: "
+            "`iconv -f WINDOWS-1252 -t UTF-8`")
+
+
+# --- the file as a whole --------------------------------------------------------------
+
+
+def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    reader.lines = lines
+    meta, meta_lines, body_start = _front_matter(lines, reader)
+    _check_mojibake(lines, reader)
+
+    body = "\n".join(lines[body_start:])
+    tokens = _md.parse(body)
+    blocks = list(_top_level_blocks(tokens, body_start, lines))
+
+    legend = _find_legend(blocks, reader, draft=meta.get("draft") is True)
+    speakers_declared, patterns, legend_line, legend_blocks = legend
+    preamble, turns_raw, epilogue = _split_turns(blocks, legend_blocks, speakers_declared,
+                                                 patterns, reader)
+    speakers = _speakers(speakers_declared, patterns, turns_raw)
+
+    title = meta.get("title")
+    title_text = str(title).strip() if title is not None and not isinstance(title, (dict, list)) else ""
+    date = _read_date(meta, meta_lines, reader)
+    draft = meta.get("draft") is True
+    slug, slug_line = _slug(meta, meta_lines, title_text, reader.path)
+
+    turns = tuple(
+        Turn(index=i, speaker=code, blocks=tuple(tb), line=line, end_line=_end(tb, line), label_column=col)
+        for i, (code, line, col, tb) in enumerate(turns_raw)
+    )
+    return Episode(
+        path=reader.path,
+        source_hash=source_hash,
+        title=title_text,
+        date=date,
+        draft=draft,
+        slug=slug,
+        slug_line=slug_line,
+        meta=meta,
+        meta_lines=meta_lines,
+        preamble=tuple(preamble),
+        speakers=speakers,
+        turns=turns,
+        epilogue=tuple(epilogue),
+        legend_line=legend_line,
+        diagnostics=tuple(reader.diagnostics),
+    )
+
+
+def _empty_episode(reader: _Reader, source_hash: str) -> Episode:
+    return Episode(reader.path, source_hash, "", None, False, _slugify(Path(reader.path).stem) or "episode",
+                   1, {}, {}, (), (), (), diagnostics=tuple(reader.diagnostics))
+
+
+def _end(blocks: Sequence[Block], line: int) -> int:
+    return max([line] + [b.end_line for b in blocks])
+
+
+# --- front matter ---------------------------------------------------------------------
+
+
+def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], dict[str, int], int]:
+    """Return (meta, key → line, index of the first body line)."""
+    if not lines or lines[0].rstrip() != "---":
+        reader.report(1, 1, "no-front-matter", "error",
+                      "the file does not start with YAML front matter",
+                      "start the file with a line `---`, then `title:` and `date:`, then `---`")
+        return {}, {}, 0
+    end = next((i for i in range(1, len(lines)) if _BLANKLINE_END.match(lines[i])), None)
+    if end is None:
+        reader.report(1, 1, "no-front-matter", "error",
+                      "the front matter opened on line 1 is never closed",
+                      "end the front matter with a line `---`")
+        return {}, {}, 1
+    source = "\n".join(lines[1:end])
+    try:
+        loader = _FrontMatterLoader(source)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 2) if mark else 2
+        column = (mark.column + 1) if mark else 1
+        reader.report(line, column, "front-matter-syntax", "error",
+                      f"the front matter is not valid YAML: {exc.problem or exc}",
+                      "check quoting and indentation; quote values that contain `: ` or start with `*`, `&`, `!`")
+        return {}, {}, end + 1
+    except yaml.YAMLError as exc:
+        reader.report(2, 1, "front-matter-syntax", "error", f"the front matter is not valid YAML: {exc}",
+                      "check the YAML syntax")
+        return {}, {}, end + 1
+    if node is None:
+        return {}, {}, end + 1
+    if not isinstance(node, yaml.MappingNode):
+        reader.report(node.start_mark.line + 2, 1, "front-matter-not-mapping", "error",
+                      "the front matter is not a mapping of keys to values",
+                      "write it as `key: value` lines, e.g. `title: \"AMA with …\"`")
+        return {}, {}, end + 1
+    meta: dict[str, Any] = {}
+    meta_lines: dict[str, int] = {}
+    constructor = _FrontMatterLoader("")
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 2
+        try:
+            key = constructor.construct_object(key_node, deep=True)
+            value = constructor.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            reader.report(line, 1, "front-matter-syntax", "error", f"cannot read this value: {exc}",
+                          "check the YAML syntax of this key")
+            continue
+        key = str(key)
+        if key in meta:
+            reader.report(line, 1, "front-matter-syntax", "error", f"the key `{key}` is given twice",
+                          f"keep one `{key}:` (the other is on line {meta_lines[key]})")
+        meta[key] = value
+        meta_lines[key] = line
+        _check_key(key, value, line, reader)
+    constructor.dispose()
+    return meta, meta_lines, end + 1
+
+
+def _check_key(key: str, value: Any, line: int, reader: _Reader) -> None:
+    if key not in KNOWN_KEYS:
+        close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "it is kept but amacast does not use it"
+        reader.report(line, 1, "unknown-key", "warning", f"unknown front matter key `{key}`", hint)
+        return
+    expected = _KEY_TYPES.get(key)
+    if expected is None or value is None:
+        return
+    ok = isinstance(value, expected) and not (int in expected and isinstance(value, bool))
+    if key == "tags" and ok:
+        ok = all(isinstance(t, (str, int, float)) for t in value)
+    if not ok:
+        want = {"draft": "true or false", "explicit": "true or false", "episode": "a whole number",
+                "season": "a whole number", "voices": "a mapping of speaker to voice",
+                "tags": "a list of words"}.get(key, "text")
+        reader.report(line, 1, "bad-key-type", "warning",
+                      f"`{key}` should be {want}, not {type(value).__name__} `{value!r}`",
+                      f"write `{key}:` as {want}; this value is ignored")
+
+
+def _read_date(meta: Mapping[str, Any], meta_lines: Mapping[str, int], reader: _Reader) -> dt.datetime | None:
+    if "date" not in meta or meta["date"] in (None, ""):
+        return None
+    raw = meta["date"]
+    line = meta_lines.get("date", 2)
+    if isinstance(raw, dt.datetime):
+        return raw
+    if isinstance(raw, dt.date):
+        return dt.datetime(raw.year, raw.month, raw.day)
+    value = str(raw).strip()
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        reader.report(line, 1, "bad-date", "error", f"`date: {value}` is not a valid date: {exc}",
+                      "write an ISO 8601 date such as `2019-11-13T15:14:46+05:30` or `2019-11-13`")
+        return None
+
+
+_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[Tt ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,9}))?)?)?"
+    r"\s*(?P<tz>[Zz]|[+-]\d{2}:?\d{2}|[+-]\d{2})?$"
+)
+
+
+def parse_date(value: str) -> dt.datetime:
+    """Parse an ISO 8601 date or date-time (YAML's forms); naive when no zone is given."""
+    m = _DATE_RE.match(value)
+    if not m:
+        raise ValueError("not in ISO 8601 form (YYYY-MM-DD, optionally THH:MM[:SS] and a zone)")
+    micro = int((m["f"] or "0")[:6].ljust(6, "0"))
+    tz: dt.tzinfo | None = None
+    if m["tz"]:
+        if m["tz"] in "Zz":
+            tz = dt.timezone.utc
+        else:
+            sign = -1 if m["tz"][0] == "-" else 1
+            digits = m["tz"][1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+            if hours > 23 or minutes > 59:
+                raise ValueError(f"the zone offset {m['tz']} is out of range")
+            tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    return dt.datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0),
+                       int(m["S"] or 0), micro, tzinfo=tz)
+
+
+def _slug(meta: Mapping[str, Any], meta_lines: Mapping[str, int], title: str, path: str) -> tuple[str, int]:
+    explicit = meta.get("slug")
+    if isinstance(explicit, str) and _slugify(explicit):
+        return _slugify(explicit), meta_lines.get("slug", 1)
+    from_title = _slugify(title)
+    if from_title:
+        return from_title, meta_lines.get("title", 1)
+    stem = Path(path).name
+    for suffix in (".md", ".markdown", ".txt"):
+        stem = stem.removesuffix(suffix)
+    return _slugify(stem) or "episode", meta_lines.get("title", 1)
+
+
+def _slugify(text: str) -> str:
+    """ASCII-fold, lower-case, and join words with hyphens."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:80].strip("-")
+
+
+def slugify(text: str) -> str:
+    """The slug amacast derives from a title (empty when nothing Latin is left)."""
+    return _slugify(text)
+
+
+# --- text checks ----------------------------------------------------------------------
+
+
+_MOJIBAKE_HINT = re.compile(r"[\u00c2-\u00f0][\u0080-\u02ff\u2000-\u20ff\u0152-\u0178]")
+
+
+def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
+    for number, line in enumerate(lines, 1):
+        if line.isascii() or not _MOJIBAKE_HINT.search(line):
+            continue
+        fixed = ftfy.fix_encoding(line)
+        if fixed == line:
+            continue
+        column = next((i for i, (a, b) in enumerate(zip(line, fixed)) if a != b), 0) + 1
+        bad, good = _first_difference(line, fixed, column - 1)
+        reader.report(number, column, "mojibake", "warning",
+                      f"mojibake: `{bad}` looks like a mangled `{good}`",
+                      f"the text was decoded with the wrong encoding somewhere; replace `{bad}` with `{good}`")
+
+
+def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
+    # Align the tails to find how far the damaged run reaches.
+    a_end, b_end = len(line), len(fixed)
+    while a_end > start and b_end > start and line[a_end - 1] == fixed[b_end - 1]:
+        a_end -= 1
+        b_end -= 1
+    return line[start:a_end], fixed[start:b_end]
+
+
+# --- Markdown blocks ------------------------------------------------------------------
+
+
+def _top_level_blocks(tokens: Sequence[Token], offset: int, lines: Sequence[str]) -> Iterator[Block]:
+    """Group a token stream into top-level Blocks with file line numbers."""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        j = i
+        if token.nesting == 1:
+            depth = 0
+            while j < len(tokens):
+                depth += tokens[j].nesting
+                if depth == 0:
+                    break
+                j += 1
+        chunk = tokens[i : j + 1]
+        i = j + 1
+        if token.map is None:
+            continue
+        start, end = token.map
+        kind = _KINDS.get(token.type, token.type.removesuffix("_open"))
+        markdown = "\n".join(lines[offset + start : offset + end])
+        yield Block(
+            kind=kind,
+            markdown=markdown,
+            html="" if kind == "rule" else _md.renderer.render(list(chunk), _md.options, {}),
+            text=_plain_text(chunk),
+            line=offset + start + 1,
+            end_line=offset + end,
+        )
+
+
+_KINDS = {
+    "paragraph_open": "paragraph",
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "blockquote_open": "quote",
+    "heading_open": "heading",
+    "fence": "code",
+    "code_block": "code",
+    "html_block": "html",
+    "hr": "rule",
+    "table_open": "table",
+}
+
+
+def _plain_text(tokens: Sequence[Token]) -> str:
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline" and token.children is not None:
+            pieces: list[str] = []
+            for child in token.children:
+                if child.type in ("text", "code_inline"):
+                    pieces.append(child.content)
+                elif child.type == "softbreak":
+                    pieces.append(" ")
+                elif child.type == "hardbreak":
+                    pieces.append("\n")
+                elif child.type == "image":
+                    pieces.append(child.content)
+            text = "".join(pieces).strip()
+            if text:
+                parts.append(text)
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content.rstrip("\n"))
+    return "\n".join(parts)
+
+
+def _reparse(markdown: str, first_line: int) -> list[Block]:
+    """Parse a piece of Markdown that starts on file line ``first_line``."""
+    return [
+        Block(b.kind, b.markdown, b.html, b.text, b.line + first_line - 1, b.end_line + first_line - 1)
+        for b in _top_level_blocks(_md.parse(markdown), 0, markdown.split("\n"))
+        if b.kind != "rule"
+    ]
+
+
+# --- Legend ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Declared:
+    code: str
+    name: str
+    role: Role
+    line: int
+
+
+def _find_legend(
+    blocks: Sequence[Block], reader: _Reader, *, draft: bool
+) -> tuple[dict[str, _Declared], dict[str, _Declared], int, set[int]]:
+    """Find the `**Legend:**` paragraph and the list after it.
+
+    A draft may have no Legend yet: then that is a warning, not an error.
+    """
+    for index, block in enumerate(blocks):
+        if block.kind != "paragraph":
+            continue
+        label = _INVISIBLE.sub("", block.text).strip().rstrip(":").strip().lower()
+        if label != "legend":
+            continue
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if following is None or following.kind != "list":
+            reader.report(block.line, 1, "no-legend", "error",
+                          "the Legend label is not followed by a list of speakers",
+                          "put a list right after it: `- S: Sayak` and `- P(n): Participants`")
+            return {}, {}, block.line, {index}
+        speakers, patterns = _legend_items(following, reader)
+        return speakers, patterns, block.line, {index, index + 1}
+    hint = ("add a Legend after the intro: a line `**Legend:**`, then a list such as "
+            "`- S: Sayak` and `- P(n): Participants`, and label turns `**S:**`, `**P1:**`")
+    names = _name_labels(reader.lines)
+    if names:
+        shown = ", ".join(f"`{n}`" for n in names[:3])
+        code = "".join(w[0] for w in names[0].split()[:2]).upper()
+        hint = (f"this file labels turns with names ({shown}); add a Legend that gives each a code, "
+                f"e.g. `**Legend:**` then `- {code}: {names[0]}`, and label turns `**{code}:**`")
+    reader.report(1, 1, "no-legend", "warning" if draft else "error",
+                  "no `**Legend:**` list declares the speakers", hint)
+    return {}, {}, 0, set()
+
+
+_NAME_LABEL = re.compile(r"^(?:\*\*)?([A-Z][\w.$' -]{1,40}?)(?:\*\*)?\s*:(?:\*\*)?\s")
+
+
+def _name_labels(lines: Sequence[str]) -> list[str]:
+    """Speaker-like names that start lines (`**Mat Ryer:**`, `Speaker 0:`), most frequent first."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        match = _NAME_LABEL.match(line)
+        if match:
+            name = match[1].strip()
+            counts[name] = counts.get(name, 0) + 1
+    return [n for n, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c >= 2]
+
+
+def _legend_items(block: Block, reader: _Reader) -> tuple[dict[str, _Declared], dict[str, _Declared]]:
+    speakers: dict[str, _Declared] = {}
+    patterns: dict[str, _Declared] = {}
+    for offset, raw in enumerate(block.markdown.split("\n")):
+        line = block.line + offset
+        item = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", raw, count=1)
+        if item == raw and not raw.strip():
+            continue
+        item = _INVISIBLE.sub("", item).replace("**", "").strip()
+        match = _LEGEND_ITEM.match(item)
+        if not match:
+            reader.report(line, 1, "bad-legend-item", "warning",
+                          f"this Legend line is not `CODE: Name`: {raw.strip()!r}",
+                          "write each speaker as `- CODE: Name`, e.g. `- S: Sayak`")
+            continue
+        code, name = match["code"].strip(), match["name"].strip()
+        role_match = _ROLE_SUFFIX.search(name)
+        pattern = _PATTERN.match(code)
+        if pattern:
+            patterns[pattern["prefix"]] = _Declared(code, name, "participant", line)
+            continue
+        role: Role
+        if role_match:
+            role = role_match["role"].lower()  # type: ignore[assignment]
+            name = name[: role_match.start()].strip()
+        else:
+            role = "guest"
+        speakers[code] = _Declared(code, name, role, line)
+    return speakers, patterns
+
+
+def _pattern_code(code: str, patterns: Mapping[str, _Declared]) -> str | None:
+    """The pattern prefix when ``code`` is e.g. P12 and the Legend declares P(n)."""
+    match = re.fullmatch(r"([A-Za-z]+)(\d+)", code)
+    if match and match[1] in patterns and not match[2].startswith("0"):
+        return match[1]
+    return None
+
+
+def _speakers(
+    declared: Mapping[str, _Declared],
+    patterns: Mapping[str, _Declared],
+    turns: Sequence[tuple[str, int, int, list[Block]]],
+) -> tuple[Speaker, ...]:
+    result = [Speaker(d.code, d.name, d.role, d.line) for d in declared.values()]
+    seen: set[str] = set()
+    numbered: list[tuple[str, int, str]] = []
+    for code, _line, _col, _blocks in turns:
+        prefix = _pattern_code(code, patterns)
+        if prefix and code not in declared and code not in seen:
+            seen.add(code)
+            numbered.append((prefix, int(code[len(prefix) :]), code))
+    for prefix, number, code in sorted(numbered):
+        d = patterns[prefix]
+        singular = d.name[:-1] if d.name.endswith("s") and len(d.name) > 3 else d.name
+        result.append(Speaker(code, f"{singular} {number}", "participant", d.line, pattern=d.code))
+    return tuple(result)
+
+
+# --- turns ----------------------------------------------------------------------------
+
+
+def _split_turns(
+    blocks: Sequence[Block],
+    legend_blocks: set[int],
+    declared: Mapping[str, _Declared],
+    patterns: Mapping[str, _Declared],
+    reader: _Reader,
+) -> tuple[list[Block], list[tuple[str, int, int, list[Block]]], list[Block]]:
+    """Walk the body's blocks into preamble, turns and epilogue."""
+    preamble: list[Block] = []
+    turns: list[tuple[str, int, int, list[Block]]] = []
+    after_rule: list[Block] = []
+    ruled = False
+    codes = _Codes(declared, patterns)
+    for index, block in enumerate(blocks):
+        if index in legend_blocks:
+            continue
+        if block.kind == "rule":
+            if turns:
+                ruled = True
+            continue
+        pieces = _split_labels(block, codes, reader) if block.kind == "paragraph" else [(None, block)]
+        for label, piece in pieces:
+            if label is None:
+                if not turns:
+                    preamble.append(piece)
+                elif ruled:
+                    after_rule.append(piece)
+                else:
+                    turns[-1][3].append(piece)
+                continue
+            code, column, rest = label
+            if ruled and after_rule and turns:
+                turns[-1][3].extend(after_rule)
+            after_rule = []
+            ruled = False
+            turns.append((code, piece.line, column, rest))
+    return preamble, turns, after_rule
+
+
+_Label = tuple[str, int, list[Block]]
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """The speaker codes one Legend declares, pattern codes (P1, P12 …) included."""
+
+    declared: Mapping[str, _Declared]
+    patterns: Mapping[str, _Declared]
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and (
+            code in self.declared or _pattern_code(code, self.patterns) is not None
+        )
+
+    def listing(self) -> list[str]:
+        """The codes to show in a hint: declared ones and the patterns."""
+        return [*self.declared, *(d.code for d in self.patterns.values())]
+
+    def candidates(self) -> list[str]:
+        """Codes a typo may have meant: declared ones and the first pattern numbers."""
+        extra = [f"{prefix}{n}" for prefix in self.patterns for n in range(1, 10)]
+        return [*self.declared, *extra]
+
+
+def _split_labels(
+    block: Block, codes: _Codes, reader: _Reader
+) -> list[tuple[_Label | None, Block]]:
+    """Split a paragraph at every line that starts with a speaker label."""
+    source = block.markdown.split("\n")
+    starts: list[tuple[int, str, int, int]] = []  # (line offset, code, column, label end)
+    for offset, raw in enumerate(source):
+        found = _label_at(raw, block.line + offset, codes, reader)
+        if found is not None:
+            starts.append((offset, *found))
+    if not starts:
+        return [(None, block)]
+    result: list[tuple[_Label | None, Block]] = []
+    if starts[0][0] > 0:
+        head = "\n".join(source[: starts[0][0]])
+        result.extend((None, b) for b in _reparse(head, block.line))
+    for n, (offset, code, column, label_end) in enumerate(starts):
+        stop = starts[n + 1][0] if n + 1 < len(starts) else len(source)
+        first = source[offset][label_end:].lstrip()
+        rest_lines = [first, *source[offset + 1 : stop]]
+        rest = _reparse("\n".join(rest_lines), block.line + offset) if "".join(rest_lines).strip() else []
+        anchor = Block("label", source[offset], "", "", block.line + offset, block.line + offset)
+        result.append(((code, column, rest), anchor))
+    return result
+
+
+def _label_at(raw: str, line: int, codes: _Codes, reader: _Reader) -> tuple[str, int, int] | None:
+    """(code, column, end of label) when ``raw`` starts with a speaker label."""
+    match = _LABEL.match(raw)
+    if not match:
+        return None
+    inner = match["inner"]
+    after = match["after"] or ""
+    clean_inner = _INVISIBLE.sub("", inner).strip()
+    if clean_inner.endswith(":"):
+        code = clean_inner[:-1].strip()
+    elif after:
+        code = clean_inner
+    else:
+        return None
+    column = len(match["indent"]) + 1
+    if not code:
+        return None
+    if code not in codes:
+        # Without a Legend every label would be unknown: no-legend says it once.
+        if _CODE_LIKE.match(code) and (codes.declared or codes.patterns):
+            _unknown_speaker(code, line, column, codes, reader)
+            return code, column, match.end()
+        return None
+    invisible = _INVISIBLE.search(inner + after)
+    if invisible:
+        char = invisible.group(0)
+        where = raw.find(char) + 1
+        reader.report(line, where, "invisible-label-char", "warning",
+                      f"the label `{code}` contains an invisible character "
+                      f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}",
+                      "it is ignored; delete it (chat apps leave these when text is copied)")
+    return code, column, match.end()
+
+
+def _unknown_speaker(code: str, line: int, column: int, codes: _Codes, reader: _Reader) -> None:
+    close = difflib.get_close_matches(code, codes.candidates(), n=1, cutoff=0.3)
+    listing = codes.listing()
+    known_text = ", ".join(listing) if listing else "none (there is no Legend)"
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    hint += f"add `- {code}: Name` to the Legend, or fix the label"
+    reader.report(line, column, "unknown-speaker", "error",
+                  f"the speaker `{code}` is not in the Legend (known: {known_text})", hint)

@@ -1,0 +1,41 @@
+"""Shared test fixtures: the real transcripts in ../shared (when present) and fixture files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_318488fdd57dc492.txt"
+CORPUS = SHARED / "corpus"
+FOSSASSAM = ("sayak", "ali", "ashris", "srijan")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files from the current output instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def shared_file(path: Path) -> Path:
+    """A file of ../shared, or skip the test saying it is absent."""
+    if not path.exists():
+        pytest.skip(f"real transcript {path} is not present (../shared is absent on this machine)")
+    return path
+
+
+def fossassam(name: str) -> Path:
+    """One of the four FOSSASSAM AMA posts in ../shared/corpus."""
+    return shared_file(CORPUS / f"joinalahmed__fossassam__ama-{name}.md")
+
+
+def fixture(name: str) -> Path:
+    """A file of tests/fixtures."""
+    return FIXTURES / name
