@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -39,3 +40,12 @@ def fossassam(name: str) -> Path:
 def fixture(name: str) -> Path:
     """A file of tests/fixtures."""
     return FIXTURES / name
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A CliRunner that keeps stderr apart from stdout (click 8.1 and 8.2+)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
