@@ -188,11 +188,12 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
 
     body = "\n".join(lines[body_start:])
     tokens = _md.parse(body)
-    blocks = list(_top_level_blocks(tokens, body_start, lines))
+    pairs = list(_top_level_blocks(tokens, body_start, lines))
+    blocks = [block for block, _ in pairs]
 
     legend = _find_legend(blocks, reader, draft=meta.get("draft") is True)
     speakers_declared, patterns, legend_line, legend_blocks = legend
-    preamble, turns_raw, epilogue = _split_turns(blocks, legend_blocks, speakers_declared,
+    preamble, turns_raw, epilogue = _split_turns(pairs, legend_blocks, speakers_declared,
                                                  patterns, reader)
     speakers = _speakers(speakers_declared, patterns, turns_raw)
 
@@ -422,8 +423,10 @@ def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
 # --- Markdown blocks ------------------------------------------------------------------
 
 
-def _top_level_blocks(tokens: Sequence[Token], offset: int, lines: Sequence[str]) -> Iterator[Block]:
-    """Group a token stream into top-level Blocks with file line numbers."""
+def _top_level_blocks(
+    tokens: Sequence[Token], offset: int, lines: Sequence[str]
+) -> Iterator[tuple[Block, list[Token]]]:
+    """Group a token stream into top-level Blocks (with their tokens) and file line numbers."""
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -435,21 +438,22 @@ def _top_level_blocks(tokens: Sequence[Token], offset: int, lines: Sequence[str]
                 if depth == 0:
                     break
                 j += 1
-        chunk = tokens[i : j + 1]
+        chunk = list(tokens[i : j + 1])
         i = j + 1
         if token.map is None:
             continue
         start, end = token.map
         kind = _KINDS.get(token.type, token.type.removesuffix("_open"))
         markdown = "\n".join(lines[offset + start : offset + end])
-        yield Block(
+        block = Block(
             kind=kind,
             markdown=markdown,
-            html="" if kind == "rule" else _md.renderer.render(list(chunk), _md.options, {}),
+            html="" if kind == "rule" else _md.renderer.render(chunk, _md.options, {}),
             text=_plain_text(chunk),
             line=offset + start + 1,
             end_line=offset + end,
         )
+        yield block, chunk
 
 
 _KINDS = {
@@ -492,7 +496,7 @@ def _reparse(markdown: str, first_line: int) -> list[Block]:
     """Parse a piece of Markdown that starts on file line ``first_line``."""
     return [
         Block(b.kind, b.markdown, b.html, b.text, b.line + first_line - 1, b.end_line + first_line - 1)
-        for b in _top_level_blocks(_md.parse(markdown), 0, markdown.split("\n"))
+        for b, _ in _top_level_blocks(_md.parse(markdown), 0, markdown.split("\n"))
         if b.kind != "rule"
     ]
 
@@ -619,7 +623,7 @@ def _speakers(
 
 
 def _split_turns(
-    blocks: Sequence[Block],
+    blocks: Sequence[tuple[Block, list[Token]]],
     legend_blocks: set[int],
     declared: Mapping[str, _Declared],
     patterns: Mapping[str, _Declared],
@@ -631,14 +635,15 @@ def _split_turns(
     after_rule: list[Block] = []
     ruled = False
     codes = _Codes(declared, patterns)
-    for index, block in enumerate(blocks):
+    for index, (block, chunk) in enumerate(blocks):
         if index in legend_blocks:
             continue
         if block.kind == "rule":
             if turns:
                 ruled = True
             continue
-        pieces = _split_labels(block, codes, reader) if block.kind == "paragraph" else [(None, block)]
+        pieces = (_split_labels(block, chunk, codes, reader) if block.kind == "paragraph"
+                  else [(None, block)])
         for label, piece in pieces:
             if label is None:
                 if not turns:
@@ -683,7 +688,7 @@ class _Codes:
 
 
 def _split_labels(
-    block: Block, codes: _Codes, reader: _Reader
+    block: Block, chunk: list[Token], codes: _Codes, reader: _Reader
 ) -> list[tuple[_Label | None, Block]]:
     """Split a paragraph at every line that starts with a speaker label."""
     source = block.markdown.split("\n")
@@ -694,6 +699,12 @@ def _split_labels(
             starts.append((offset, *found))
     if not starts:
         return [(None, block)]
+    if len(starts) == 1 and starts[0][0] == 0:
+        rest = _without_label(block, chunk, source[0][: starts[0][3]].endswith(":"))
+        if rest is not None:
+            code, column = starts[0][1], starts[0][2]
+            anchor = Block("label", source[0], "", "", block.line, block.line)
+            return [((code, column, rest), anchor)]
     result: list[tuple[_Label | None, Block]] = []
     if starts[0][0] > 0:
         head = "\n".join(source[: starts[0][0]])
@@ -706,6 +717,45 @@ def _split_labels(
         anchor = Block("label", source[offset], "", "", block.line + offset, block.line + offset)
         result.append(((code, column, rest), anchor))
     return result
+
+
+_LEADING_COLON = re.compile(r"^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
+
+
+def _without_label(block: Block, chunk: list[Token], colon_outside: bool) -> list[Block] | None:
+    """The paragraph with its leading bold label removed, from its own tokens.
+
+    Saves parsing the paragraph again; None when the tokens are not the plain
+    shape ``**label** text`` (then the caller re-parses the source).
+    """
+    if len(chunk) != 3 or chunk[1].type != "inline" or not chunk[1].children:
+        return None
+    children = list(chunk[1].children)
+    if len(children) < 3 or [c.type for c in children[:3]] != ["strong_open", "text", "strong_close"]:
+        return None
+    children = children[3:]
+    if children and children[0].type == "text":
+        pattern = _LEADING_COLON if colon_outside else re.compile(r"^[ \t]+")
+        content = pattern.sub("", children[0].content, count=1)
+        if colon_outside and content == children[0].content:
+            return None
+        children[0] = children[0].copy(content=content)
+        if not content:
+            children.pop(0)
+    elif colon_outside:
+        return None
+    while children and children[0].type in ("softbreak", "hardbreak"):
+        children.pop(0)
+    if not children:
+        return []
+    inline = chunk[1].copy(children=children)
+    tokens = [chunk[0], inline, chunk[2]]
+    lines = block.markdown.split("\n")
+    first = _LABEL.sub("", lines[0], count=1).lstrip()
+    markdown = "\n".join([first, *lines[1:]]).strip("\n")
+    start = block.line if first.strip() else block.line + 1
+    return [Block("paragraph", markdown, _md.renderer.render(tokens, _md.options, {}),
+                  _plain_text(tokens), start, block.end_line)]
 
 
 def _label_at(raw: str, line: int, codes: _Codes, reader: _Reader) -> tuple[str, int, int] | None:
