@@ -1,0 +1,405 @@
+"""Episodes → ``atom.xml`` (feed readers) and ``podcast.xml`` (podcast apps).
+
+Both feeds are built with feedgen; podcast.xml uses feedgen's ``podcast``
+(itunes) extension and the Podcasting 2.0 extension from
+:mod:`amacast.feeds_podcast_ns`.  Output is a pure function of the episodes,
+the settings and the audio: dates come from the episodes (never "now"), so
+rebuilding unchanged input gives byte-identical feeds.
+
+URL layout, relative to ``base_url``: ``episodes/<slug>/`` (episode page),
+``audio/<slug>.mp3``, sidecars as ``AudioInfo.sidecars`` gives them,
+``atom.xml``, ``podcast.xml`` and ``cover.<ext>``.
+
+Identity: the podcast GUID is ``settings.guid`` or the UUIDv5 the Podcasting
+2.0 specification derives from the feed URL; each episode's GUID is its front
+matter ``guid`` or ``uuid5(podcast GUID, slug)``, so editing an episode's body
+never changes it.  Moving the podcast to another ``base_url`` would change
+derived GUIDs: pin ``guid`` in amacast.toml before moving.
+
+People: each Legend speaker with a named role becomes a ``podcast:person`` in
+the ``cast`` group of the Podcast Taxonomy (host → ``host``, guest →
+``guest``, narrator → ``narrator``).  Numbered participants (``P(n)``) are
+audience members without names and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from amacast import feeds_podcast_ns
+from amacast.config import Settings
+from amacast.model import AudioInfo, Block, Episode
+
+MP3_TYPE = "audio/mpeg"
+
+#: Sidecar kind → MIME type of its ``podcast:transcript``.
+TRANSCRIPT_TYPES: Mapping[str, str] = {
+    "vtt": "text/vtt",
+    "srt": "application/x-subrip",
+    "json": "application/json",
+}
+
+#: Legend role → Podcast Taxonomy role (group ``cast``); other roles are left out.
+PERSON_ROLES: Mapping[str, str] = {"host": "host", "guest": "guest", "narrator": "narrator"}
+
+GENERATOR = "amacast"
+
+#: The date feeds carry when there is no episode at all (keeps output deterministic).
+EMPTY_FEED_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+# Characters XML 1.0 cannot carry, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """Both feeds as bytes, and notes for the person building them."""
+
+    atom: bytes
+    podcast: bytes
+    notes: list[str] = field(default_factory=list)
+    atom_entries: int = 0
+    podcast_items: int = 0
+
+
+class _AtomLinksExtension(BaseExtension):  # type: ignore[misc]
+    """Feed half of :class:`_AtomEntryLinks` (feedgen wants both)."""
+
+
+class _AtomEntryLinks(BaseEntryExtension):  # type: ignore[misc]
+    """Atom entry links with their rel, type and length.
+
+    feedgen 1.0's ``FeedEntry.link`` drops every attribute but ``href`` on
+    Atom entries, so the links are added through an extension instead.
+    """
+
+    def __init__(self) -> None:
+        self.__links: list[dict[str, str]] = []
+
+    def add(self, href: str, rel: str, type: str, length: int | None = None) -> None:
+        """Add one ``<link>`` to the entry."""
+        link = {"href": href, "rel": rel, "type": type}
+        if length is not None:
+            link["length"] = str(length)
+        self.__links.append(link)
+
+    def extend_atom(self, entry: Any) -> Any:
+        """Append the links to an Atom ``<entry>`` (feedgen writes Atom names unprefixed)."""
+        for link in self.__links:
+            xml_elem("link", entry, **link)
+        return entry
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One episode with everything both feeds need, computed once."""
+
+    episode: Episode
+    published: dt.datetime
+    updated: dt.datetime
+    guid: str
+    number: int
+    audio: AudioInfo | None
+
+
+def xml_text(text: str) -> str:
+    """Text with the characters XML 1.0 cannot hold removed."""
+    return _NOT_XML.sub("", text)
+
+
+def episode_guid(episode: Episode, settings: Settings) -> str:
+    """The episode's stable GUID: front matter ``guid``, else uuid5(podcast GUID, slug)."""
+    if episode.guid:
+        return episode.guid
+    return str(uuid.uuid5(uuid.UUID(settings.podcast_guid), episode.slug))
+
+
+def atom_id(guid: str) -> str:
+    """An Atom id (an IRI) for a GUID: ``urn:uuid:…`` for UUIDs, the GUID if it is a URI."""
+    try:
+        return uuid.UUID(guid).urn
+    except ValueError:
+        pass
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", guid):
+        return guid
+    return "urn:x-amacast-guid:" + re.sub(r"[^A-Za-z0-9._~-]", lambda m: _pct(m.group()), guid)
+
+
+def _pct(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+
+
+def sanitise_html(markup: str) -> str:
+    """HTML with scripts, frames, event handlers and ``javascript:`` URLs removed (nh3)."""
+    return nh3.clean(xml_text(markup))
+
+
+def transcript_html(episode: Episode) -> str:
+    """The whole transcript as sanitised HTML: preamble, each turn with its speaker, epilogue.
+
+    A turn's speaker name is put in bold at the start of its first paragraph
+    (or in a paragraph of its own when the turn starts with a list or quote).
+    """
+    parts: list[str] = [_blocks_html(episode.preamble)]
+    for turn in episode.turns:
+        speaker = episode.speaker(turn.speaker)
+        name = speaker.name if speaker else turn.speaker
+        label = f"<strong>{html.escape(name)}:</strong>"
+        blocks = list(turn.blocks)
+        if blocks and blocks[0].html.lstrip().startswith("<p>"):
+            first = blocks[0].html.lstrip()
+            parts.append(f"<p>{label} {first[len('<p>') :]}")
+            parts.append(_blocks_html(blocks[1:]))
+        else:
+            parts.append(f"<p>{label}</p>\n")
+            parts.append(_blocks_html(blocks))
+    parts.append(_blocks_html(episode.epilogue))
+    return sanitise_html("".join(parts))
+
+
+def _blocks_html(blocks: Sequence[Block]) -> str:
+    return "".join(block.html for block in blocks)
+
+
+def _updated(episode: Episode, published: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    value = episode.meta.get("lastmod")
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, str):
+        try:
+            stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return published
+    else:
+        return published
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=tz)
+    return max(stamp, published)
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _items(
+    episodes: Sequence[Episode], settings: Settings, audio: Mapping[str, AudioInfo]
+) -> tuple[list[_Item], list[Episode]]:
+    """Episodes with dates as items, oldest first; and those left out for want of a date."""
+    tz = settings.tz
+    dated: list[tuple[dt.datetime, Episode]] = []
+    undated: list[Episode] = []
+    for episode in episodes:
+        published = episode.published(tz)
+        if published is None:
+            undated.append(episode)
+        else:
+            dated.append((published, episode))
+    dated.sort(key=lambda pair: (pair[0], pair[1].slug))
+    items = []
+    for position, (published, episode) in enumerate(dated, start=1):
+        items.append(
+            _Item(
+                episode=episode,
+                published=published,
+                updated=_updated(episode, published, tz),
+                guid=episode_guid(episode, settings),
+                number=_positive_int(episode.meta.get("episode")) or position,
+                audio=audio.get(episode.slug),
+            )
+        )
+    return items, undated
+
+
+def build_feeds(
+    episodes: Sequence[Episode], settings: Settings, audio: Mapping[str, AudioInfo]
+) -> Feeds:
+    """Build atom.xml and podcast.xml for these episodes (already validated, drafts removed).
+
+    ``audio`` maps a slug to what rendering produced; episodes without audio
+    are in the Atom feed but left out of podcast.xml (apps reject items
+    without an enclosure), which a note reports.  Episodes without a date are
+    left out of both, with a note.  ``settings.base_url`` must be set.
+    """
+    if not settings.base_url:
+        raise ValueError("settings.base_url is required to build feeds")
+    items, undated = _items(episodes, settings, audio)
+    newest = max((item.updated for item in items), default=EMPTY_FEED_DATE)
+    notes: list[str] = []
+    if undated:
+        notes.append(
+            f"{_count(len(undated), 'episode')} without a date left out of both feeds: "
+            + ", ".join(sorted(e.slug for e in undated))
+        )
+    silent = [item for item in items if item.audio is None]
+    if silent:
+        notes.append(
+            f"{_count(len(silent), 'episode')} {'has' if len(silent) == 1 else 'have'} "
+            "no audio yet: left out of podcast.xml ("
+            + ", ".join(item.episode.slug for item in silent)
+            + ")"
+        )
+    newest_first = list(reversed(items))
+    with_audio = [item for item in newest_first if item.audio is not None]
+    return Feeds(
+        atom=_atom_feed(newest_first, settings, newest),
+        podcast=_podcast_feed(with_audio, settings, newest),
+        notes=notes,
+        atom_entries=len(newest_first),
+        podcast_items=len(with_audio),
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _atom_feed(items: Sequence[_Item], settings: Settings, updated: dt.datetime) -> bytes:
+    fg = FeedGenerator()
+    fg.register_extension("atomlinks", _AtomLinksExtension, _AtomEntryLinks, atom=True, rss=False)
+    fg.id(uuid.UUID(settings.podcast_guid).urn)
+    fg.title(xml_text(settings.title))
+    if settings.description:
+        fg.subtitle(xml_text(settings.description))
+    fg.author(_author(settings))
+    fg.link(href=settings.base_url, rel="alternate", type="text/html")
+    fg.link(href=settings.atom_url, rel="self", type="application/atom+xml")
+    fg.language(settings.language)
+    fg.generator(GENERATOR)
+    fg.updated(updated)
+    if settings.copyright:
+        fg.rights(xml_text(settings.copyright))
+    if settings.image:
+        fg.logo(settings.image_url)
+    for item in items:
+        entry: FeedEntry = fg.add_entry(order="append")
+        episode = item.episode
+        entry.id(atom_id(item.guid))
+        entry.title(xml_text(episode.title))
+        entry.published(item.published)
+        entry.updated(item.updated)
+        entry.author(_author(settings, episode))
+        entry.summary(xml_text(episode.description))
+        entry.content(transcript_html(episode), type="html")
+        links = entry.atomlinks
+        links.add(settings.episode_url(episode.slug), "alternate", "text/html")
+        if item.audio is not None:
+            links.add(
+                settings.audio_url(item.audio.mp3_path),
+                "enclosure",
+                MP3_TYPE,
+                item.audio.byte_length,
+            )
+    return bytes(fg.atom_str(pretty=True))
+
+
+def _author(settings: Settings, episode: Episode | None = None) -> dict[str, str]:
+    name = settings.author or settings.title
+    if episode is not None and isinstance(episode.meta.get("author"), str):
+        name = str(episode.meta["author"]).strip() or name
+    author = {"name": xml_text(name)}
+    if settings.owner_email and episode is None:
+        author["email"] = settings.owner_email
+    return author
+
+
+def _podcast_feed(items: Sequence[_Item], settings: Settings, updated: dt.datetime) -> bytes:
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    feeds_podcast_ns.register(fg)
+    fg.title(xml_text(settings.title))
+    # feedgen takes the RSS <link> from the last link given: the site, not the feed.
+    fg.link(href=settings.feed_url, rel="self")
+    fg.link(href=settings.base_url, rel="alternate")
+    fg.description(xml_text(settings.description or settings.title))
+    fg.language(settings.language)
+    fg.generator(GENERATOR)
+    fg.lastBuildDate(updated)
+    fg.pubDate(updated)
+    if settings.copyright:
+        fg.copyright(xml_text(settings.copyright))
+    itunes = fg.podcast
+    itunes.itunes_author(xml_text(settings.author or settings.title))
+    if settings.image:
+        fg.image(url=settings.image_url, title=xml_text(settings.title), link=settings.base_url)
+        itunes.itunes_image(settings.image_url)
+    if settings.category:
+        category = {"cat": settings.category}
+        if settings.subcategory:
+            category["sub"] = settings.subcategory
+        itunes.itunes_category(category)
+    itunes.itunes_explicit("yes" if settings.explicit else "no")
+    if settings.owner_email:
+        itunes.itunes_owner(
+            name=xml_text(settings.owner_name or settings.author or settings.title),
+            email=settings.owner_email,
+        )
+    itunes.itunes_type(settings.type)
+    p20 = getattr(fg, feeds_podcast_ns.EXTENSION_NAME)
+    p20.podcast_guid(settings.podcast_guid)
+    p20.podcast_locked(settings.locked, owner=settings.owner_email)
+
+    for item in items:
+        assert item.audio is not None
+        _podcast_item(fg.add_entry(order="append"), item, item.audio, settings)
+    return bytes(fg.rss_str(pretty=True))
+
+
+def _podcast_item(entry: FeedEntry, item: _Item, audio: AudioInfo, settings: Settings) -> None:
+    episode = item.episode
+    entry.title(xml_text(episode.title))
+    entry.link(href=settings.episode_url(episode.slug))
+    entry.guid(item.guid, permalink=False)
+    entry.published(item.published)
+    entry.description(xml_text(episode.description))
+    entry.enclosure(settings.audio_url(audio.mp3_path), str(audio.byte_length), MP3_TYPE)
+
+    itunes = entry.podcast
+    itunes.itunes_duration(_duration(audio.duration))
+    itunes.itunes_episode(item.number)
+    season = _positive_int(episode.meta.get("season"))
+    if season:
+        itunes.itunes_season(season)
+    explicit = episode.meta.get("explicit")
+    if isinstance(explicit, bool):
+        itunes.itunes_explicit("yes" if explicit else "no")
+    episode_type = episode.meta.get("episode_type")
+    if episode_type in ("full", "trailer", "bonus"):
+        itunes.itunes_episode_type(episode_type)
+
+    p20 = getattr(entry, feeds_podcast_ns.EXTENSION_NAME)
+    language = episode.meta.get("language")
+    language = language if isinstance(language, str) and language else settings.language
+    p20.podcast_transcript(settings.episode_url(episode.slug), "text/html", language)
+    for kind, mime in TRANSCRIPT_TYPES.items():
+        if audio.sidecars.get(kind):
+            p20.podcast_transcript(settings.url(audio.sidecars[kind]), mime, language)
+    if audio.sidecars.get("chapters"):
+        p20.podcast_chapters(settings.url(audio.sidecars["chapters"]))
+    seen: set[str] = set()
+    for speaker in episode.speakers:
+        role = PERSON_ROLES.get(speaker.role)
+        name = xml_text(speaker.name).strip()
+        if role and name and name not in seen:
+            seen.add(name)
+            p20.podcast_person(name, role=role, group="cast")
+
+
+def _duration(seconds: float) -> str:
+    """``H:MM:SS``, rounded to the nearest second."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"

@@ -1,0 +1,525 @@
+"""Atom and podcast feeds, read back with real clients: feedparser, podcastparser, lxml."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import feedparser
+import lxml.etree
+import lxml.html
+import podcastparser
+import pytest
+
+from amacast.config import Settings, podcast_guid_for_url
+from amacast.feeds import Feeds, build_feeds, episode_guid, transcript_html
+from amacast.feeds_podcast_ns import PODCAST_NS
+from amacast.model import AudioInfo, Episode
+from amacast.parse import parse_episode, parse_episode_text
+from tests.conftest import FOSSASSAM, fossassam
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": PODCAST_NS,
+}
+
+SETTINGS = Settings(
+    title="Ask Us Anything",
+    description="Community AMA sessions.",
+    author="The Hosts",
+    owner_name="Owner",
+    owner_email="owner@example.org",
+    base_url="https://example.github.io/amacast/",
+    language="en",
+    image="cover.png",
+    category="Education",
+    subcategory="How To",
+    explicit=False,
+    copyright="CC BY-SA 4.0",
+    timezone="Asia/Kolkata",
+    type="episodic",
+    locked=True,
+)
+
+
+def transcript(
+    title: str = "AMA with Ann",
+    date: str = "2026-01-17T18:00:00+05:30",
+    slug: str = "ama-with-ann",
+    body: str = "Ann answers.",
+    extra: str = "",
+) -> str:
+    """A small transcript with a guest, a host and two participants."""
+    return f"""---
+title: {title!r}
+date: {date}
+slug: {slug}
+description: "Ann on testing."
+{extra}---
+
+An introduction with a [link](https://example.org/ann).
+
+**Legend:**
+
+- A: Ann (guest)
+- H: Hal (host)
+- P(n): Participants
+
+---
+
+**H:** Welcome, Ann.
+
+**P1:** *What do you test first?*
+
+**A:** {body}
+
+- lists survive
+- [links too](https://example.org/list)
+
+**P2:** *And then?*
+
+**A:** The rest.
+"""
+
+
+def episode(path: str = "episodes/ann.md", **kwargs: str) -> Episode:
+    parsed = parse_episode_text(transcript(**kwargs), path)
+    assert [d for d in parsed.diagnostics if d.severity == "error"] == []
+    return parsed
+
+
+def audio_for(ep: Episode, sidecars: Mapping[str, str] | None = None) -> AudioInfo:
+    if sidecars is None:
+        sidecars = {
+            "vtt": f"transcripts/{ep.slug}.vtt",
+            "srt": f"transcripts/{ep.slug}.srt",
+            "json": f"transcripts/{ep.slug}.json",
+            "chapters": f"transcripts/{ep.slug}.chapters.json",
+        }
+    return AudioInfo(
+        slug=ep.slug,
+        mp3_path=f"audio/{ep.slug}.mp3",
+        byte_length=1_234_567,
+        duration=3723.4,
+        sidecars=dict(sidecars),
+    )
+
+
+def two_episodes() -> list[Episode]:
+    return [
+        episode("episodes/ann.md"),
+        episode(
+            "episodes/bob.md",
+            title="AMA with Bob",
+            slug="ama-with-bob",
+            date="2026-02-14T10:00:00-05:00",
+        ),
+    ]
+
+
+def build(
+    episodes: Sequence[Episode],
+    settings: Settings = SETTINGS,
+    with_audio: bool = True,
+) -> Feeds:
+    audio = {e.slug: audio_for(e) for e in episodes} if with_audio else {}
+    return build_feeds(episodes, settings, audio)
+
+
+def strict_xml(data: bytes) -> lxml.etree._Element:
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+    return lxml.etree.fromstring(data, parser)
+
+
+# -- real clients ---------------------------------------------------------------------------
+
+
+def test_atom_reads_cleanly_in_feedparser() -> None:
+    feeds = build(two_episodes())
+    parsed = feedparser.parse(feeds.atom)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.title == "Ask Us Anything"
+    assert [e.title for e in parsed.entries] == ["AMA with Bob", "AMA with Ann"]
+    bob, ann = parsed.entries
+    assert ann.id == uuid.UUID(episode_guid(two_episodes()[0], SETTINGS)).urn
+    assert ann.link == "https://example.github.io/amacast/episodes/ama-with-ann/"
+    assert ann.summary == "Ann on testing."
+    assert ann.author == "The Hosts"
+    assert ann.published_parsed[:5] == (2026, 1, 17, 12, 30)
+    assert ann.updated_parsed[:5] == (2026, 1, 17, 12, 30)
+    assert [(e.href, e.length, e.type) for e in ann.enclosures] == [
+        ("https://example.github.io/amacast/audio/ama-with-ann.mp3", "1234567", "audio/mpeg")
+    ]
+    content = ann.content[0]
+    assert content.type == "text/html"
+    assert "<strong>Ann:</strong>" in content.value and "<strong>Hal:</strong>" in content.value
+    assert "<li>lists survive</li>" in content.value
+    assert '<a href="https://example.org/list"' in content.value
+
+
+def test_podcast_reads_cleanly_in_feedparser_and_podcastparser() -> None:
+    feeds = build(two_episodes())
+    parsed = feedparser.parse(feeds.podcast)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "rss20"
+    assert parsed.feed.podcast_guid == SETTINGS.podcast_guid
+    assert [e.title for e in parsed.entries] == ["AMA with Bob", "AMA with Ann"]
+    assert parsed.entries[1].itunes_duration == "1:02:03"
+
+    podcast = podcastparser.parse(SETTINGS.feed_url, io.BytesIO(feeds.podcast))
+    assert podcast["title"] == "Ask Us Anything"
+    assert podcast["cover_url"] == "https://example.github.io/amacast/cover.png"
+    assert podcast["type"] == "episodic"
+    assert podcast["explicit"] is False
+    assert podcast["itunes_categories"] == [["Education", "How To"]]
+    assert podcast["itunes_owner"] == {"name": "Owner", "email": "owner@example.org"}
+    episodes = podcast["episodes"]
+    assert [e["title"] for e in episodes] == ["AMA with Bob", "AMA with Ann"]
+    for item in episodes:
+        assert item["total_time"] == 3723
+        assert item["number"] in (1, 2)
+        assert item["guid"] and item["link"].startswith(SETTINGS.base_url + "episodes/")
+        assert [(e["url"], e["file_size"], e["mime_type"]) for e in item["enclosures"]] == [
+            (
+                SETTINGS.base_url + f"audio/{item['link'].rstrip('/').rsplit('/', 1)[1]}.mp3",
+                1_234_567,
+                "audio/mpeg",
+            )
+        ]
+
+
+def test_both_feeds_are_strictly_well_formed() -> None:
+    feeds = build(two_episodes())
+    assert strict_xml(feeds.atom).tag == "{http://www.w3.org/2005/Atom}feed"
+    assert strict_xml(feeds.podcast).tag == "rss"
+
+
+# -- every tag the issue lists -------------------------------------------------------------
+
+
+def test_podcast_channel_tags() -> None:
+    rss = strict_xml(build(two_episodes()).podcast)
+    channel = rss.find("channel")
+    assert channel is not None
+
+    def one(path: str) -> lxml.etree._Element:
+        found = channel.xpath(path, namespaces=NS)
+        assert len(found) == 1, path
+        return found[0]
+
+    assert one("title").text == "Ask Us Anything"
+    assert one("description").text == "Community AMA sessions."
+    assert one("link").text == "https://example.github.io/amacast/"
+    assert one("language").text == "en"
+    assert one("itunes:image").get("href") == "https://example.github.io/amacast/cover.png"
+    category = one("itunes:category")
+    assert category.get("text") == "Education"
+    assert category.find("itunes:category", NS).get("text") == "How To"
+    assert one("itunes:explicit").text == "no"
+    assert one("itunes:author").text == "The Hosts"
+    assert one("itunes:owner/itunes:name").text == "Owner"
+    assert one("itunes:owner/itunes:email").text == "owner@example.org"
+    assert one("itunes:type").text == "episodic"
+    assert one("podcast:guid").text == podcast_guid_for_url(
+        "https://example.github.io/amacast/podcast.xml"
+    )
+    locked = one("podcast:locked")
+    assert (locked.text, locked.get("owner")) == ("yes", "owner@example.org")
+    assert one("atom:link[@rel='self']").get("href") == SETTINGS.feed_url
+    assert one("copyright").text == "CC BY-SA 4.0"
+    assert one("lastBuildDate").text == "Sat, 14 Feb 2026 10:00:00 -0500"
+
+
+def test_podcast_item_tags() -> None:
+    ann = episode()
+    rss = strict_xml(build([ann]).podcast)
+    items = rss.findall("channel/item")
+    assert len(items) == 1
+    item = items[0]
+
+    def one(path: str) -> lxml.etree._Element:
+        found = item.xpath(path, namespaces=NS)
+        assert len(found) == 1, path
+        return found[0]
+
+    assert one("title").text == "AMA with Ann"
+    guid = one("guid")
+    assert guid.get("isPermaLink") == "false" and guid.text == episode_guid(ann, SETTINGS)
+    assert one("pubDate").text == "Sat, 17 Jan 2026 18:00:00 +0530"
+    enclosure = one("enclosure")
+    assert enclosure.attrib == {
+        "url": "https://example.github.io/amacast/audio/ama-with-ann.mp3",
+        "length": "1234567",
+        "type": "audio/mpeg",
+    }
+    assert one("itunes:duration").text == "1:02:03"
+    assert one("itunes:episode").text == "1"
+    assert one("description").text == "Ann on testing."
+    transcripts = [
+        (t.get("url"), t.get("type"), t.get("language"), t.get("rel"))
+        for t in item.xpath("podcast:transcript", namespaces=NS)
+    ]
+    base = SETTINGS.base_url
+    assert transcripts == [
+        (base + "episodes/ama-with-ann/", "text/html", "en", None),
+        (base + "transcripts/ama-with-ann.vtt", "text/vtt", "en", "captions"),
+        (base + "transcripts/ama-with-ann.srt", "application/x-subrip", "en", "captions"),
+        (base + "transcripts/ama-with-ann.json", "application/json", "en", None),
+    ]
+    chapters = one("podcast:chapters")
+    assert chapters.attrib == {
+        "url": base + "transcripts/ama-with-ann.chapters.json",
+        "type": "application/json+chapters",
+    }
+    persons = [
+        (p.text, p.get("role"), p.get("group")) for p in item.xpath("podcast:person", namespaces=NS)
+    ]
+    # Participants are nameless audience members: no podcast:person for them.
+    assert persons == [("Ann", "guest", "cast"), ("Hal", "host", "cast")]
+
+
+def test_without_sidecars_only_the_html_transcript_is_listed() -> None:
+    ann = episode()
+    feeds = build_feeds([ann], SETTINGS, {ann.slug: audio_for(ann, sidecars={})})
+    item = strict_xml(feeds.podcast).find("channel/item")
+    assert item is not None
+    assert [t.get("type") for t in item.xpath("podcast:transcript", namespaces=NS)] == ["text/html"]
+    assert item.xpath("podcast:chapters", namespaces=NS) == []
+
+
+def test_atom_entry_tags() -> None:
+    feed = strict_xml(build([episode()]).atom)
+    entry = feed.find("atom:entry", NS)
+    assert entry is not None
+    for path in (
+        "atom:id",
+        "atom:title",
+        "atom:published",
+        "atom:updated",
+        "atom:author/atom:name",
+        "atom:summary",
+        "atom:content[@type='html']",
+        "atom:link[@rel='alternate']",
+        "atom:link[@rel='enclosure'][@length='1234567'][@type='audio/mpeg']",
+    ):
+        assert len(entry.xpath(path, namespaces=NS)) == 1, path
+    assert feed.find("atom:updated", NS).text == "2026-01-17T18:00:00+05:30"
+
+
+def test_season_and_explicit_episode_number_from_front_matter() -> None:
+    ann = episode(extra="episode: 7\nseason: 2\n")
+    bob = episode("episodes/bob.md", slug="bob", date="2026-03-01T10:00:00Z")
+    podcast = strict_xml(build([ann, bob]).podcast)
+    numbers = [i.findtext("itunes:episode", namespaces=NS) for i in podcast.iter("item")]
+    seasons = [i.findtext("itunes:season", namespaces=NS) for i in podcast.iter("item")]
+    # Newest first; without `episode` the number is the position by date.
+    assert numbers == ["2", "7"] and seasons == [None, "2"]
+
+
+# -- identity -----------------------------------------------------------------------------------
+
+
+def test_rebuilds_are_byte_identical() -> None:
+    first = build(two_episodes())
+    second = build(two_episodes())
+    assert first.atom == second.atom and first.podcast == second.podcast
+
+
+def test_guids_do_not_change_when_the_body_is_edited() -> None:
+    before = episode()
+    after = episode(body="Ann answers, and now says much more about <em>everything</em>.")
+    assert before.source_hash != after.source_hash
+    assert episode_guid(before, SETTINGS) == episode_guid(after, SETTINGS)
+    old = feedparser.parse(build([before]).atom).entries[0]
+    new = feedparser.parse(build([after]).atom).entries[0]
+    assert old.id == new.id and old.content[0].value != new.content[0].value
+    old_item = podcastparser.parse("x", io.BytesIO(build([before]).podcast))["episodes"][0]
+    new_item = podcastparser.parse("x", io.BytesIO(build([after]).podcast))["episodes"][0]
+    assert old_item["guid"] == new_item["guid"]
+
+
+def test_guids_are_unique() -> None:
+    episodes = [episode(f"episodes/{n}.md", slug=f"ep-{n}", title=f"Ep {n}") for n in range(20)]
+    parsed = feedparser.parse(build(episodes).atom)
+    ids = [e.id for e in parsed.entries]
+    assert len(ids) == 20 and len(set(ids)) == 20
+    guids = [
+        e["guid"] for e in podcastparser.parse("x", io.BytesIO(build(episodes).podcast))["episodes"]
+    ]
+    assert len(set(guids)) == 20
+
+
+def test_explicit_front_matter_guid_wins() -> None:
+    ann = episode(extra='guid: "tag:example.org,2026:ann"\n')
+    feeds = build([ann])
+    assert feedparser.parse(feeds.atom).entries[0].id == "tag:example.org,2026:ann"
+    item = strict_xml(feeds.podcast).find("channel/item/guid")
+    assert item is not None and item.text == "tag:example.org,2026:ann"
+
+
+def test_episode_guid_derives_from_the_podcast_guid_and_slug() -> None:
+    ann = episode()
+    expected = uuid.uuid5(uuid.UUID(SETTINGS.podcast_guid), "ama-with-ann")
+    assert episode_guid(ann, SETTINGS) == str(expected)
+    pinned = Settings(base_url="https://elsewhere.example.org/", guid=SETTINGS.podcast_guid)
+    assert episode_guid(ann, pinned) == str(expected)
+
+
+# -- escaping and sanitising -----------------------------------------------------------------
+
+
+def test_ampersand_angle_bracket_and_cdata_end_round_trip() -> None:
+    title = "Q&A <live> ]]> & more"
+    ann = episode(title=title)
+    settings = Settings(**{**SETTINGS.__dict__, "title": "Tom & Jerry <3 ]]>"})
+    feeds = build([ann], settings)
+    atom = feedparser.parse(feeds.atom)
+    rss = feedparser.parse(feeds.podcast)
+    assert not atom.bozo and not rss.bozo
+    assert atom.entries[0].title == title and rss.entries[0].title == title
+    assert atom.feed.title == "Tom & Jerry <3 ]]>" and rss.feed.title == "Tom & Jerry <3 ]]>"
+    assert strict_xml(feeds.podcast).findtext("channel/item/title") == title
+    assert podcastparser.parse("x", io.BytesIO(feeds.podcast))["episodes"][0]["title"] == title
+
+
+HOSTILE = """<script>alert(1)</script>
+
+<iframe src="https://evil.example.org/"></iframe>
+
+<img src="x.png" onerror="alert(2)"> <a href="javascript:alert(3)">click</a>
+<a href="https://ok.example.org/" onclick="alert(4)">fine</a>"""
+
+
+def test_hostile_markup_never_reaches_a_feed_as_markup() -> None:
+    ann = episode(body=HOSTILE)
+    feeds = build([ann])
+    content = strict_xml(feeds.atom).findtext("atom:entry/atom:content", namespaces=NS)
+    assert content is not None
+    lowered = content.lower()
+    for bad in ("<script", "<iframe", "onerror", "onclick", "javascript:"):
+        assert bad not in lowered, bad
+    assert '<a href="https://ok.example.org/"' in content
+    assert b"<script" not in feeds.podcast and b"javascript:" not in feeds.podcast
+
+
+def test_control_characters_are_dropped_not_fatal() -> None:
+    ann = episode(body="bell\x07 and form feed\x0c here")
+    feeds = build([ann])
+    assert "bell and form feed here" in feedparser.parse(feeds.atom).entries[0].content[0].value
+
+
+def test_transcript_html_shows_speakers_in_order() -> None:
+    markup = transcript_html(episode())
+    names = re.findall(r"<strong>([^<]+):</strong>", markup)
+    assert names == ["Hal", "Participant 1", "Ann", "Participant 2", "Ann"]
+
+
+# -- audio and dates ----------------------------------------------------------------------------
+
+
+def test_items_without_audio_are_left_out_of_podcast_xml_with_a_note() -> None:
+    ann, bob = two_episodes()
+    feeds = build_feeds([ann, bob], SETTINGS, {ann.slug: audio_for(ann)})
+    assert [
+        e["title"] for e in podcastparser.parse("x", io.BytesIO(feeds.podcast))["episodes"]
+    ] == ["AMA with Ann"]
+    assert len(feedparser.parse(feeds.atom).entries) == 2
+    assert feeds.notes == ["1 episode has no audio yet: left out of podcast.xml (ama-with-bob)"]
+    assert (feeds.atom_entries, feeds.podcast_items) == (2, 1)
+    bob_entry = feedparser.parse(feeds.atom).entries[0]
+    assert bob_entry.title == "AMA with Bob" and bob_entry.enclosures == []
+
+
+def test_no_audio_at_all_gives_a_channel_without_items() -> None:
+    feeds = build(two_episodes(), with_audio=False)
+    parsed = feedparser.parse(feeds.podcast)
+    assert not parsed.bozo and parsed.entries == []
+    assert "2 episodes have no audio yet" in feeds.notes[0]
+
+
+def test_naive_dates_use_the_configured_timezone() -> None:
+    ann = episode(date="2026-01-17T18:00:00")
+    entry = strict_xml(build([ann]).atom).find("atom:entry", NS)
+    assert entry is not None
+    assert entry.findtext("atom:published", namespaces=NS) == "2026-01-17T18:00:00+05:30"
+
+
+def test_audio_base_url_moves_enclosures_only() -> None:
+    settings = Settings(**{**SETTINGS.__dict__, "audio_base_url": "https://cdn.example.org/a/"})
+    item = strict_xml(build([episode()], settings).podcast).find("channel/item")
+    assert item is not None
+    assert item.find("enclosure").get("url") == "https://cdn.example.org/a/ama-with-ann.mp3"
+    vtt = item.xpath("podcast:transcript[@type='text/vtt']", namespaces=NS)[0]
+    assert vtt.get("url").startswith(SETTINGS.base_url)
+
+
+def test_empty_project_gives_valid_deterministic_feeds() -> None:
+    feeds = build([])
+    assert not feedparser.parse(feeds.atom).bozo and not feedparser.parse(feeds.podcast).bozo
+    assert feeds == build([])
+
+
+def test_base_url_is_required() -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        build_feeds([], Settings(), {})
+
+
+# -- golden file ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["atom.xml", "podcast.xml"])
+def test_golden_feed(name: str, update_golden: bool) -> None:
+    feeds = build(two_episodes())
+    actual = feeds.atom if name == "atom.xml" else feeds.podcast
+    golden = GOLDEN / "feeds" / name
+    if update_golden:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(actual)
+    if not golden.exists():
+        pytest.fail(f"{golden} is missing: run pytest --update-golden and review the diff")
+    assert actual.decode() == golden.read_text(encoding="utf-8")
+
+
+# -- the real FOSSASSAM posts ----------------------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("name", FOSSASSAM)
+def test_fossassam_turns_appear_in_order_with_speakers(name: str) -> None:
+    ep = parse_episode(fossassam(name))
+    feeds = build_feeds([ep], Settings(base_url="https://example.org/"), {})
+    parsed = feedparser.parse(feeds.atom)
+    assert not parsed.bozo
+    assert len(parsed.entries) == 1
+    html = parsed.entries[0].content[0].value
+    text = _normal(lxml.html.fromstring(f"<div>{html}</div>").text_content())
+    assert ep.turns, "the post has turns"
+    position = 0
+    for turn in ep.turns:
+        speaker = ep.speaker(turn.speaker)
+        name_ = speaker.name if speaker else turn.speaker
+        opening = _normal(turn.text)[:60]
+        expected = _normal(f"{name_}: {opening}")
+        found = text.find(expected, position)
+        assert found >= 0, f"turn {turn.index} ({name_}, line {turn.line}) missing or out of order"
+        position = found + len(expected)
+
+
+def test_atom_ids_are_iris_for_any_explicit_guid() -> None:
+    from amacast.feeds import atom_id
+
+    assert atom_id("C8038389-EF76-5AE4-85E7-E07BD2131DC3") == (
+        "urn:uuid:c8038389-ef76-5ae4-85e7-e07bd2131dc3"
+    )
+    assert atom_id("https://example.org/ep/1") == "https://example.org/ep/1"
+    assert atom_id("my episode #1") == "urn:x-amacast-guid:my%20episode%20%231"
