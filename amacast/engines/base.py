@@ -62,3 +62,15 @@ class Engine(Protocol):
     def synthesize(self, text: str, voice: Voice) -> PCM:
         """Speak ``text`` in ``voice``; raise EngineError on failure."""
         ...
+
+
+def voice_version(engine: Engine, voice: Voice) -> str:
+    """The engine's version for one voice: ``engine.voice_version(voice)`` when it has one.
+
+    Piper includes the hash of a user's own voice file here, so replacing the
+    file at the same path invalidates cached segments.
+    """
+    specific = getattr(engine, "voice_version", None)
+    if callable(specific):
+        return str(specific(voice))
+    return engine.version()
