@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 import sys
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from amacast import __version__
-from amacast.build import build as build_project
 from amacast.model import Diagnostic
 from amacast.parse import find_episode_files, parse_episode
 from amacast.validate import count_by_severity, validate_episodes
 from amacast.validate import strict as make_strict
+
+if TYPE_CHECKING:
+    from amacast.render_jobs import RenderProgress
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,7 +32,7 @@ def main() -> None:
     """Publish AMA and interview transcripts as a podcast.
 
     Transcripts live in episodes/ as Markdown with YAML front matter and a
-    Legend; `amacast validate` checks them, `amacast build` writes the feeds,
+    Legend; `amacast validate` checks them, `amacast build` writes the feeds and the site,
     `amacast render` narrates them, `amacast publish` does everything into output/.
     """
 
@@ -124,35 +128,287 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | No
         sys.exit(1)
 
 
-@main.command()
-@click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`.")
-@click.option("--keep-going", is_flag=True,
-              help="Leave out episodes with errors and build the rest (still exits 1).")
-@click.option("--base-url", metavar="URL",
-              help="Where output/ is served (overrides base_url and $AMACAST_BASE_URL).")
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Folder to write the feeds into.")
-def build(drafts: bool, keep_going: bool, base_url: str | None, output: Path) -> None:
-    """Write atom.xml and podcast.xml from the transcripts in episodes/.
+_publish_options = [
+    click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`."),
+    click.option("--keep-going", is_flag=True,
+                 help="Leave out episodes with errors and publish the rest (still exits 1)."),
+    click.option("--base-url", metavar="URL",
+                 help="Where output/ is served (overrides base_url and $AMACAST_BASE_URL)."),
+    click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+                 default=Path("output"), show_default=True, help="Folder to publish into."),
+    click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
+]
 
-    Settings come from amacast.toml in the current folder.  Any episode with
-    errors stops the build and leaves the output folder as it was, unless
-    --keep-going.  Exit codes: 0 built, 1 errors in the input, 2 usage.
-    """
+
+def _with_publish_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_publish_options):
+        command = option(command)
+    return command
+
+
+def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url: str | None,
+                 output: Path, quiet: bool) -> None:
+    """Publish the project in the current folder and report; exit 1 on failure."""
+    from amacast.publish import PublishError
+    from amacast.publish import publish as publish_project
+
     overrides = {"base_url": base_url} if base_url else None
-    result = build_project(Path.cwd(), output, drafts=drafts, keep_going=keep_going,
-                           overrides=overrides)
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    try:
+        result = publish_project(Path.cwd(), output, audio=audio, drafts=drafts,
+                                 keep_going=keep_going, overrides=overrides, progress=progress)
+    except PublishError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
     for d in result.diagnostics:
-        click.echo(format_diagnostic(d, "text"), err=True)
+        if not quiet or d.severity == "error":
+            click.echo(format_diagnostic(d, "text"), err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    if result.written:
+    if result.swapped:
         click.echo(
-            f"wrote {output / 'atom.xml'} ({result.atom_entries} entries) and "
-            f"{output / 'podcast.xml'} ({result.podcast_items} items)",
+            f"published {len(result.published)} episode(s) to {output}: "
+            f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
+            f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
     else:
-        click.echo(f"build stopped: {len(result.errors)} errors; {output} left as it was", err=True)
+        click.echo(f"stopped: {len(result.errors)} errors; {output} left as it was", err=True)
     if not result.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--audio", is_flag=True, help="Also render the MP3s of new or changed episodes.")
+@_with_publish_options
+def build(audio: bool, drafts: bool, keep_going: bool, base_url: str | None, output: Path,
+          quiet: bool) -> None:
+    """Write the feeds and the site into output/, without rendering audio.
+
+    Like `amacast publish`, all or nothing: everything is built beside
+    output/ and swapped in only when every step succeeded.  MP3s of episodes
+    that did not change since the last publish are kept; with --audio the
+    new and changed ones are rendered too.  Exit codes: 0 built, 1 errors in
+    the input or a failed step, 2 usage.
+    """
+    _run_publish(audio=True if audio else False, drafts=drafts, keep_going=keep_going,
+                 base_url=base_url, output=output, quiet=quiet)
+
+
+@main.command()
+@click.option("--audio/--no-audio", default=None,
+              help="Render the narrated MP3s (default: `[audio] enabled` in amacast.toml, on).")
+@_with_publish_options
+def publish(audio: bool | None, drafts: bool, keep_going: bool, base_url: str | None,
+            output: Path, quiet: bool) -> None:
+    """Validate, then write feeds, audio and the site into output/, all or nothing.
+
+    Everything is built in a folder beside output/ and swapped in only when
+    every step succeeded; a failed run leaves output/ as it was.  Episodes
+    whose transcript and voice settings did not change keep their MP3s.
+    Exit codes: 0 published, 1 errors in the input or a failed step, 2 usage.
+    """
+    _run_publish(audio=audio, drafts=drafts, keep_going=keep_going, base_url=base_url,
+                 output=output, quiet=quiet)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD[THH:MM+HH:MM]",
+              help="The episode's date (default: now, UTC).")
+def new(title: str, date_text: str | None) -> None:
+    """Write episodes/<date>-<slug>.md for TITLE: front matter, a Legend, turns to fill in.
+
+    The new file is a draft (`draft: true`); an existing file is never overwritten.
+    """
+    from amacast.parse import parse_date
+    from amacast.scaffold import EpisodeExistsError, new_episode
+
+    when = None
+    if date_text:
+        try:
+            when = parse_date(date_text)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--date") from error
+    try:
+        path = new_episode(Path.cwd(), title, when)
+    except EpisodeExistsError as error:
+        raise click.ClickException(f"{error}; choose another title or --date") from error
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="TITLE") from error
+    click.echo(str(path))
+
+
+@main.command()
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output"), show_default=True, help="Folder to serve.")
+def serve(port: int, output: Path) -> None:
+    """Preview output/ at http://127.0.0.1:PORT/ (Ctrl-C stops).
+
+    Run `amacast publish --base-url http://127.0.0.1:PORT/` first so that the
+    feeds point at the preview; the pages' own links are relative and work anyway.
+    """
+    from amacast.preview import make_server, server_url
+
+    if not (output / "index.html").is_file():
+        raise click.ClickException(f"{output / 'index.html'} does not exist: run `amacast publish`")
+    try:
+        server = make_server(output, "127.0.0.1", port, quiet=False)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror}"
+        ) from error
+    click.echo(f"serving {output} at {server_url(server)} (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.option("--say", metavar="TEXT", help="Speak TEXT and write it to --out.")
+@click.option("--voice", "voice_name", default="joe", show_default=True, metavar="NAME",
+              help="A voice from the list, or one of [voices.custom] in amacast.toml.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sample file, .wav or .mp3 (default: <voice>.wav).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to list engines and voices (on stdout).")
+def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None:
+    """List speech engines and their voices, or write a sample with --say.
+
+    \b
+    amacast voices
+    amacast voices --say "Hello there" --voice joe-high --out hello.mp3
+    """
+    from amacast.engines.base import EngineError
+    from amacast.engines.registry import available_engines, get_engine
+    from amacast.speech import speakable_text
+    from amacast.voices import describe, voice_named, write_sample
+
+    table: dict[str, object] = {}
+    if Path("amacast.toml").is_file():
+        from amacast.config import load_settings
+
+        settings, _ = load_settings(Path.cwd())
+        table = dict(getattr(settings, "voices", {}) or {})
+    if say is None:
+        infos = available_engines()
+        if fmt == "json":
+            click.echo(json.dumps([{
+                "engine": i.name, "description": i.description, "usable": i.usable,
+                "online": i.online, "note": i.note,
+                "voices": [{"name": v.id, "pitch": v.pitch, "tempo": v.tempo, "lang": v.lang,
+                            "tld": v.tld, "model": v.model} for v in i.voices],
+            } for i in infos], indent=2))
+            return
+        for info in infos:
+            state = "usable" if info.usable else "not usable"
+            click.echo(f"{info.name}: {info.description} [{state}"
+                       f"{', online' if info.online else ', offline'}]")
+            for listed in info.voices:
+                click.echo(f"  {listed.id:<12} {describe(listed)}")
+        return
+    voice = voice_named(voice_name, table)
+    if voice is None:
+        raise click.BadParameter(f"unknown voice {voice_name!r}; `amacast voices` lists them",
+                                 param_hint="--voice")
+    text = speakable_text(say)
+    if not text:
+        raise click.BadParameter("nothing speakable in the text", param_hint="--say")
+    target = out or Path(f"{voice.id}.wav")
+    if target.suffix.lower() not in (".wav", ".mp3"):
+        raise click.BadParameter("the sample must be a .wav or .mp3 file", param_hint="--out")
+    try:
+        pcm = get_engine(voice.engine).synthesize(text, voice)
+        write_sample(pcm, target)
+    except EngineError as error:
+        raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error}") from error
+    click.echo(f"wrote {target} ({pcm.duration:.2f} s, voice {voice.id})", err=True)
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _render_progress(tty: bool) -> Callable[[RenderProgress], None]:
+    """A progress callback: a bar redrawn on a terminal, a line every 10 s otherwise."""
+    import time
+
+    last = [0.0]
+
+    def show(state: RenderProgress) -> None:
+        counts = (f"{state.episodes_done}/{state.episodes_total} episodes, "
+                  f"{state.segments_done}/{state.segments_total} segments")
+        if tty:
+            filled = int(state.fraction * 30)
+            bar = "#" * filled + "-" * (30 - filled)
+            click.echo(f"\r[{bar}] {state.fraction:4.0%} {counts}, {_clock(state.eta)} left ",
+                       nl=False, err=True)
+            return
+        now = time.monotonic()
+        finished = state.episodes_done == state.episodes_total
+        if now - last[0] >= 10.0 or finished:
+            last[0] = now
+            click.echo(f"render: {state.fraction:.0%} ({counts}), elapsed "
+                       f"{_clock(state.elapsed)}, about {_clock(state.eta)} left", err=True)
+
+    return show
+
+
+@main.command()
+@click.argument("episodes", nargs=-1)
+@click.option("--engine", metavar="NAME", help="Speech engine (default: `[audio] engine`, piper).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Segment cache folder (default: `[audio] cache_dir`, .amacast-cache/segments).")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output"), show_default=True, help="Folder to write audio/ etc. into.")
+@click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`.")
+def render(episodes: tuple[str, ...], engine: str | None, jobs: int | None,
+           cache_dir: Path | None, output: Path, drafts: bool) -> None:
+    """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
+
+    EPISODES are files, file names in episodes/ or slugs; the default is every
+    non-draft episode.  Segments are cached, so a re-run only synthesises what
+    changed.  Exit codes: 0 rendered, 1 errors in the input or a failed render,
+    2 usage.
+    """
+    from amacast.mp3 import EncodeError
+    from amacast.render import RenderError
+    from amacast.render_jobs import render_project
+
+    tty = sys.stderr.isatty()
+    try:
+        result = render_project(Path.cwd(), episodes, output=output, engine=engine, jobs=jobs,
+                                cache_dir=cache_dir, drafts=drafts,
+                                progress=_render_progress(tty))
+    except (RenderError, EncodeError) as error:
+        if tty:
+            click.echo("", err=True)
+        raise click.ClickException(str(error)) from error
+    if tty:
+        click.echo("", err=True)
+    for d in result.diagnostics:
+        click.echo(format_diagnostic(d, "text"), err=True)
+    for info in result.infos.values():
+        click.echo(f"{output / info.mp3_path}: {_clock(info.duration)}, "
+                   f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters", err=True)
+    if result.left_out:
+        click.echo(f"left out (errors): {', '.join(result.left_out)}", err=True)
+    if result.errors:
         sys.exit(1)

@@ -8,8 +8,8 @@ enclosures, transcripts and people), then measures in process:
 2. ``build_feeds`` alone: wall time, and the peak of Python allocations during
    the call (tracemalloc, in a second, separate run so tracing does not slow
    the timed one);
-3. ``build()`` end to end as ``amacast build`` runs it (settings, parse,
-   validate, feeds, atomic writes);
+3. ``publish(audio=False)`` end to end as ``amacast build`` runs it
+   (settings, parse, validate, feeds, site, atomic swap);
 
 and prints the feed sizes and this process's peak RSS (which includes the
 interpreter, amacast's imports and the parsed episodes).
@@ -35,11 +35,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from amacast.build import build, find_episodes  # noqa: E402
 from amacast.config import load_settings  # noqa: E402
 from amacast.feeds import build_feeds  # noqa: E402
 from amacast.model import AudioInfo, Episode  # noqa: E402
 from amacast.parse import parse_episode  # noqa: E402
+from amacast.publish import find_episodes, publish  # noqa: E402
 from amacast.validate import validate_episodes  # noqa: E402
 
 DEFAULT_GENERATOR = REPO.parent / "shared" / "tools" / "gen_corpus.py"
@@ -140,11 +140,11 @@ def main() -> int:
 
         output = root / "output"
         start = time.perf_counter()
-        result = build(root, output, drafts=False, keep_going=False, overrides=None, audio=audio)
+        result = publish(root, output, audio=False)
         elapsed = time.perf_counter() - start
         print(
-            f"build() end to end (settings, parse, validate, feeds, write): {elapsed:.2f} s, "
-            f"ok={result.ok}"
+            f"amacast build end to end (settings, parse, validate, feeds, site, swap): "
+            f"{elapsed:.2f} s, ok={result.ok}"
         )
         print(f"peak RSS of this process: {maxrss_mib():.0f} MiB")
     return 0

@@ -1,4 +1,4 @@
-"""``amacast build`` through click's CliRunner, and the library function behind it."""
+"""``amacast build`` through click's CliRunner: feeds and site, no rendering, all or nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import feedparser
 import podcastparser
 import pytest
 
-from amacast.build import build, write_atomic
 from amacast.cli import main
-from amacast.model import AudioInfo
+from amacast.publish import publish
 from tests.test_config import png_bytes
+from tests.test_publish import FakeRenderer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,9 +100,12 @@ def test_build_writes_both_feeds_and_the_cover(project: Path) -> None:
     assert titles(output / "podcast.xml") == []
     assert (output / "cover.png").read_bytes() == (project / "cover.png").read_bytes()
     assert "2 episodes have no audio yet: left out of podcast.xml" in result.stderr
-    assert "atom.xml (2 entries)" in result.stderr and "podcast.xml (0 items)" in result.stderr
+    assert "published 2 episode(s)" in result.stderr and "0 rendered" in result.stderr
     assert result.stdout == ""
-    assert sorted(p.name for p in output.iterdir()) == ["atom.xml", "cover.png", "podcast.xml"]
+    names = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    assert {"atom.xml", "cover.png", "podcast.xml", "index.html",
+            "episodes/ama-one/index.html", "episodes/ama-two/index.html"} <= names
+    assert not any(name.startswith("audio/") for name in names)
 
 
 def test_drafts_only_with_the_option(project: Path) -> None:
@@ -178,43 +181,39 @@ def test_output_option(project: Path, tmp_path: Path) -> None:
 def test_rebuild_is_byte_identical_and_leaves_no_temp_files(project: Path) -> None:
     assert invoke().exit_code == 0
     output = project / "output"
-    first = {p.name: p.read_bytes() for p in output.iterdir()}
+    first = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
     assert invoke().exit_code == 0
-    assert {p.name: p.read_bytes() for p in output.iterdir()} == first
+    assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == first
+    assert sorted(p.name for p in project.iterdir()) == ["amacast.toml", "cover.png", "episodes",
+                                                         "output"]
 
 
-def test_library_build_with_audio_fills_podcast_xml(project: Path, tmp_path: Path) -> None:
-    audio = {
-        "ama-one": AudioInfo(
-            "ama-one", "audio/ama-one.mp3", 2048, 61.6, sidecars={"vtt": "transcripts/ama-one.vtt"}
-        ),
-    }
-    result = build(
-        project, tmp_path / "out", drafts=False, keep_going=False, overrides=None, audio=audio
+def test_build_after_publish_keeps_unchanged_audio(project: Path) -> None:
+    renderer = FakeRenderer()
+    first = publish(project, project / "output", audio=True, renderer=renderer)
+    assert first.ok and renderer.calls == ["ama-one", "ama-two"]
+    mp3 = (project / "output" / "audio" / "ama-one.mp3").read_bytes()
+    # Edit one episode: build renders nothing, keeps the other's audio, drops the stale one.
+    edited = project / "episodes" / "two.md"
+    edited.write_text(edited.read_text("utf-8").replace("First answer.", "Edited."), "utf-8")
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    assert "0 rendered, 1 unchanged" in result.stderr
+    assert (project / "output" / "audio" / "ama-one.mp3").read_bytes() == mp3
+    assert not (project / "output" / "audio" / "ama-two.mp3").exists()
+    podcast = podcastparser.parse(
+        "x", io.BytesIO((project / "output" / "podcast.xml").read_bytes())
     )
-    assert result.ok and result.built == ("ama-one", "ama-two")
-    assert result.drafts_skipped == ("ama-draft",)
-    assert (result.atom_entries, result.podcast_items) == (2, 1)
-    podcast = podcastparser.parse("x", io.BytesIO((tmp_path / "out" / "podcast.xml").read_bytes()))
     [episode] = podcast["episodes"]
-    assert episode["title"] == "AMA one" and episode["total_time"] == 62
+    assert episode["title"] == "AMA one" and episode["total_time"] == 30
     assert episode["enclosures"][0]["url"] == "https://example.github.io/amacast/audio/ama-one.mp3"
-    assert result.notes == ("1 episode has no audio yet: left out of podcast.xml (ama-two)",)
+    assert "1 episode has no audio yet: left out of podcast.xml (ama-two)" in result.stderr
 
 
-def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
-    target = tmp_path / "a" / "feed.xml"
-    write_atomic(target, b"one")
-    write_atomic(target, b"two")
-    assert target.read_bytes() == b"two"
-    assert [p.name for p in target.parent.iterdir()] == ["feed.xml"]
-
-
-def test_the_example_project_builds(tmp_path: Path) -> None:
-    if not (ROOT / "amacast.toml").is_file() or not list((ROOT / "episodes").glob("*.md")):
-        pytest.skip("the example project is not complete yet")
-    result = build(ROOT, tmp_path, drafts=False, keep_going=False, overrides=None)
-    assert result.errors == (), result.errors
-    parsed = feedparser.parse((tmp_path / "atom.xml").read_bytes())
-    assert not parsed.bozo and len(parsed.entries) == len(result.built) > 0
+def test_the_example_project_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = invoke("--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    parsed = feedparser.parse((tmp_path / "out" / "atom.xml").read_bytes())
+    assert not parsed.bozo and len(parsed.entries) == 3
     assert parsed.feed.title == "Ask Us Anything"

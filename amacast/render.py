@@ -1,0 +1,356 @@
+"""Narrate an episode into ``audio/<slug>.mp3`` with its transcripts and chapters.
+
+The episode becomes a plan of segments (optional intro, each turn's paragraphs
+in its speaker's voice, optional outro), then two streaming passes:
+
+1. every segment comes from the segment cache or the engine; its length (after
+   resampling to the output rate) is noted and its samples go through a
+   streaming BS.1770 loudness meter;
+2. every segment is read back from the cache, given the gain that brings the
+   episode to the target loudness, peak-limited on a 4× oversampled estimate
+   and piped as 16-bit PCM into ffmpeg, while the result is measured again
+   (a miss of more than half a LU re-runs this pass with the gain corrected).
+
+Nothing holds more than one segment in memory, so a three-hour episode takes
+as little memory as a short one.  Cue and chapter times come from exact sample
+offsets.  The MP3, its ID3 tags and the sidecars are written to temp names in
+their destination folders and renamed into place only when all succeeded: a
+failure or an interrupt leaves the previous files as they were, and the
+segments synthesised so far stay in the cache for the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from amacast.cache import SegmentCache, segment_key
+from amacast.engines.base import Engine, EngineError, Voice
+from amacast.loudness import LoudnessMeter
+from amacast.mastering import (
+    MasteringError,
+    Placed,
+    SegmentProgress,
+    at_rate,
+    normalise_and_encode,
+)
+from amacast.model import AudioInfo, Chapter, Cue, Episode
+from amacast.mp3 import EncodeError, write_tags
+from amacast.render_settings import RenderSettings, audio_table_lines
+from amacast.sidecars import audio_info_path, mp3_path, sidecar_paths, sidecar_texts
+from amacast.speech import speakable_block, speakable_text
+
+NARRATOR = "narrator"
+INTRO_CHAPTER = "Introduction"
+DEFAULT_INTRO = "{podcast}. {title}."
+DEFAULT_OUTRO = "That was {title}. Thanks for listening to {podcast}."
+_CHAPTER_TITLE_CHARS = 90
+
+
+class RenderError(Exception):
+    """An episode could not be rendered; the message names the episode (and turn)."""
+
+
+@dataclass(frozen=True)
+class PodcastMeta:
+    """What the audio needs of the podcast: intro words and ID3 tags."""
+
+    title: str = ""
+    author: str = ""
+    image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One paragraph to speak.
+
+    ``group`` changes from turn to turn (pause length); ``line`` is the
+    paragraph's line in the transcript (0 for the intro and outro).
+    """
+
+    text: str
+    voice: Voice
+    speaker: str
+    speaker_name: str
+    group: int
+    turn_index: int | None = None
+    chapter: str = ""
+    line: int = 0
+
+
+def _template(template: bool | str, default: str, episode: Episode, podcast: PodcastMeta) -> str:
+    if template is False:
+        return ""
+    words = default if template is True else str(template)
+    if not podcast.title:
+        words = words.replace("Thanks for listening to {podcast}.", "Thanks for listening.")
+        words = words.replace("{podcast}. ", "")
+    fields = {
+        "podcast": podcast.title,
+        "title": episode.title,
+        "author": podcast.author,
+        "date": episode.date.strftime("%d %B %Y") if episode.date else "",
+    }
+    try:
+        return speakable_text(words.format(**fields))
+    except (KeyError, IndexError, ValueError):
+        return speakable_text(words)
+
+
+def chapter_title(text: str) -> str:
+    """A chapter title from a question: its text, cut at a word near 90 characters."""
+    text = " ".join(text.split())
+    if len(text) <= _CHAPTER_TITLE_CHARS:
+        return text
+    cut = text[:_CHAPTER_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:.-")
+    return cut + "…"
+
+
+def plan_segments(
+    episode: Episode,
+    voices: Mapping[str, Voice],
+    settings: RenderSettings,
+    podcast: PodcastMeta | None = None,
+) -> list[Segment]:
+    """The paragraphs the episode's audio is made of, in order, each with its voice.
+
+    A turn with nothing speakable gives no segment.  The first segment of each
+    question (a participant's turn) carries the chapter title.
+    """
+    podcast = podcast or PodcastMeta()
+    narrator = voices.get(NARRATOR)
+    questions = {turn.index for turn in episode.questions}
+    segments: list[Segment] = []
+    intro = _template(settings.intro, DEFAULT_INTRO, episode, podcast)
+    if intro and narrator is not None:
+        segments.append(Segment(intro, narrator, NARRATOR, "Narrator", group=-1))
+    for turn in episode.turns:
+        voice = voices.get(turn.speaker) or narrator
+        if voice is None:
+            raise RenderError(
+                f"{episode.slug}: no voice for speaker {turn.speaker!r} (turn at line {turn.line})"
+            )
+        speaker = episode.speaker(turn.speaker)
+        name = speaker.name if speaker is not None else turn.speaker
+        # speakable_block per block (as speakable_blocks does) to keep each one's line.
+        spoken = [(block.line, speakable_block(block)) for block in turn.blocks]
+        for number, (line, text) in enumerate((line, text) for line, text in spoken if text):
+            title = chapter_title(text) if number == 0 and turn.index in questions else ""
+            segments.append(
+                Segment(
+                    text,
+                    voice,
+                    turn.speaker,
+                    name,
+                    group=turn.index,
+                    turn_index=turn.index,
+                    chapter=title,
+                    line=line,
+                )
+            )
+    outro = _template(settings.outro, DEFAULT_OUTRO, episode, podcast)
+    if outro and narrator is not None:
+        segments.append(Segment(outro, narrator, NARRATOR, "Narrator", group=len(episode.turns)))
+    return segments
+
+
+def engine_version(engine: Engine, voice: Voice) -> str:
+    """The version string that keys a voice's segments (a voice's own model file counts)."""
+    per_voice = getattr(engine, "voice_version", None)
+    return str(per_voice(voice)) if callable(per_voice) else engine.version()
+
+
+def segment_cache_key(engine: Engine, segment: Segment) -> str:
+    """The cache key of a planned segment."""
+    return segment_key(
+        engine.name, engine_version(engine, segment.voice), segment.voice, segment.text
+    )
+
+
+def segment_location(episode: Episode, segment: Segment) -> str:
+    """Where a segment comes from, for messages: ``slug: turn 3 (S), line 20``."""
+    if segment.turn_index is None:
+        return f"{episode.slug}: the {'intro' if segment.group < 0 else 'outro'}"
+    return f"{episode.slug}: turn {segment.turn_index + 1} ({segment.speaker}), line {segment.line}"
+
+
+def _synthesise_and_measure(
+    episode: Episode,
+    segments: Sequence[Segment],
+    engine_for: Callable[[Voice], Engine],
+    settings: RenderSettings,
+    cache: SegmentCache,
+    progress: SegmentProgress | None,
+) -> tuple[list[Placed], int, float]:
+    """Pass 1: every segment into the cache; offsets, total length and loudness."""
+    rate = settings.sample_rate
+    meter = LoudnessMeter(rate)
+    placed: list[Placed] = []
+    position = 0
+    for number, segment in enumerate(segments, start=1):
+        engine = engine_for(segment.voice)
+        key = segment_cache_key(engine, segment)
+        try:
+            pcm = cache.fetch(key, partial(engine.synthesize, segment.text, segment.voice))
+        except EngineError as error:
+            raise RenderError(f"{segment_location(episode, segment)}: {error}") from error
+        samples = at_rate(pcm, rate)
+        if samples.size:
+            if placed:
+                same_turn = placed[-1].segment.group == segment.group
+                pause = settings.pause_paragraph if same_turn else settings.pause_turn
+                silence = int(round(pause * rate))
+                meter.add_silence(silence)
+                position += silence
+            meter.add(samples)
+            placed.append(Placed(segment, key, position, samples.size))
+            position += samples.size
+        if progress is not None:
+            progress("synthesis", number, len(segments))
+    return placed, position, meter.integrated()
+
+
+def _chapters(placed: Sequence[Placed], rate: int, total: int) -> tuple[Chapter, ...]:
+    starts: list[tuple[float, str, int | None]] = []
+    for item in placed:
+        if item.segment.chapter:
+            starts.append((item.start / rate, item.segment.chapter, item.segment.turn_index))
+    if not starts:
+        return ()
+    if starts[0][0] > 0:
+        starts.insert(0, (0.0, INTRO_CHAPTER, None))
+    duration = total / rate
+    chapters = []
+    for number, (start, title, turn_index) in enumerate(starts):
+        end = starts[number + 1][0] if number + 1 < len(starts) else duration
+        chapters.append(Chapter(title=title, start=start, end=end, turn_index=turn_index))
+    return tuple(chapters)
+
+
+def _cues(placed: Sequence[Placed], rate: int) -> tuple[Cue, ...]:
+    return tuple(
+        Cue(
+            start=item.start / rate,
+            end=(item.start + item.length) / rate,
+            speaker=item.segment.speaker,
+            speaker_name=item.segment.speaker_name,
+            text=item.segment.text,
+            turn_index=item.segment.turn_index,
+        )
+        for item in placed
+    )
+
+
+def _temp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
+def _remove_stale_temps(targets: Sequence[Path]) -> None:
+    """Temp files a killed earlier run of this episode left behind."""
+    for target in targets:
+        if target.parent.is_dir():
+            for stale in target.parent.glob(f".{target.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
+
+
+def render_episode(
+    episode: Episode,
+    voices: Mapping[str, Voice],
+    engine_for: Callable[[Voice], Engine],
+    settings: RenderSettings,
+    out_dir: Path,
+    cache: SegmentCache | None = None,
+    *,
+    podcast: PodcastMeta | None = None,
+    progress: SegmentProgress | None = None,
+) -> AudioInfo:
+    """Render ``episode`` into ``out_dir``: MP3 with ID3 tags and chapters, and its sidecars.
+
+    ``voices`` maps speaker codes (and ``"narrator"`` for intro and outro) to
+    voices; ``engine_for`` gives the engine of a voice.  Raises RenderError
+    (engine failure, naming the episode and turn) or EncodeError (ffmpeg); on
+    any failure or interrupt the files already in ``out_dir`` stay as they were.
+    """
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix="amacast-segments-") as scratch:
+            return render_episode(
+                episode,
+                voices,
+                engine_for,
+                settings,
+                out_dir,
+                SegmentCache(scratch),
+                podcast=podcast,
+                progress=progress,
+            )
+    podcast = podcast or PodcastMeta()
+    rate = settings.sample_rate
+    segments = plan_segments(episode, voices, settings, podcast)
+    paths = {
+        "mp3": mp3_path(episode.slug),
+        **sidecar_paths(episode.slug),
+        "info": audio_info_path(episode.slug),
+    }
+    targets = {kind: Path(out_dir) / relative for kind, relative in paths.items()}
+    for target in targets.values():
+        target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(list(targets.values()))
+    temps = {kind: _temp_name(target) for kind, target in targets.items()}
+    try:
+        placed, total, loudness = _synthesise_and_measure(
+            episode, segments, engine_for, settings, cache, progress
+        )
+        if not placed:
+            raise RenderError(f"{episode.slug}: nothing to say (no speakable text, no intro)")
+        try:
+            normalise_and_encode(placed, cache, settings, loudness, temps["mp3"], progress)
+        except MasteringError as error:
+            raise RenderError(f"{episode.slug}: {error}") from error
+        chapters = _chapters(placed, rate, total)
+        write_tags(
+            temps["mp3"],
+            title=episode.title,
+            artist=podcast.author,
+            album=podcast.title,
+            date=episode.date.date().isoformat() if episode.date else "",
+            chapters=chapters,
+            cover=podcast.image,
+            comment=episode.description,
+        )
+        info = AudioInfo(
+            slug=episode.slug,
+            mp3_path=paths["mp3"],
+            byte_length=temps["mp3"].stat().st_size,
+            duration=total / rate,
+            chapters=chapters,
+            cues=_cues(placed, rate),
+            sidecars=sidecar_paths(episode.slug),
+        )
+        for kind, text in sidecar_texts(info, title=episode.title, podcast=podcast.title).items():
+            temps[kind].write_text(text, encoding="utf-8")
+        # The AudioInfo file last: it is what says "this episode is complete".
+        for kind in ("vtt", "srt", "json", "chapters", "mp3", "info"):
+            os.replace(temps[kind], targets[kind])
+    except BaseException:
+        for temp in temps.values():
+            temp.unlink(missing_ok=True)
+        raise
+    return info
+
+
+__all__ = [
+    "EncodeError",
+    "SegmentProgress",
+    "PodcastMeta",
+    "RenderError",
+    "RenderSettings",
+    "Segment",
+    "audio_table_lines",
+    "chapter_title",
+    "plan_segments",
+    "render_episode",
+]

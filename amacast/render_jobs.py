@@ -1,0 +1,566 @@
+"""Render many episodes over the cores, with progress.
+
+Work is split in two kinds of tasks for a pool of worker processes (each makes
+its own engines): *synthesis* tasks fill the segment cache with the segments
+that are missing, a few at a time, so even one long episode keeps every core
+busy; as soon as all segments of an episode are in the cache, an *assembly*
+task renders it (:func:`amacast.render.render_episode`, which then finds
+everything cached).  With ``jobs=1`` everything runs in this process.
+
+Progress goes to a callback as :class:`RenderProgress` (episodes and segments
+done, with an estimate of the time left); the library never prints.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from amacast.cache import SegmentCache
+from amacast.engines.base import Engine, EngineError, Voice
+from amacast.engines.registry import get_engine
+from amacast.model import AudioInfo, Diagnostic, Episode
+from amacast.parse import find_episode_files, parse_episode
+from amacast.render import (
+    PodcastMeta,
+    RenderError,
+    RenderSettings,
+    Segment,
+    plan_segments,
+    render_episode,
+    segment_cache_key,
+    segment_location,
+)
+
+EngineFactory = Callable[[str], Engine]
+"""Makes the engine of a name (``Voice.engine``); must be a module-level function."""
+
+# Work estimate: assembling a segment costs about this much of synthesising it.
+ASSEMBLY_WEIGHT = 0.08
+# A synthesis task takes segments until it holds this many characters.
+TASK_CHARACTERS = 1200
+
+
+@dataclass(frozen=True)
+class RenderProgress:
+    """Where a multi-episode render stands."""
+
+    episodes_done: int
+    episodes_total: int
+    segments_done: int
+    segments_total: int
+    elapsed: float
+    fraction: float
+    current: str = ""
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left, estimated from the work done so far (None before any)."""
+        if self.fraction <= 0.0 or self.elapsed <= 0.0:
+            return None
+        return max(0.0, self.elapsed * (1.0 - self.fraction) / self.fraction)
+
+
+ProgressCallback = Callable[[RenderProgress], None]
+
+
+@dataclass
+class _Tracker:
+    """Counts work as it completes and turns it into RenderProgress."""
+
+    episodes_total: int
+    segments_total: int
+    work_total: float
+    callback: ProgressCallback | None
+    started: float = field(default_factory=time.monotonic)
+    episodes_done: int = 0
+    segments_done: int = 0
+    work_done: float = 0.0
+    current: str = ""
+
+    def add(
+        self, segments: int = 0, work: float = 0.0, episodes: int = 0, current: str | None = None
+    ) -> None:
+        self.segments_done += segments
+        self.work_done += work
+        self.episodes_done += episodes
+        if current is not None:
+            self.current = current
+        if self.callback is not None:
+            fraction = self.work_done / self.work_total if self.work_total > 0 else 1.0
+            if self.episodes_done == self.episodes_total:
+                fraction = 1.0
+            self.callback(
+                RenderProgress(
+                    self.episodes_done,
+                    self.episodes_total,
+                    self.segments_done,
+                    self.segments_total,
+                    time.monotonic() - self.started,
+                    min(1.0, fraction),
+                    self.current,
+                )
+            )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A segment missing from the cache."""
+
+    key: str
+    text: str
+    voice: Voice
+    slug: str
+    where: str
+
+
+def _engine_for(factory: EngineFactory) -> Callable[[Voice], Engine]:
+    engines: dict[str, Engine] = {}
+
+    def engine_for(voice: Voice) -> Engine:
+        engine = engines.get(voice.engine)
+        if engine is None:
+            engine = factory(voice.engine)
+            engines[voice.engine] = engine
+        return engine
+
+    return engine_for
+
+
+# --------------------------------------------------------------------------
+# Worker side
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(factory: EngineFactory, cache_dir: str, events: Any, threads: int) -> None:
+    """Per worker process: remember the factory, cache and event queue."""
+    engines: dict[str, Engine] = {}
+
+    def engine_for(voice: Voice) -> Engine:
+        engine = engines.get(voice.engine)
+        if engine is None:
+            engine = factory(voice.engine)
+            # Engines that can use several threads get their share of the cores.
+            if threads > 0 and isinstance(getattr(engine, "threads", None), int):
+                engine.threads = threads  # type: ignore[attr-defined]
+            engines[voice.engine] = engine
+        return engine
+
+    _worker.update(engine_for=engine_for, cache=SegmentCache(cache_dir), events=events)
+
+
+def _synthesise_task(items: Sequence[_Pending]) -> list[tuple[str, int, int]]:
+    """Synthesise segments into the cache; returns (slug, characters, 1) per segment."""
+    cache: SegmentCache = _worker["cache"]
+    done = []
+    for item in items:
+        if item.key not in cache:
+            engine = _worker["engine_for"](item.voice)
+            try:
+                pcm = engine.synthesize(item.text, item.voice)
+            except EngineError as error:
+                raise RenderError(f"{item.where}: {error}") from error
+            cache.put(item.key, pcm)
+        done.append((item.slug, len(item.text), 1))
+    return done
+
+
+def _assemble_task(
+    episode: Episode,
+    voices: Mapping[str, Voice],
+    settings: RenderSettings,
+    out_dir: str,
+    podcast: PodcastMeta,
+) -> AudioInfo:
+    """Render one episode whose segments are (nearly all) cached."""
+    events = _worker["events"]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "encoding":
+            events.put((episode.slug, done))
+
+    return render_episode(
+        episode,
+        voices,
+        _worker["engine_for"],
+        settings,
+        Path(out_dir),
+        _worker["cache"],
+        podcast=podcast,
+        progress=progress,
+    )
+
+
+# --------------------------------------------------------------------------
+# Main side
+
+
+def _batches(items: Sequence[_Pending]) -> Iterator[list[_Pending]]:
+    batch: list[_Pending] = []
+    size = 0
+    for item in items:
+        if batch and (size + len(item.text) > TASK_CHARACTERS or item.slug != batch[-1].slug):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += len(item.text)
+    if batch:
+        yield batch
+
+
+def render_episodes(
+    episodes: Sequence[Episode],
+    voices: Mapping[str, Mapping[str, Voice]],
+    settings: RenderSettings,
+    out_dir: Path,
+    cache_dir: Path,
+    *,
+    podcast: PodcastMeta | None = None,
+    jobs: int | None = None,
+    engine_factory: EngineFactory = get_engine,
+    progress: ProgressCallback | None = None,
+) -> dict[str, AudioInfo]:
+    """Render every episode into ``out_dir``; returns the AudioInfo of each by slug.
+
+    ``voices`` maps each slug to its speaker → voice table (see
+    :func:`amacast.voices.assign_voices`).  ``jobs`` worker processes
+    (default: the number of cores) synthesise and assemble in parallel; each
+    makes its engines with ``engine_factory``.  The first failure stops the
+    run (RenderError naming the episode and turn); episodes finished before it
+    are complete, the failed one keeps its previous files.
+    """
+    podcast = podcast or PodcastMeta()
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    cache = SegmentCache(cache_dir)
+    engine_for = _engine_for(engine_factory)
+    plans: dict[str, list[Segment]] = {}
+    pending: list[_Pending] = []
+    seen: set[str] = set()
+    for episode in episodes:
+        segments = plan_segments(episode, voices[episode.slug], settings, podcast)
+        plans[episode.slug] = segments
+        for segment in segments:
+            key = segment_cache_key(engine_for(segment.voice), segment)
+            if key not in seen and key not in cache:
+                seen.add(key)
+                pending.append(
+                    _Pending(
+                        key,
+                        segment.text,
+                        segment.voice,
+                        episode.slug,
+                        segment_location(episode, segment),
+                    )
+                )
+    segments_total = sum(len(plan) for plan in plans.values())
+    characters = {slug: sum(len(s.text) for s in plan) for slug, plan in plans.items()}
+    work_total = sum(len(item.text) for item in pending) + ASSEMBLY_WEIGHT * sum(
+        characters.values()
+    )
+    tracker = _Tracker(len(episodes), segments_total, work_total, progress)
+    tracker.add()
+    if jobs == 1 or (len(episodes) <= 1 and not pending):
+        return _render_here(
+            episodes, voices, settings, out_dir, cache, podcast, engine_for, plans, pending, tracker
+        )
+    return _render_pool(
+        episodes,
+        voices,
+        settings,
+        out_dir,
+        cache_dir,
+        podcast,
+        engine_factory,
+        plans,
+        pending,
+        tracker,
+        jobs,
+    )
+
+
+def _render_here(
+    episodes: Sequence[Episode],
+    voices: Mapping[str, Mapping[str, Voice]],
+    settings: RenderSettings,
+    out_dir: Path,
+    cache: SegmentCache,
+    podcast: PodcastMeta,
+    engine_for: Callable[[Voice], Engine],
+    plans: Mapping[str, list[Segment]],
+    pending: Sequence[_Pending],
+    tracker: _Tracker,
+) -> dict[str, AudioInfo]:
+    missing = {item.key for item in pending}
+    results: dict[str, AudioInfo] = {}
+    for episode in episodes:
+        plan = plans[episode.slug]
+        counted = {"synthesis": 0, "encoding": 0}
+
+        def report(
+            phase: str,
+            done: int,
+            total: int,
+            plan: list[Segment] = plan,
+            counted: dict[str, int] = counted,
+            slug: str = episode.slug,
+        ) -> None:
+            # An encoding pass that is re-run starts again from 0: count only progress.
+            step = max(0, done - counted[phase])
+            counted[phase] = max(done, counted[phase])
+            if phase == "synthesis":
+                segment = plan[done - 1]
+                work = 0.0
+                key = segment_cache_key(engine_for(segment.voice), segment)
+                if key in missing:
+                    missing.discard(key)
+                    work = len(segment.text)
+                tracker.add(segments=step, work=work, current=slug)
+            else:
+                chars = sum(len(s.text) for s in plan) / max(1, total)
+                tracker.add(work=ASSEMBLY_WEIGHT * chars * step, current=slug)
+
+        results[episode.slug] = render_episode(
+            episode,
+            voices[episode.slug],
+            engine_for,
+            settings,
+            out_dir,
+            cache,
+            podcast=podcast,
+            progress=report,
+        )
+        tracker.add(episodes=1)
+    return results
+
+
+def _render_pool(
+    episodes: Sequence[Episode],
+    voices: Mapping[str, Mapping[str, Voice]],
+    settings: RenderSettings,
+    out_dir: Path,
+    cache_dir: Path,
+    podcast: PodcastMeta,
+    engine_factory: EngineFactory,
+    plans: Mapping[str, list[Segment]],
+    pending: Sequence[_Pending],
+    tracker: _Tracker,
+    jobs: int,
+) -> dict[str, AudioInfo]:
+    context = multiprocessing.get_context("spawn")
+    events = context.Queue()
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    by_slug = {episode.slug: episode for episode in episodes}
+    outstanding = {slug: 0 for slug in by_slug}
+    for item in pending:
+        outstanding[item.slug] += 1
+    # Segments already cached count as done at once.
+    for slug, plan in plans.items():
+        tracker.add(segments=len(plan) - sum(1 for p in pending if p.slug == slug))
+    per_segment = {
+        slug: sum(len(s.text) for s in plan) / max(1, len(plan)) for slug, plan in plans.items()
+    }
+    encoded: dict[str, int] = {}
+    results: dict[str, AudioInfo] = {}
+    executor = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(engine_factory, str(cache_dir), events, threads),
+    )
+    futures: dict[Future[Any], tuple[str, str]] = {}
+
+    def assemble(slug: str) -> None:
+        episode = by_slug[slug]
+        future = executor.submit(
+            _assemble_task, episode, voices[slug], settings, str(out_dir), podcast
+        )
+        futures[future] = ("assemble", slug)
+
+    def drain() -> None:
+        while True:
+            try:
+                slug, done = events.get_nowait()
+            except queue.Empty:
+                return
+            step = max(0, done - encoded.get(slug, 0))
+            encoded[slug] = max(done, encoded.get(slug, 0))
+            tracker.add(work=ASSEMBLY_WEIGHT * per_segment[slug] * step, current=slug)
+
+    try:
+        for batch in _batches(pending):
+            futures[executor.submit(_synthesise_task, batch)] = ("synthesise", batch[0].slug)
+        for slug, count in outstanding.items():
+            if count == 0:
+                assemble(slug)
+        while futures:
+            finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
+            drain()
+            for future in finished:
+                kind, slug = futures.pop(future)
+                if kind == "synthesise":
+                    done = future.result()
+                    for item_slug, chars, count in done:
+                        outstanding[item_slug] -= count
+                        tracker.add(segments=count, work=chars, current=item_slug)
+                    if outstanding[slug] == 0:
+                        assemble(slug)
+                else:
+                    results[slug] = future.result()
+                    tracker.add(episodes=1, current=slug)
+        drain()
+    except BaseException:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    return {episode.slug: results[episode.slug] for episode in episodes}
+
+
+def cache_folder(root: Path, settings: RenderSettings, override: Path | None = None) -> Path:
+    """The segment cache folder: ``override``, else ``[audio] cache_dir`` under ``root``."""
+    if override is not None:
+        return override
+    path = Path(settings.cache_dir).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+@dataclass(frozen=True)
+class RenderRun:
+    """What :func:`render_project` did."""
+
+    infos: Mapping[str, AudioInfo] = field(default_factory=dict)
+    diagnostics: tuple[Diagnostic, ...] = ()
+    left_out: tuple[str, ...] = ()
+    drafts_skipped: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics with severity ``error``."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+def _select(root: Path, names: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
+    """Episode files by path, file stem or slug; all of ``episodes/`` when none are named."""
+    folder = root / "episodes"
+    files = find_episode_files([folder]) if folder.is_dir() else []
+    if not names:
+        return files, []
+    chosen: list[Path] = []
+    problems: list[Diagnostic] = []
+    slugs: dict[str, Path] | None = None
+    for name in names:
+        path = Path(name)
+        if not path.is_absolute():
+            path = root / path
+        if path.is_file():
+            chosen.append(path)
+            continue
+        match = [f for f in files if f.stem == name]
+        if not match:
+            if slugs is None:
+                slugs = {parse_episode(f).slug: f for f in files}
+            match = [slugs[name]] if name in slugs else []
+        if match:
+            chosen.extend(match)
+        else:
+            problems.append(
+                Diagnostic(
+                    name,
+                    1,
+                    1,
+                    "unknown-episode",
+                    "error",
+                    f"no episode {name!r} (not a file, a file name in episodes/ or a slug)",
+                    "see `ls episodes/`",
+                )
+            )
+    return list(dict.fromkeys(chosen)), problems
+
+
+def render_project(
+    root: Path,
+    names: Sequence[str] = (),
+    *,
+    output: Path | None = None,
+    engine: str | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    drafts: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RenderRun:
+    """Render the project's episodes (or those named) with the settings of ``amacast.toml``.
+
+    ``names`` are episode files, their names in ``episodes/`` or slugs; by
+    default every non-draft episode.  ``engine`` overrides ``[audio] engine``,
+    ``cache_dir`` the ``[audio] cache_dir``.  Episodes with errors are left
+    out (and reported); the rest are rendered.  Engine failures raise
+    RenderError naming the episode and turn.
+    """
+    from amacast.config import CONFIG_FILE, load_settings
+    from amacast.engines.registry import engine_names
+    from amacast.render import audio_table_lines
+    from amacast.validate import validate_episodes
+    from amacast.voices import assign_voices
+
+    settings, found = load_settings(root, required=())
+    config = root / CONFIG_FILE
+    try:
+        lines = audio_table_lines(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        lines = {}
+    render_settings, problems = RenderSettings.from_table(
+        settings.audio, path=str(config), lines=lines
+    )
+    diagnostics = list(found) + list(problems)
+    if engine is not None:
+        if engine not in engine_names():
+            raise RenderError(f"unknown engine {engine!r} (known: {', '.join(engine_names())})")
+        render_settings = replace(render_settings, engine=engine)
+    files, missing = _select(root, names)
+    diagnostics += missing
+    episodes = [parse_episode(f) for f in files]
+    drafts_skipped = tuple(e.slug for e in episodes if e.draft and not drafts and not names)
+    episodes = [e for e in episodes if e.slug not in drafts_skipped]
+    checked = validate_episodes(episodes, settings.timezone)
+    diagnostics += checked
+    broken = {d.path for d in checked if d.severity == "error"}
+    voices: dict[str, Mapping[str, Voice]] = {}
+    for episode in episodes:
+        table, voice_problems = assign_voices(
+            episode, settings.voices, render_settings.engine, config_path=str(config)
+        )
+        diagnostics += voice_problems
+        if any(p.severity == "error" for p in voice_problems):
+            broken.add(episode.path)
+        voices[episode.slug] = table
+    if any(d.severity == "error" for d in found + list(problems)):
+        return RenderRun({}, tuple(diagnostics), tuple(e.slug for e in episodes), drafts_skipped)
+    good = [e for e in episodes if e.path not in broken]
+    left_out = tuple(e.slug for e in episodes if e.path in broken)
+    image = None
+    if settings.image and not settings.image_is_remote:
+        image = root / settings.image
+    podcast = PodcastMeta(title=settings.title, author=settings.author, image=image)
+    infos = (
+        render_episodes(
+            good,
+            voices,
+            render_settings,
+            output if output is not None else root / "output",
+            cache_folder(root, render_settings, cache_dir),
+            podcast=podcast,
+            jobs=jobs,
+            progress=progress,
+        )
+        if good
+        else {}
+    )
+    return RenderRun(infos, tuple(diagnostics), left_out, drafts_skipped)

@@ -1,0 +1,370 @@
+"""``publish``: the whole output built beside output/, swapped in only on success, incrementally."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import feedparser
+import pytest
+
+import amacast.publish as publish_module
+from amacast.config import Settings
+from amacast.model import AudioInfo, Chapter, Episode
+from amacast.publish import (
+    MANIFEST,
+    PublishError,
+    audio_info_from_dict,
+    audio_info_to_dict,
+    publish,
+    read_manifest,
+)
+from amacast.sidecars import audio_info_json, load_audio_info
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def example_project(tmp_path: Path) -> Path:
+    """A copy of the example project (settings, cover, episodes) to publish."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy2(ROOT / "amacast.toml", project / "amacast.toml")
+    shutil.copytree(ROOT / "episodes", project / "episodes")
+    settings_text = (ROOT / "amacast.toml").read_text(encoding="utf-8")
+    for line in settings_text.splitlines():
+        if line.startswith("image") and "=" in line:
+            image = line.split("=", 1)[1].split("#")[0].strip().strip('"')
+            (project / image).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / image, project / image)
+    return project
+
+
+class FakeRenderer:
+    """Writes a small MP3-shaped file and a VTT per episode, and counts its calls."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.calls: list[str] = []
+        self.fail_on = fail_on
+
+    def __call__(
+        self, episodes: Sequence[Episode], settings: Settings, output: Path
+    ) -> dict[str, AudioInfo]:
+        return {episode.slug: self.render_one(episode, output) for episode in episodes}
+
+    def render_one(self, episode: Episode, output: Path) -> AudioInfo:
+        self.calls.append(episode.slug)
+        if self.fail_on is not None and len(self.calls) == self.fail_on:
+            raise RuntimeError("the engine fell over")
+        mp3 = output / "audio" / f"{episode.slug}.mp3"
+        mp3.parent.mkdir(parents=True, exist_ok=True)
+        mp3.write_bytes(b"ID3" + episode.source_hash.encode() * 50)
+        vtt = output / "transcripts" / f"{episode.slug}.vtt"
+        vtt.parent.mkdir(parents=True, exist_ok=True)
+        vtt.write_text(f"WEBVTT\n\nNOTE {episode.slug}\n", encoding="utf-8")
+        info = AudioInfo(
+            slug=episode.slug,
+            mp3_path=f"audio/{episode.slug}.mp3",
+            byte_length=mp3.stat().st_size,
+            duration=30.0,
+            chapters=(Chapter("Introduction", 0.0, 10.0), Chapter("Q1", 10.0, 30.0, 1)),
+            sidecars={"vtt": f"transcripts/{episode.slug}.vtt"},
+        )
+        (output / "audio" / f"{episode.slug}.json").write_text(audio_info_json(info), "utf-8")
+        return info
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def read_info(output: Path, slug: str) -> AudioInfo:
+    """The AudioInfo the manifest keeps for an episode."""
+    return audio_info_from_dict(read_manifest(output)["episodes"][slug]["audio"])
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Temporary or backup folders a publish left beside the output."""
+    return sorted(p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return example_project(tmp_path)
+
+
+def slugs_of(project: Path) -> list[str]:
+    from amacast.parse import parse_episode
+
+    return sorted(
+        e.slug for e in map(parse_episode, (project / "episodes").glob("*.md")) if not e.draft
+    )
+
+
+def test_publish_without_audio_writes_feeds_and_site(project: Path) -> None:
+    output = project / "output"
+    result = publish(project, output, audio=False)
+    assert result.ok, result.diagnostics
+    files = snapshot(output)
+    slugs = slugs_of(project)
+    assert sorted(result.published) == slugs
+    for name in ("index.html", "style.css", "player.js", "atom.xml", "podcast.xml", "cover.png"):
+        assert name in files
+    for slug in slugs:
+        assert f"episodes/{slug}/index.html" in files
+        assert b"<audio" not in files[f"episodes/{slug}/index.html"]
+    assert not any(name.startswith("audio/") for name in files)
+    atom = feedparser.parse(files["atom.xml"])
+    assert sorted(e.link.rstrip("/").rsplit("/", 1)[-1] for e in atom.entries) == slugs
+    manifest = json.loads(files[MANIFEST])
+    assert set(manifest["files"]) == set(files) - {MANIFEST}
+    assert result.drafts_skipped  # the example project keeps one draft
+    assert leftovers(project) == []
+
+
+def test_publish_with_audio_then_incremental(project: Path) -> None:
+    output = project / "output"
+    renderer = FakeRenderer()
+    first = publish(project, output, audio=True, renderer=renderer)
+    assert first.ok
+    slugs = slugs_of(project)
+    assert sorted(first.rendered) == slugs and first.reused == ()
+    podcast = feedparser.parse((output / "podcast.xml").read_bytes())
+    assert len(podcast.entries) == len(slugs)
+    for entry in podcast.entries:
+        (enclosure,) = entry.enclosures
+        assert enclosure.type == "audio/mpeg"
+        assert enclosure.href.startswith("https://example.github.io/amacast/audio/")
+    page = (output / "episodes" / slugs[0] / "index.html").read_text(encoding="utf-8")
+    assert f'src="../../audio/{slugs[0]}.mp3"' in page
+    before = snapshot(output)
+
+    # Nothing changed: nothing is rendered, every byte is the same.
+    again = publish(project, output, audio=True, renderer=renderer)
+    assert again.ok
+    assert again.rendered == () and sorted(again.reused) == slugs
+    assert snapshot(output) == before
+    assert len(renderer.calls) == len(slugs)
+    for slug in slugs:
+        assert load_audio_info(output, slug) == read_info(output, slug)
+
+    # One transcript edited: only that episode is rendered again.
+    edited = sorted((project / "episodes").glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nThanks for joining!\n", "utf-8")
+    third = publish(project, output, audio=True, renderer=renderer)
+    assert len(third.rendered) == 1
+    assert len(third.reused) == len(slugs) - 1
+    changed = third.rendered[0]
+    after = snapshot(output)
+    assert after[f"audio/{changed}.mp3"] != before[f"audio/{changed}.mp3"]
+    for slug in slugs:
+        if slug != changed:
+            assert after[f"audio/{slug}.mp3"] == before[f"audio/{slug}.mp3"]
+            assert after[f"episodes/{slug}/index.html"] == before[f"episodes/{slug}/index.html"]
+
+
+def test_changed_voice_settings_render_again(project: Path) -> None:
+    output = project / "output"
+    renderer = FakeRenderer()
+    publish(project, output, audio=True, renderer=renderer)
+    calls = len(renderer.calls)
+    toml = project / "amacast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[voices]\nnarrator = "joe"\n', "utf-8")
+    result = publish(project, output, audio=True, renderer=renderer)
+    assert result.ok, result.diagnostics
+    assert len(result.rendered) == len(slugs_of(project))
+    assert len(renderer.calls) == 2 * calls
+
+
+def test_new_podcast_title_renders_again(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=True, renderer=FakeRenderer())
+    toml = project / "amacast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("Ask Us Anything", "Ask Us"), "utf-8")
+    result = publish(project, output, audio=True, renderer=FakeRenderer())
+    assert sorted(result.rendered) == slugs_of(project)
+    assert result.reused == ()
+
+
+def test_deleted_episode_files_disappear(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=True, renderer=FakeRenderer())
+    from amacast.parse import parse_episode
+
+    victim = sorted((project / "episodes").glob("*.md"))[0]
+    slug = parse_episode(victim).slug
+    assert (output / "audio" / f"{slug}.mp3").is_file()
+    victim.unlink()
+    result = publish(project, output, audio=True, renderer=FakeRenderer())
+    assert result.ok
+    assert not (output / "episodes" / slug).exists()
+    assert not (output / "audio" / f"{slug}.mp3").exists()
+    assert not (output / "transcripts" / f"{slug}.vtt").exists()
+    assert set(result.removed) == {
+        f"audio/{slug}.mp3",
+        f"audio/{slug}.json",
+        f"transcripts/{slug}.vtt",
+        f"episodes/{slug}/index.html",
+    }
+    assert slug not in (output / "index.html").read_text(encoding="utf-8")
+    assert slug not in (output / "podcast.xml").read_text(encoding="utf-8")
+    assert slug not in read_manifest(output)["episodes"]
+
+
+def test_episode_with_an_error_leaves_output_byte_for_byte(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=True, renderer=FakeRenderer())
+    before = snapshot(output)
+    bad = project / "episodes" / "2026-05-01-broken.md"
+    bad.write_text(
+        '---\ntitle: "Broken"\ndate: 2026-05-01T10:00:00+00:00\n---\n\n**Legend:**\n\n'
+        "- S: Sam\n\n---\n\n**X:** who is X?\n",
+        encoding="utf-8",
+    )
+    renderer = FakeRenderer()
+    result = publish(project, output, audio=True, renderer=renderer)
+    assert not result.ok and not result.swapped
+    assert [d.code for d in result.errors] == ["unknown-speaker"]
+    assert result.errors[0].path == "episodes/2026-05-01-broken.md"
+    assert renderer.calls == []
+    assert snapshot(output) == before
+    assert leftovers(project) == []
+
+
+def test_keep_going_publishes_the_rest(project: Path) -> None:
+    output = project / "output"
+    bad = project / "episodes" / "2026-05-01-broken.md"
+    bad.write_text(
+        '---\ntitle: "Broken"\ndate: 2026-05-01T10:00:00+00:00\n---\n\n**Legend:**\n\n'
+        "- S: Sam\n\n---\n\n**X:** who is X?\n",
+        encoding="utf-8",
+    )
+    result = publish(project, output, audio=False, keep_going=True)
+    assert result.swapped and not result.ok
+    assert result.left_out == ("broken",)
+    assert not (output / "episodes" / "broken").exists()
+    assert sorted(result.published) == [s for s in slugs_of(project) if s != "broken"]
+    assert "broken" in result.notes[0]
+
+
+def test_engine_failing_midway_leaves_output_byte_for_byte(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    (output / ".gitkeep").write_bytes(b"")
+    before = snapshot(output)
+    renderer = FakeRenderer(fail_on=2)
+    with pytest.raises(PublishError, match="the engine fell over") as caught:
+        publish(project, output, audio=True, renderer=renderer)
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert len(renderer.calls) == 2
+    assert snapshot(output) == before
+    assert leftovers(project) == []
+
+
+def test_failing_swap_restores_the_previous_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    before = snapshot(output)
+    real_rename = publish_module.os.rename
+    calls: list[tuple[str, str]] = []
+
+    def rename(source: str | Path, target: str | Path) -> None:
+        calls.append((str(source), str(target)))
+        if ".tmp-" in str(source):
+            raise OSError(28, "No space left on device")
+        real_rename(source, target)
+
+    monkeypatch.setattr(publish_module.os, "rename", rename)
+    with pytest.raises(PublishError, match="No space left"):
+        publish(project, output, audio=False)
+    monkeypatch.setattr(publish_module.os, "rename", real_rename)
+    assert len(calls) == 3  # output -> backup, staging -> output (fails), backup -> output
+    assert snapshot(output) == before
+    assert leftovers(project) == []
+
+
+def test_gitkeep_survives_and_first_publish_creates_output(project: Path) -> None:
+    output = project / "site" / "out"
+    result = publish(project, output, audio=False)
+    assert result.ok and (output / "index.html").is_file()
+    (output / ".gitkeep").write_bytes(b"")
+    publish(project, output, audio=False)
+    assert (output / ".gitkeep").is_file()
+
+
+def test_settings_error_stops_before_anything(project: Path) -> None:
+    output = project / "output"
+    toml = project / "amacast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('base_url = "', 'base_url = "ftp:'))
+    result = publish(project, output, audio=False)
+    assert not result.ok and not result.swapped
+    assert result.errors
+    assert not output.exists()
+
+
+def test_base_url_override_reaches_every_absolute_link(project: Path) -> None:
+    output = project / "output"
+    result = publish(
+        project, output, audio=False, overrides={"base_url": "https://me.github.io/show/"}
+    )
+    assert result.ok
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://me.github.io/show/"' in index
+    assert "example.github.io" not in index
+    atom = feedparser.parse((output / "atom.xml").read_bytes())
+    assert all(e.link.startswith("https://me.github.io/show/episodes/") for e in atom.entries)
+
+
+def test_size_guard_warns_near_the_limits(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publish_module, "PAGES_FILE_LIMIT", 1000)
+    monkeypatch.setattr(publish_module, "PAGES_SITE_LIMIT", 10_000)
+    result = publish(project, project / "output", audio=True, renderer=FakeRenderer())
+    assert result.ok
+    joined = "\n".join(result.notes)
+    assert "GitHub Pages allows at most" in joined
+    assert "cover.png is" in joined
+    assert "audio_base_url" in joined
+
+
+def test_progress_reports_each_step(project: Path) -> None:
+    messages: list[str] = []
+    publish(
+        project, project / "output", audio=True, renderer=FakeRenderer(), progress=messages.append
+    )
+    count = len(slugs_of(project))
+    assert f"audio: 0 unchanged, {count} to render" in messages
+    assert any(m.startswith("site:") for m in messages)
+    assert any(m.startswith("feeds:") for m in messages)
+
+
+def test_audio_info_round_trips_through_the_manifest() -> None:
+    original = AudioInfo(
+        slug="s",
+        mp3_path="audio/s.mp3",
+        byte_length=10,
+        duration=1.5,
+        chapters=(Chapter("A", 0.0, 1.0, None), Chapter("B", 1.0, 1.5, 3)),
+        sidecars={"vtt": "transcripts/s.vtt"},
+    )
+    data = json.loads(json.dumps(audio_info_to_dict(original)))
+    assert audio_info_from_dict(data) == original
+
+
+def test_missing_previous_audio_is_rendered_again(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=True, renderer=FakeRenderer())
+    slug = slugs_of(project)[0]
+    (output / "audio" / f"{slug}.mp3").unlink()
+    renderer = FakeRenderer()
+    result = publish(project, output, audio=True, renderer=renderer)
+    assert renderer.calls == [slug]
+    assert (output / "audio" / f"{slug}.mp3").is_file()
+    assert result.ok
