@@ -147,7 +147,7 @@ def _with_publish_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url: str | None,
-                 output: Path, quiet: bool) -> None:
+                 output: Path, quiet: bool, audio_from: tuple[Path, ...] = ()) -> None:
     """Publish the project in the current folder and report; exit 1 on failure."""
     from amacast.publish import PublishError
     from amacast.publish import publish as publish_project
@@ -160,7 +160,8 @@ def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url
 
     try:
         result = publish_project(Path.cwd(), output, audio=audio, drafts=drafts,
-                                 keep_going=keep_going, overrides=overrides, progress=progress)
+                                 keep_going=keep_going, overrides=overrides, progress=progress,
+                                 audio_from=audio_from)
     except PublishError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -173,7 +174,8 @@ def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url
         click.echo(
             f"published {len(result.published)} episode(s) to {output}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
-            f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
+            + (f"{len(result.adopted)} adopted, " if audio_from else "")
+            + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
     else:
@@ -202,18 +204,26 @@ def build(audio: bool, drafts: bool, keep_going: bool, base_url: str | None, out
 @main.command()
 @click.option("--audio/--no-audio", default=None,
               help="Render the narrated MP3s (default: `[audio] enabled` in amacast.toml, on).")
+@click.option("--audio-from", "audio_from", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Adopt audio rendered elsewhere (`amacast render --shard K/N --output DIR`) "
+                   "for episodes whose transcript and settings match; repeatable.")
 @_with_publish_options
 def publish(audio: bool | None, drafts: bool, keep_going: bool, base_url: str | None,
-            output: Path, quiet: bool) -> None:
+            output: Path, quiet: bool, audio_from: tuple[Path, ...]) -> None:
     """Validate, then write feeds, audio and the site into output/, all or nothing.
 
     Everything is built in a folder beside output/ and swapped in only when
     every step succeeded; a failed run leaves output/ as it was.  Episodes
     whose transcript and voice settings did not change keep their MP3s.
+
+    With --audio-from DIR (once per shard), audio rendered by
+    `amacast render --shard` jobs is taken from DIR instead of rendered;
+    anything missing there is rendered here.
     Exit codes: 0 published, 1 errors in the input or a failed step, 2 usage.
     """
     _run_publish(audio=audio, drafts=drafts, keep_going=keep_going, base_url=base_url,
-                 output=output, quiet=quiet)
+                 output=output, quiet=quiet, audio_from=audio_from)
 
 
 @main.command()
@@ -369,6 +379,18 @@ def _render_progress(tty: bool) -> Callable[[RenderProgress], None]:
     return show
 
 
+def _check_shard(ctx: click.Context, param: click.Parameter,
+                 value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    from amacast.shard import parse_shard
+
+    try:
+        return parse_shard(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
 @main.command()
 @click.argument("episodes", nargs=-1)
 @click.option("--engine", metavar="NAME", help="Speech engine (default: `[audio] engine`, piper).")
@@ -377,26 +399,39 @@ def _render_progress(tty: bool) -> Callable[[RenderProgress], None]:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Segment cache folder (default: `[audio] cache_dir`, .amacast-cache/segments).")
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Folder to write audio/ etc. into.")
+              default=None,
+              help="Folder to write audio/ etc. into (default: output, or shard-K with --shard).")
 @click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`.")
+@click.option("--shard", metavar="K/N", callback=_check_shard,
+              help="Render only shard K of N (1 <= K <= N): an episode's shard follows from its "
+                   "slug alone, so adding episodes never moves the others.")
 def render(episodes: tuple[str, ...], engine: str | None, jobs: int | None,
-           cache_dir: Path | None, output: Path, drafts: bool) -> None:
+           cache_dir: Path | None, output: Path | None, drafts: bool,
+           shard: tuple[int, int] | None) -> None:
     """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
 
     EPISODES are files, file names in episodes/ or slugs; the default is every
     non-draft episode.  Segments are cached, so a re-run only synthesises what
-    changed.  Exit codes: 0 rendered, 1 errors in the input or a failed render,
-    2 usage.
+    changed.
+
+    With --shard K/N, N machines (e.g. a GitHub Actions matrix) each render
+    their share into shard-K/, with a manifest of what it holds; then
+    `amacast publish --audio-from shard-1 ... --audio-from shard-N` puts it
+    all together without rendering again.
+
+    Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage.
     """
     from amacast.mp3 import EncodeError
     from amacast.render import RenderError
     from amacast.render_jobs import render_project
 
+    if output is None:
+        output = Path(f"shard-{shard[0]}") if shard else Path("output")
     tty = sys.stderr.isatty()
     try:
         result = render_project(Path.cwd(), episodes, output=output, engine=engine, jobs=jobs,
                                 cache_dir=cache_dir, drafts=drafts,
-                                progress=_render_progress(tty))
+                                progress=_render_progress(tty), shard=shard)
     except (RenderError, EncodeError) as error:
         if tty:
             click.echo("", err=True)
@@ -410,5 +445,8 @@ def render(episodes: tuple[str, ...], engine: str | None, jobs: int | None,
                    f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters", err=True)
     if result.left_out:
         click.echo(f"left out (errors): {', '.join(result.left_out)}", err=True)
+    if shard:
+        click.echo(f"shard {shard[0]}/{shard[1]}: {len(result.infos)} episode(s) rendered into "
+                   f"{output}, {len(result.other_shards)} in other shards", err=True)
     if result.errors:
         sys.exit(1)

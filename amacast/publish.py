@@ -80,6 +80,7 @@ class PublishResult:
     files: Mapping[str, str] = field(default_factory=dict)
     total_bytes: int = 0
     swapped: bool = False
+    adopted: tuple[str, ...] = ()
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -102,13 +103,17 @@ def publish(
     overrides: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     renderer: AudioRenderer | None = None,
+    audio_from: Sequence[Path] = (),
 ) -> PublishResult:
     """Publish the project at ``root`` into ``output`` atomically.
 
     ``audio`` None follows ``[audio] enabled`` (default on); False renders
     nothing but keeps the MP3s of unchanged episodes from the previous
     output (what ``amacast build`` does); ``renderer`` replaces the
-    configured speech rendering (tests use it).  Input errors
+    configured speech rendering (tests use it).  ``audio_from`` are folders
+    of audio rendered elsewhere (``amacast render --shard``): an episode
+    whose audio key matches their manifest is adopted from there instead of
+    rendered; anything missing or stale is rendered as usual.  Input errors
     return a result with ``ok`` False and leave ``output`` as it was;
     failures while building raise :class:`PublishError` (the cause chained),
     likewise leaving ``output`` whole.
@@ -159,22 +164,34 @@ def publish(
         keys: dict[str, str] = {}
         to_render: list[Episode] = []
         reused: list[str] = []
+        adopted: list[str] = []
+        sources = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
         cover = _cover(root, settings)
         # Audio that is still current is kept even when this run renders none
         # (`amacast build`), so a build after a publish keeps the enclosures.
-        cover_hash = hashlib.sha256(cover[1]).hexdigest() if cover else ""
+        cover_hash = _cover_digest(cover)
         for episode in good:
             key = audio_key(episode, settings, cover_hash)
             info = _reuse_audio(previous, output, staging, episode.slug, key)
             if info is not None:
-                keys[episode.slug] = key
                 reused.append(episode.slug)
+            else:
+                for folder, manifest in sources:
+                    info = _reuse_audio(manifest, folder, staging, episode.slug, key)
+                    if info is not None:
+                        adopted.append(episode.slug)
+                        break
+            if info is not None:
+                keys[episode.slug] = key
                 audio_infos[episode.slug] = info
             elif with_audio:
                 keys[episode.slug] = key
                 to_render.append(episode)
         if with_audio:
-            say(f"audio: {len(reused)} unchanged, {len(to_render)} to render")
+            say(
+                f"audio: {len(reused)} unchanged, {len(adopted)} adopted, "
+                f"{len(to_render)} to render"
+            )
             if to_render:
                 render = renderer or default_renderer(root, say)
                 made = render(to_render, settings, staging)
@@ -212,6 +229,9 @@ def publish(
         notes.insert(0, f"left out {len(bad)} episode(s) with errors: " + ", ".join(bad))
     if skipped:
         notes.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
+    for folder, manifest in sources:
+        if not manifest:
+            notes.append(f"--audio-from {folder}: no readable {MANIFEST}, nothing adopted from it")
     old_files = set(previous.get("files", {})) if previous else set()
     return PublishResult(
         settings=settings,
@@ -221,6 +241,7 @@ def publish(
         published=tuple(e.slug for e in good),
         rendered=tuple(rendered),
         reused=tuple(reused),
+        adopted=tuple(adopted),
         left_out=bad,
         drafts_skipped=skipped,
         removed=tuple(sorted(old_files - set(hashes))),
@@ -258,6 +279,27 @@ def audio_key(episode: Episode, settings: Settings, cover_hash: str = "") -> str
     }
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cover_hash(root: Path, settings: Settings) -> str:
+    """The SHA-256 of the podcast's local cover (``""`` without one), for :func:`audio_key`."""
+    return _cover_digest(_cover(root, settings))
+
+
+def write_audio_manifest(
+    folder: Path, keys: Mapping[str, str], audio: Mapping[str, AudioInfo]
+) -> None:
+    """Write the manifest of a folder holding rendered audio only (``amacast render --shard``).
+
+    The same format a publish writes, limited to each episode's MP3, sidecars
+    and AudioInfo JSON, so that ``publish(audio_from=[folder])`` adopts them.
+    """
+    hashes: dict[str, str] = {}
+    for slug, info in audio.items():
+        for relative in [*_audio_files(info), audio_info_path(slug)]:
+            if (folder / relative).is_file():
+                hashes[relative] = _hash_file(folder / relative)
+    _write_manifest(folder, keys, audio, hashes)
 
 
 def check_audio_settings(
@@ -390,6 +432,10 @@ def _relative(diagnostic: Diagnostic, root: Path) -> Diagnostic:
     )
 
 
+def _cover_digest(cover: tuple[str, bytes] | None) -> str:
+    return hashlib.sha256(cover[1]).hexdigest() if cover else ""
+
+
 def _cover(root: Path, settings: Settings) -> tuple[str, bytes] | None:
     if not settings.image or settings.image_is_remote:
         return None
@@ -463,12 +509,16 @@ def _hash_tree(folder: Path) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.name != MANIFEST:
-            digest = hashlib.sha256()
-            with path.open("rb") as stream:
-                for chunk in iter(lambda: stream.read(1 << 20), b""):
-                    digest.update(chunk)
-            hashes[path.relative_to(folder).as_posix()] = digest.hexdigest()
+            hashes[path.relative_to(folder).as_posix()] = _hash_file(path)
     return hashes
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _write_manifest(

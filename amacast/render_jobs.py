@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amacast.cache import SegmentCache
 from amacast.engines.base import Engine, EngineError, Voice
@@ -38,6 +38,9 @@ from amacast.render import (
     segment_cache_key,
     segment_location,
 )
+
+if TYPE_CHECKING:
+    from amacast.config import Settings
 
 EngineFactory = Callable[[str], Engine]
 """Makes the engine of a name (``Voice.engine``); must be a module-level function."""
@@ -440,6 +443,7 @@ class RenderRun:
     diagnostics: tuple[Diagnostic, ...] = ()
     left_out: tuple[str, ...] = ()
     drafts_skipped: tuple[str, ...] = ()
+    other_shards: tuple[str, ...] = ()
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -495,6 +499,7 @@ def render_project(
     cache_dir: Path | None = None,
     drafts: bool = False,
     progress: ProgressCallback | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> RenderRun:
     """Render the project's episodes (or those named) with the settings of ``amacast.toml``.
 
@@ -503,6 +508,11 @@ def render_project(
     ``cache_dir`` the ``[audio] cache_dir``.  Episodes with errors are left
     out (and reported); the rest are rendered.  Engine failures raise
     RenderError naming the episode and turn.
+
+    ``shard`` ``(K, N)`` renders only the episodes of shard K of N
+    (:func:`amacast.shard.shard_of`; problems of other shards' episodes are
+    not reported) and writes a manifest into the output with each episode's
+    audio key, so that ``amacast publish --audio-from`` adopts the audio.
     """
     from amacast.config import CONFIG_FILE, load_settings
     from amacast.engines.registry import engine_names
@@ -530,6 +540,17 @@ def render_project(
     drafts_skipped = tuple(e.slug for e in episodes if e.draft and not drafts and not names)
     episodes = [e for e in episodes if e.slug not in drafts_skipped]
     checked = validate_episodes(episodes, settings.timezone)
+    other_shards: tuple[str, ...] = ()
+    if shard is not None:
+        from amacast.shard import in_shard
+
+        mine = in_shard(episodes, lambda e: e.slug, *shard)
+        chosen = {id(e) for e in mine}
+        others = [e for e in episodes if id(e) not in chosen]
+        other_shards = tuple(e.slug for e in others)
+        elsewhere = {e.path for e in others} - {e.path for e in mine}
+        checked = [d for d in checked if d.path not in elsewhere]
+        episodes = mine
     diagnostics += checked
     broken = {d.path for d in checked if d.severity == "error"}
     voices: dict[str, Mapping[str, Voice]] = {}
@@ -542,19 +563,22 @@ def render_project(
             broken.add(episode.path)
         voices[episode.slug] = table
     if any(d.severity == "error" for d in found + list(problems)):
-        return RenderRun({}, tuple(diagnostics), tuple(e.slug for e in episodes), drafts_skipped)
+        return RenderRun(
+            {}, tuple(diagnostics), tuple(e.slug for e in episodes), drafts_skipped, other_shards
+        )
     good = [e for e in episodes if e.path not in broken]
     left_out = tuple(e.slug for e in episodes if e.path in broken)
     image = None
     if settings.image and not settings.image_is_remote:
         image = root / settings.image
     podcast = PodcastMeta(title=settings.title, author=settings.author, image=image)
+    out_dir = output if output is not None else root / "output"
     infos = (
         render_episodes(
             good,
             voices,
             render_settings,
-            output if output is not None else root / "output",
+            out_dir,
             cache_folder(root, render_settings, cache_dir),
             podcast=podcast,
             jobs=jobs,
@@ -563,4 +587,30 @@ def render_project(
         if good
         else {}
     )
-    return RenderRun(infos, tuple(diagnostics), left_out, drafts_skipped)
+    if shard is not None:
+        _write_shard_manifest(root, out_dir, settings, render_settings.engine, good, infos)
+    return RenderRun(infos, tuple(diagnostics), left_out, drafts_skipped, other_shards)
+
+
+def _write_shard_manifest(
+    root: Path,
+    out_dir: Path,
+    settings: Settings,
+    engine: str,
+    episodes: Sequence[Episode],
+    infos: Mapping[str, AudioInfo],
+) -> None:
+    """The manifest publish reads to adopt a shard's audio: each episode's audio key.
+
+    An engine other than the configured one (``--engine``) goes into the key,
+    so that a publish with the configured engine does not adopt that audio.
+    """
+    from amacast.publish import audio_key, cover_hash, write_audio_manifest
+
+    configured = RenderSettings.from_table(settings.audio)[0].engine
+    if engine != configured:
+        settings = replace(settings, audio={**settings.audio, "engine": engine})
+    digest = cover_hash(root, settings)
+    keys = {e.slug: audio_key(e, settings, digest) for e in episodes if e.slug in infos}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_audio_manifest(out_dir, keys, infos)

@@ -206,7 +206,7 @@ def test_pull_requests_validate_and_build_but_never_deploy() -> None:
     unconditional = [s.get("run") for s in steps if "if" not in s and "run" in s]
     assert "amacast validate --format github" in unconditional
     pr_build = [s for s in steps if s.get("if") == "github.event_name == 'pull_request'"]
-    assert [s["run"] for s in pr_build] == ["amacast publish"]
+    assert [s["run"] for s in pr_build] == ["amacast build"]
     deploy_steps = _steps(workflow["jobs"]["deploy"])
     assert [s["uses"].split("@")[0] for s in deploy_steps] == ["actions/deploy-pages"]
 

@@ -1,0 +1,281 @@
+"""Benchmark ``amacast build`` against Hugo on the same generated transcripts.
+
+Generates N transcripts (default 1000, about 16 MB) with ``gen_corpus.py``,
+puts them into a minimal Hugo site (``content/posts/``, Hugo's built-in RSS
+template, a tiny ``single.html`` and ``list.html``) and into an amacast
+project (an ``amacast.toml`` with a ``base_url``), then runs, each as a
+separate process:
+
+1. cold builds, alternating Hugo and amacast (fresh output folder, and for
+   amacast no ``.amacast-cache/``), ``--runs`` of each;
+2. ``amacast build`` again with nothing changed;
+3. ``amacast build`` after one episode changed (a different one each run).
+
+It prints the median wall time and peak memory of each and the ratios against
+the targets of issue 6: cold <= 1.5x Hugo's cold wall time, no-change rebuild
+<= 0.25x, one-changed rebuild <= 0.3x, peak memory <= Hugo's.
+
+Peak memory is measured two ways: ``ru_maxrss`` of the child from
+``os.wait4`` (the largest single process: Hugo is one process with threads),
+and the largest sum of the resident sizes of the child and all its
+descendants, sampled from ``/proc`` every few milliseconds (what a pool of
+worker processes really holds at once).  The comparison uses the larger.
+
+Usage::
+
+    python bench/vs_hugo.py [--count 1000] [--runs 5] [--keep DIR]
+                            [--hugo hugo] [--generator PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_GENERATOR = REPO.parent / "shared" / "tools" / "gen_corpus.py"
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+AMACAST_TOML = """\
+title = "Benchmark podcast"
+description = "Generated transcripts."
+author = "Bench"
+owner_email = "bench@example.org"
+base_url = "https://example.github.io/amacast/"
+category = "Technology"
+"""
+
+HUGO_CONFIG = """\
+baseURL = "https://example.github.io/hugo/"
+title = "Benchmark podcast"
+languageCode = "en"
+"""
+
+HUGO_SINGLE = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><main><h1>{{ .Title }}</h1><time>{{ .Date.Format "2 January 2006" }}</time>
+{{ .Content }}</main></body></html>
+"""
+
+HUGO_LIST = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>
+{{ with .OutputFormats.Get "rss" }}<link rel="alternate" type="application/rss+xml" href="{{ .Permalink }}">{{ end }}
+</head><body><ul>
+{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{ end }}</ul></body></html>
+"""
+
+# What `amacast build` runs, without the CLI around it.
+AMACAST_BUILD = """\
+import sys
+from pathlib import Path
+from amacast.publish import publish
+result = publish(Path.cwd(), Path("output"), audio=False)
+sys.exit(0 if result.ok else 1)
+"""
+
+TARGETS = {"cold": 1.5, "no-change": 0.25, "one-changed": 0.3, "memory": 1.0}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed child process."""
+
+    wall: float
+    maxrss_mib: float
+    tree_mib: float
+
+    @property
+    def memory_mib(self) -> float:
+        """The larger of the two peaks."""
+        return max(self.maxrss_mib, self.tree_mib)
+
+
+def _tree_rss(root_pid: int) -> int:
+    """Resident bytes of ``root_pid`` and every descendant, read from ``/proc``."""
+    parents: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stream:
+                stat = stream.read()
+            with open(f"/proc/{pid}/statm", "rb") as stream:
+                resident = int(stream.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        parents[pid] = int(fields[1])
+        sizes[pid] = resident * PAGE_SIZE
+    total = 0
+    for pid, size in sizes.items():
+        at, seen = pid, 0
+        while at and seen < 64:
+            if at == root_pid:
+                total += size
+                break
+            at = parents.get(at, 0)
+            seen += 1
+    return total
+
+
+def timed(command: Sequence[str], cwd: Path) -> Run:
+    """Run ``command`` in ``cwd``; wall time, ``ru_maxrss`` and the sampled tree peak."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(child.pid))
+            done.wait(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({child.returncode}):\n{errors.decode()}")
+    return Run(wall, usage.ru_maxrss / 1024, peak[0] / (1 << 20))
+
+
+def make_projects(workdir: Path, count: int, generator: Path) -> tuple[Path, Path]:
+    """A Hugo site and an amacast project holding the same ``count`` transcripts."""
+    corpus = workdir / "corpus"
+    if not corpus.is_dir() or len(list(corpus.glob("*.md"))) != count:
+        shutil.rmtree(corpus, ignore_errors=True)
+        subprocess.run(
+            [sys.executable, str(generator), str(count), str(corpus)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    hugo = workdir / "hugo"
+    amacast = workdir / "amacast"
+    for folder in (hugo, amacast):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(corpus, hugo / "content" / "posts")
+    (hugo / "layouts" / "_default").mkdir(parents=True)
+    (hugo / "config.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    (hugo / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
+    (hugo / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
+    shutil.copytree(corpus, amacast / "episodes")
+    (amacast / "amacast.toml").write_text(AMACAST_TOML, encoding="utf-8")
+    return hugo, amacast
+
+
+def change_one(project: Path, round_number: int) -> None:
+    """Edit one transcript's text (a different one, differently, each round)."""
+    files = sorted((project / "episodes").glob("*.md"))
+    target = files[(round_number * 7919) % len(files)]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.rstrip("\n") + f"\n\nEdited in round {round_number}.\n", "utf-8")
+
+
+def median(runs: Sequence[Run], attribute: str) -> float:
+    """The median of one attribute over runs."""
+    return statistics.median(getattr(run, attribute) for run in runs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Generate, build both ways, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--hugo", default="hugo")
+    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    if shutil.which(args.hugo) is None:
+        print(f"hugo not found: {args.hugo}", file=sys.stderr)
+        return 2
+    version = subprocess.run([args.hugo, "version"], capture_output=True, text=True).stdout
+    with tempfile.TemporaryDirectory(prefix="vs-hugo-") as scratch:
+        workdir = args.keep or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        hugo, project = make_projects(workdir, args.count, args.generator)
+        amacast = [sys.executable, "-c", AMACAST_BUILD]
+        hugo_runs: list[Run] = []
+        cold_runs: list[Run] = []
+        for _ in range(args.runs):
+            shutil.rmtree(workdir / "hugo-out", ignore_errors=True)
+            shutil.rmtree(hugo / "resources", ignore_errors=True)
+            hugo_command = [args.hugo, "--quiet", "-s", str(hugo), "-d", str(workdir / "hugo-out")]
+            hugo_runs.append(timed(hugo_command, hugo))
+            shutil.rmtree(project / "output", ignore_errors=True)
+            shutil.rmtree(project / ".amacast-cache", ignore_errors=True)
+            cold_runs.append(timed(amacast, project))
+        same_runs = [timed(amacast, project) for _ in range(args.runs)]
+        changed_runs: list[Run] = []
+        for round_number in range(args.runs):
+            change_one(project, round_number)
+            changed_runs.append(timed(amacast, project))
+        hugo_pages = sum(1 for _ in (workdir / "hugo-out").rglob("*.html"))
+        amacast_pages = sum(1 for _ in (project / "output").rglob("*.html"))
+
+    hugo_wall = median(hugo_runs, "wall")
+    hugo_memory = median(hugo_runs, "memory_mib")
+    print(f"{args.count} transcripts; {version.strip()}; {os.cpu_count()} cores")
+    print(f"pages: hugo {hugo_pages} html, amacast {amacast_pages} html")
+    print()
+    header = f"{'build':<28}{'wall s':>8}{'maxrss MiB':>12}{'tree MiB':>10}{'ratio':>8}{'target':>8}"
+    print(header)
+    print("-" * len(header))
+    rows = [
+        ("hugo, cold", hugo_runs, None),
+        ("amacast, cold", cold_runs, "cold"),
+        ("amacast, nothing changed", same_runs, "no-change"),
+        ("amacast, one changed", changed_runs, "one-changed"),
+    ]
+    verdicts: list[str] = []
+    for label, runs, target in rows:
+        wall = median(runs, "wall")
+        ratio = f"{wall / hugo_wall:.2f}x" if target else ""
+        goal = f"{TARGETS[target]:.2f}x" if target else ""
+        print(
+            f"{label:<28}{wall:>8.3f}{median(runs, 'maxrss_mib'):>12.0f}"
+            f"{median(runs, 'tree_mib'):>10.0f}{ratio:>8}{goal:>8}"
+        )
+        if target:
+            holds = wall / hugo_wall <= TARGETS[target]
+            verdicts.append(f"{target}: {wall / hugo_wall:.2f}x Hugo's cold wall "
+                            f"(target <= {TARGETS[target]}x) {'holds' if holds else 'MISSED'}")
+    memory = max(median(runs, "memory_mib") for _label, runs, _target in rows[1:])
+    verdicts.append(
+        f"memory: peak {memory:.0f} MiB vs Hugo's {hugo_memory:.0f} MiB "
+        f"({memory / hugo_memory:.2f}x, target <= 1x) "
+        f"{'holds' if memory <= hugo_memory else 'MISSED'}"
+    )
+    print()
+    for verdict in verdicts:
+        print(verdict)
+    print()
+    print("all walls (s):")
+    for label, runs, _target in rows:
+        print(f"  {label:<26}" + " ".join(f"{run.wall:.3f}" for run in runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
