@@ -29,7 +29,9 @@ _md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 # Unicode "format" characters (category Cf) that chat apps leave behind:
 # bidi controls such as U+202C, zero-width spaces and joiners, BOMs.
-_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 # A bold label at the start of a line: **P1:**, **P1**:, **P1‬:**, **P1**‬:
 _LABEL = re.compile(
@@ -98,8 +100,14 @@ def parse_episode(path: Path | str, data: bytes | None = None) -> Episode:
             data = path.read_bytes()
         except OSError as exc:
             reader = _Reader(str(path))
-            reader.report(1, 1, "unreadable", "error", f"cannot read the file: {exc.strerror}",
-                          "check that the path exists and is a readable file")
+            reader.report(
+                1,
+                1,
+                "unreadable",
+                "error",
+                f"cannot read the file: {exc.strerror}",
+                "check that the path exists and is a readable file",
+            )
             return _empty_episode(reader, hashlib.sha256(b"").hexdigest())
     return parse_episode_bytes(data, str(path))
 
@@ -113,7 +121,9 @@ def find_episode_files(paths: Iterable[Path | str]) -> list[Path]:
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in EPISODE_SUFFIXES and p.is_file()))
+            found.extend(
+                sorted(p for p in path.iterdir() if p.suffix in EPISODE_SUFFIXES and p.is_file())
+            )
         else:
             found.append(path)
     return found
@@ -137,8 +147,14 @@ def parse_episode_text(text: str, path: str = "<text>") -> Episode:
 
 def _decode(data: bytes, reader: _Reader) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        reader.report(1, 1, "not-utf8", "error", "the file is UTF-16, not UTF-8",
-                      "re-save it as UTF-8 (without BOM), e.g. `iconv -f UTF-16 -t UTF-8`")
+        reader.report(
+            1,
+            1,
+            "not-utf8",
+            "error",
+            "the file is UTF-16, not UTF-8",
+            "re-save it as UTF-8 (without BOM), e.g. `iconv -f UTF-16 -t UTF-8`",
+        )
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
@@ -152,14 +168,24 @@ def _decode(data: bytes, reader: _Reader) -> str:
         column = len(data[line_start:start].decode("utf-8", "replace")) + 1
         bad = data[start : start + 4]
         reader.report(
-            line, column, "not-utf8", "error",
-            f"the file is not valid UTF-8: byte 0x{data[start]:02x} at line {line}, column {column}",
+            line,
+            column,
+            "not-utf8",
+            "error",
+            f"the file is not valid UTF-8: byte 0x{data[start]:02x} "
+            f"at line {line}, column {column}",
             _encoding_hint(data, bad),
         )
         text = data.decode("utf-8", "replace")
     if text.startswith("\ufeff"):
-        reader.report(1, 1, "bom", "warning", "the file starts with a byte-order mark (BOM)",
-                      "re-save the file as UTF-8 without BOM; amacast ignores it")
+        reader.report(
+            1,
+            1,
+            "bom",
+            "warning",
+            "the file starts with a byte-order mark (BOM)",
+            "re-save the file as UTF-8 without BOM; amacast ignores it",
+        )
         text = text[1:]
     return text
 
@@ -168,12 +194,20 @@ def _encoding_hint(data: bytes, bad: bytes) -> str:
     try:
         sample = data.decode("cp1252")
     except UnicodeDecodeError:
-        return "re-save the file as UTF-8; it looks like Latin-1 (ISO-8859-1): `iconv -f LATIN1 -t UTF-8`"
+        return (
+            "re-save the file as UTF-8; it looks like Latin-1 (ISO-8859-1): "
+            "`iconv -f LATIN1 -t UTF-8`"
+        )
     if any(ch in sample for ch in "‘’“”–—€"):
-        return "it looks like Windows-1252 (curly quotes, dashes); re-save it as UTF-8: `iconv -f WINDOWS-1252 -t UTF-8`"
-    return ("it looks like Latin-1 / Windows-1252 "
-            f"({bad[:1].decode('cp1252', 'replace')!r} here); re-save it as UTF-8: "
-            "`iconv -f WINDOWS-1252 -t UTF-8`")
+        return (
+            "it looks like Windows-1252 (curly quotes, dashes); re-save it as UTF-8: "
+            "`iconv -f WINDOWS-1252 -t UTF-8`"
+        )
+    return (
+        "it looks like Latin-1 / Windows-1252 "
+        f"({bad[:1].decode('cp1252', 'replace')!r} here); re-save it as UTF-8: "
+        "`iconv -f WINDOWS-1252 -t UTF-8`"
+    )
 
 
 # --- the file as a whole --------------------------------------------------------------
@@ -193,18 +227,28 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
 
     legend = _find_legend(blocks, reader, draft=meta.get("draft") is True)
     speakers_declared, patterns, legend_line, legend_blocks = legend
-    preamble, turns_raw, epilogue = _split_turns(pairs, legend_blocks, speakers_declared,
-                                                 patterns, reader)
+    preamble, turns_raw, epilogue = _split_turns(
+        pairs, legend_blocks, speakers_declared, patterns, reader
+    )
     speakers = _speakers(speakers_declared, patterns, turns_raw)
 
     title = meta.get("title")
-    title_text = str(title).strip() if title is not None and not isinstance(title, (dict, list)) else ""
+    title_text = (
+        str(title).strip() if title is not None and not isinstance(title, (dict, list)) else ""
+    )
     date = _read_date(meta, meta_lines, reader)
     draft = meta.get("draft") is True
     slug, slug_line = _slug(meta, meta_lines, title_text, reader.path)
 
     turns = tuple(
-        Turn(index=i, speaker=code, blocks=tuple(tb), line=line, end_line=_end(tb, line), label_column=col)
+        Turn(
+            index=i,
+            speaker=code,
+            blocks=tuple(tb),
+            line=line,
+            end_line=_end(tb, line),
+            label_column=col,
+        )
         for i, (code, line, col, tb) in enumerate(turns_raw)
     )
     return Episode(
@@ -227,8 +271,21 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
 
 
 def _empty_episode(reader: _Reader, source_hash: str) -> Episode:
-    return Episode(reader.path, source_hash, "", None, False, _slugify(Path(reader.path).stem) or "episode",
-                   1, {}, {}, (), (), (), diagnostics=tuple(reader.diagnostics))
+    return Episode(
+        reader.path,
+        source_hash,
+        "",
+        None,
+        False,
+        _slugify(Path(reader.path).stem) or "episode",
+        1,
+        {},
+        {},
+        (),
+        (),
+        (),
+        diagnostics=tuple(reader.diagnostics),
+    )
 
 
 def _end(blocks: Sequence[Block], line: int) -> int:
@@ -241,15 +298,25 @@ def _end(blocks: Sequence[Block], line: int) -> int:
 def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], dict[str, int], int]:
     """Return (meta, key → line, index of the first body line)."""
     if not lines or lines[0].rstrip() != "---":
-        reader.report(1, 1, "no-front-matter", "error",
-                      "the file does not start with YAML front matter",
-                      "start the file with a line `---`, then `title:` and `date:`, then `---`")
+        reader.report(
+            1,
+            1,
+            "no-front-matter",
+            "error",
+            "the file does not start with YAML front matter",
+            "start the file with a line `---`, then `title:` and `date:`, then `---`",
+        )
         return {}, {}, 0
     end = next((i for i in range(1, len(lines)) if _BLANKLINE_END.match(lines[i])), None)
     if end is None:
-        reader.report(1, 1, "no-front-matter", "error",
-                      "the front matter opened on line 1 is never closed",
-                      "end the front matter with a line `---`")
+        reader.report(
+            1,
+            1,
+            "no-front-matter",
+            "error",
+            "the front matter opened on line 1 is never closed",
+            "end the front matter with a line `---`",
+        )
         return {}, {}, 1
     source = "\n".join(lines[1:end])
     try:
@@ -262,20 +329,37 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 2) if mark else 2
         column = (mark.column + 1) if mark else 1
-        reader.report(line, column, "front-matter-syntax", "error",
-                      f"the front matter is not valid YAML: {exc.problem or exc}",
-                      "check quoting and indentation; quote values that contain `: ` or start with `*`, `&`, `!`")
+        reader.report(
+            line,
+            column,
+            "front-matter-syntax",
+            "error",
+            f"the front matter is not valid YAML: {exc.problem or exc}",
+            "check quoting and indentation; quote values that contain `: ` "
+            "or start with `*`, `&`, `!`",
+        )
         return {}, {}, end + 1
     except yaml.YAMLError as exc:
-        reader.report(2, 1, "front-matter-syntax", "error", f"the front matter is not valid YAML: {exc}",
-                      "check the YAML syntax")
+        reader.report(
+            2,
+            1,
+            "front-matter-syntax",
+            "error",
+            f"the front matter is not valid YAML: {exc}",
+            "check the YAML syntax",
+        )
         return {}, {}, end + 1
     if node is None:
         return {}, {}, end + 1
     if not isinstance(node, yaml.MappingNode):
-        reader.report(node.start_mark.line + 2, 1, "front-matter-not-mapping", "error",
-                      "the front matter is not a mapping of keys to values",
-                      "write it as `key: value` lines, e.g. `title: \"AMA with …\"`")
+        reader.report(
+            node.start_mark.line + 2,
+            1,
+            "front-matter-not-mapping",
+            "error",
+            "the front matter is not a mapping of keys to values",
+            'write it as `key: value` lines, e.g. `title: "AMA with …"`',
+        )
         return {}, {}, end + 1
     meta: dict[str, Any] = {}
     meta_lines: dict[str, int] = {}
@@ -286,13 +370,25 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
             key = constructor.construct_object(key_node, deep=True)
             value = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as exc:
-            reader.report(line, 1, "front-matter-syntax", "error", f"cannot read this value: {exc}",
-                          "check the YAML syntax of this key")
+            reader.report(
+                line,
+                1,
+                "front-matter-syntax",
+                "error",
+                f"cannot read this value: {exc}",
+                "check the YAML syntax of this key",
+            )
             continue
         key = str(key)
         if key in meta:
-            reader.report(line, 1, "front-matter-syntax", "error", f"the key `{key}` is given twice",
-                          f"keep one `{key}:` (the other is on line {meta_lines[key]})")
+            reader.report(
+                line,
+                1,
+                "front-matter-syntax",
+                "error",
+                f"the key `{key}` is given twice",
+                f"keep one `{key}:` (the other is on line {meta_lines[key]})",
+            )
         meta[key] = value
         meta_lines[key] = line
         _check_key(key, value, line, reader)
@@ -313,15 +409,27 @@ def _check_key(key: str, value: Any, line: int, reader: _Reader) -> None:
     if key == "tags" and ok:
         ok = all(isinstance(t, (str, int, float)) for t in value)
     if not ok:
-        want = {"draft": "true or false", "explicit": "true or false", "episode": "a whole number",
-                "season": "a whole number", "voices": "a mapping of speaker to voice",
-                "tags": "a list of words"}.get(key, "text")
-        reader.report(line, 1, "bad-key-type", "warning",
-                      f"`{key}` should be {want}, not {type(value).__name__} `{value!r}`",
-                      f"write `{key}:` as {want}; this value is ignored")
+        want = {
+            "draft": "true or false",
+            "explicit": "true or false",
+            "episode": "a whole number",
+            "season": "a whole number",
+            "voices": "a mapping of speaker to voice",
+            "tags": "a list of words",
+        }.get(key, "text")
+        reader.report(
+            line,
+            1,
+            "bad-key-type",
+            "warning",
+            f"`{key}` should be {want}, not {type(value).__name__} `{value!r}`",
+            f"write `{key}:` as {want}; this value is ignored",
+        )
 
 
-def _read_date(meta: Mapping[str, Any], meta_lines: Mapping[str, int], reader: _Reader) -> dt.datetime | None:
+def _read_date(
+    meta: Mapping[str, Any], meta_lines: Mapping[str, int], reader: _Reader
+) -> dt.datetime | None:
     if "date" not in meta or meta["date"] in (None, ""):
         return None
     raw = meta["date"]
@@ -334,8 +442,14 @@ def _read_date(meta: Mapping[str, Any], meta_lines: Mapping[str, int], reader: _
     try:
         return parse_date(value)
     except ValueError as exc:
-        reader.report(line, 1, "bad-date", "error", f"`date: {value}` is not a valid date: {exc}",
-                      "write an ISO 8601 date such as `2019-11-13T15:14:46+05:30` or `2019-11-13`")
+        reader.report(
+            line,
+            1,
+            "bad-date",
+            "error",
+            f"`date: {value}` is not a valid date: {exc}",
+            "write an ISO 8601 date such as `2019-11-13T15:14:46+05:30` or `2019-11-13`",
+        )
         return None
 
 
@@ -363,11 +477,21 @@ def parse_date(value: str) -> dt.datetime:
             if hours > 23 or minutes > 59:
                 raise ValueError(f"the zone offset {m['tz']} is out of range")
             tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
-    return dt.datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0),
-                       int(m["S"] or 0), micro, tzinfo=tz)
+    return dt.datetime(
+        int(m["y"]),
+        int(m["m"]),
+        int(m["d"]),
+        int(m["H"] or 0),
+        int(m["M"] or 0),
+        int(m["S"] or 0),
+        micro,
+        tzinfo=tz,
+    )
 
 
-def _slug(meta: Mapping[str, Any], meta_lines: Mapping[str, int], title: str, path: str) -> tuple[str, int]:
+def _slug(
+    meta: Mapping[str, Any], meta_lines: Mapping[str, int], title: str, path: str
+) -> tuple[str, int]:
     explicit = meta.get("slug")
     if isinstance(explicit, str) and _slugify(explicit):
         return _slugify(explicit), meta_lines.get("slug", 1)
@@ -404,11 +528,19 @@ def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
         fixed = ftfy.fix_encoding(line)
         if fixed == line:
             continue
-        column = next((i for i, (a, b) in enumerate(zip(line, fixed)) if a != b), 0) + 1
+        column = (
+            next((i for i, (a, b) in enumerate(zip(line, fixed, strict=False)) if a != b), 0) + 1
+        )
         bad, good = _first_difference(line, fixed, column - 1)
-        reader.report(number, column, "mojibake", "warning",
-                      f"mojibake: `{bad}` looks like a mangled `{good}`",
-                      f"the text was decoded with the wrong encoding somewhere; replace `{bad}` with `{good}`")
+        reader.report(
+            number,
+            column,
+            "mojibake",
+            "warning",
+            f"mojibake: `{bad}` looks like a mangled `{good}`",
+            f"the text was decoded with the wrong encoding somewhere; "
+            f"replace `{bad}` with `{good}`",
+        )
 
 
 def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
@@ -495,7 +627,9 @@ def _plain_text(tokens: Sequence[Token]) -> str:
 def _reparse(markdown: str, first_line: int) -> list[Block]:
     """Parse a piece of Markdown that starts on file line ``first_line``."""
     return [
-        Block(b.kind, b.markdown, b.html, b.text, b.line + first_line - 1, b.end_line + first_line - 1)
+        Block(
+            b.kind, b.markdown, b.html, b.text, b.line + first_line - 1, b.end_line + first_line - 1
+        )
         for b, _ in _top_level_blocks(_md.parse(markdown), 0, markdown.split("\n"))
         if b.kind != "rule"
     ]
@@ -527,22 +661,37 @@ def _find_legend(
             continue
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         if following is None or following.kind != "list":
-            reader.report(block.line, 1, "no-legend", "error",
-                          "the Legend label is not followed by a list of speakers",
-                          "put a list right after it: `- S: Sayak` and `- P(n): Participants`")
+            reader.report(
+                block.line,
+                1,
+                "no-legend",
+                "error",
+                "the Legend label is not followed by a list of speakers",
+                "put a list right after it: `- S: Sayak` and `- P(n): Participants`",
+            )
             return {}, {}, block.line, {index}
         speakers, patterns = _legend_items(following, reader)
         return speakers, patterns, block.line, {index, index + 1}
-    hint = ("add a Legend after the intro: a line `**Legend:**`, then a list such as "
-            "`- S: Sayak` and `- P(n): Participants`, and label turns `**S:**`, `**P1:**`")
+    hint = (
+        "add a Legend after the intro: a line `**Legend:**`, then a list such as "
+        "`- S: Sayak` and `- P(n): Participants`, and label turns `**S:**`, `**P1:**`"
+    )
     names = _name_labels(reader.lines)
     if names:
         shown = ", ".join(f"`{n}`" for n in names[:3])
         code = "".join(w[0] for w in names[0].split()[:2]).upper()
-        hint = (f"this file labels turns with names ({shown}); add a Legend that gives each a code, "
-                f"e.g. `**Legend:**` then `- {code}: {names[0]}`, and label turns `**{code}:**`")
-    reader.report(1, 1, "no-legend", "warning" if draft else "error",
-                  "no `**Legend:**` list declares the speakers", hint)
+        hint = (
+            f"this file labels turns with names ({shown}); add a Legend that gives each a code, "
+            f"e.g. `**Legend:**` then `- {code}: {names[0]}`, and label turns `**{code}:**`"
+        )
+    reader.report(
+        1,
+        1,
+        "no-legend",
+        "warning" if draft else "error",
+        "no `**Legend:**` list declares the speakers",
+        hint,
+    )
     return {}, {}, 0, set()
 
 
@@ -560,7 +709,9 @@ def _name_labels(lines: Sequence[str]) -> list[str]:
     return [n for n, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c >= 2]
 
 
-def _legend_items(block: Block, reader: _Reader) -> tuple[dict[str, _Declared], dict[str, _Declared]]:
+def _legend_items(
+    block: Block, reader: _Reader
+) -> tuple[dict[str, _Declared], dict[str, _Declared]]:
     speakers: dict[str, _Declared] = {}
     patterns: dict[str, _Declared] = {}
     for offset, raw in enumerate(block.markdown.split("\n")):
@@ -571,9 +722,14 @@ def _legend_items(block: Block, reader: _Reader) -> tuple[dict[str, _Declared], 
         item = _INVISIBLE.sub("", item).replace("**", "").strip()
         match = _LEGEND_ITEM.match(item)
         if not match:
-            reader.report(line, 1, "bad-legend-item", "warning",
-                          f"this Legend line is not `CODE: Name`: {raw.strip()!r}",
-                          "write each speaker as `- CODE: Name`, e.g. `- S: Sayak`")
+            reader.report(
+                line,
+                1,
+                "bad-legend-item",
+                "warning",
+                f"this Legend line is not `CODE: Name`: {raw.strip()!r}",
+                "write each speaker as `- CODE: Name`, e.g. `- S: Sayak`",
+            )
             continue
         code, name = match["code"].strip(), match["name"].strip()
         role_match = _ROLE_SUFFIX.search(name)
@@ -642,8 +798,11 @@ def _split_turns(
             if turns:
                 ruled = True
             continue
-        pieces = (_split_labels(block, chunk, codes, reader) if block.kind == "paragraph"
-                  else [(None, block)])
+        pieces = (
+            _split_labels(block, chunk, codes, reader)
+            if block.kind == "paragraph"
+            else [(None, block)]
+        )
         for label, piece in pieces:
             if label is None:
                 if not turns:
@@ -713,7 +872,11 @@ def _split_labels(
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(source)
         first = source[offset][label_end:].lstrip()
         rest_lines = [first, *source[offset + 1 : stop]]
-        rest = _reparse("\n".join(rest_lines), block.line + offset) if "".join(rest_lines).strip() else []
+        rest = (
+            _reparse("\n".join(rest_lines), block.line + offset)
+            if "".join(rest_lines).strip()
+            else []
+        )
         anchor = Block("label", source[offset], "", "", block.line + offset, block.line + offset)
         result.append(((code, column, rest), anchor))
     return result
@@ -731,7 +894,11 @@ def _without_label(block: Block, chunk: list[Token], colon_outside: bool) -> lis
     if len(chunk) != 3 or chunk[1].type != "inline" or not chunk[1].children:
         return None
     children = list(chunk[1].children)
-    if len(children) < 3 or [c.type for c in children[:3]] != ["strong_open", "text", "strong_close"]:
+    if len(children) < 3 or [c.type for c in children[:3]] != [
+        "strong_open",
+        "text",
+        "strong_close",
+    ]:
         return None
     children = children[3:]
     if children and children[0].type == "text":
@@ -754,8 +921,16 @@ def _without_label(block: Block, chunk: list[Token], colon_outside: bool) -> lis
     first = _LABEL.sub("", lines[0], count=1).lstrip()
     markdown = "\n".join([first, *lines[1:]]).strip("\n")
     start = block.line if first.strip() else block.line + 1
-    return [Block("paragraph", markdown, _md.renderer.render(tokens, _md.options, {}),
-                  _plain_text(tokens), start, block.end_line)]
+    return [
+        Block(
+            "paragraph",
+            markdown,
+            _md.renderer.render(tokens, _md.options, {}),
+            _plain_text(tokens),
+            start,
+            block.end_line,
+        )
+    ]
 
 
 def _label_at(raw: str, line: int, codes: _Codes, reader: _Reader) -> tuple[str, int, int] | None:
@@ -785,10 +960,15 @@ def _label_at(raw: str, line: int, codes: _Codes, reader: _Reader) -> tuple[str,
     if invisible:
         char = invisible.group(0)
         where = raw.find(char) + 1
-        reader.report(line, where, "invisible-label-char", "warning",
-                      f"the label `{code}` contains an invisible character "
-                      f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}",
-                      "it is ignored; delete it (chat apps leave these when text is copied)")
+        reader.report(
+            line,
+            where,
+            "invisible-label-char",
+            "warning",
+            f"the label `{code}` contains an invisible character "
+            f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}",
+            "it is ignored; delete it (chat apps leave these when text is copied)",
+        )
     return code, column, match.end()
 
 
@@ -798,5 +978,11 @@ def _unknown_speaker(code: str, line: int, column: int, codes: _Codes, reader: _
     known_text = ", ".join(listing) if listing else "none (there is no Legend)"
     hint = f"did you mean `{close[0]}`? " if close else ""
     hint += f"add `- {code}: Name` to the Legend, or fix the label"
-    reader.report(line, column, "unknown-speaker", "error",
-                  f"the speaker `{code}` is not in the Legend (known: {known_text})", hint)
+    reader.report(
+        line,
+        column,
+        "unknown-speaker",
+        "error",
+        f"the speaker `{code}` is not in the Legend (known: {known_text})",
+        hint,
+    )

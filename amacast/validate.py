@@ -11,7 +11,12 @@ from collections.abc import Iterable, Sequence
 
 from amacast.model import Diagnostic, Episode
 
-_FRONT_MATTER_BROKEN = {"no-front-matter", "front-matter-syntax", "front-matter-not-mapping", "not-utf8"}
+_FRONT_MATTER_BROKEN = {
+    "no-front-matter",
+    "front-matter-syntax",
+    "front-matter-not-mapping",
+    "not-utf8",
+}
 
 
 def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic]:
@@ -20,41 +25,75 @@ def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic
     codes = {d.code for d in found}
     path = episode.path
 
-    def report(line: int, code: str, severity: str, message: str, hint: str, column: int = 1) -> None:
+    def report(
+        line: int, code: str, severity: str, message: str, hint: str, column: int = 1
+    ) -> None:
         found.append(Diagnostic(path, line, column, code, severity, message, hint))  # type: ignore[arg-type]
 
     if not codes & _FRONT_MATTER_BROKEN:
         if not episode.title:
-            report(1, "missing-title", "error", "the front matter has no `title`",
-                   'add a line such as `title: "AMA with Sayak Paul"` to the front matter')
+            report(
+                1,
+                "missing-title",
+                "error",
+                "the front matter has no `title`",
+                'add a line such as `title: "AMA with Sayak Paul"` to the front matter',
+            )
         if "date" not in episode.meta or episode.meta.get("date") in (None, ""):
-            report(1, "missing-date", "error", "the front matter has no `date`",
-                   "add a line such as `date: 2019-11-13T15:14:46+05:30` to the front matter")
+            report(
+                1,
+                "missing-date",
+                "error",
+                "the front matter has no `date`",
+                "add a line such as `date: 2019-11-13T15:14:46+05:30` to the front matter",
+            )
     if episode.date_is_naive:
-        report(episode.meta_lines.get("date", 1), "naive-date", "warning",
-               f"`date` has no timezone; it is read as {timezone}",
-               f"add an offset such as `+05:30` or `Z`, or set `timezone` in amacast.toml "
-               f"(now {timezone})")
+        report(
+            episode.meta_lines.get("date", 1),
+            "naive-date",
+            "warning",
+            f"`date` has no timezone; it is read as {timezone}",
+            f"add an offset such as `+05:30` or `Z`, or set `timezone` in amacast.toml "
+            f"(now {timezone})",
+        )
     if episode.draft:
-        report(episode.meta_lines.get("draft", 1), "draft", "info",
-               "this episode is a draft: it is left out of the feeds and the site",
-               "set `draft: false` to publish it (or build with --drafts to preview)")
+        report(
+            episode.meta_lines.get("draft", 1),
+            "draft",
+            "info",
+            "this episode is a draft: it is left out of the feeds and the site",
+            "set `draft: false` to publish it (or build with --drafts to preview)",
+        )
     if "no-legend" not in codes:
         if not episode.turns and not episode.draft:
-            report(episode.legend_line or 1, "no-turns", "error", "the episode has no turns",
-                   "label each turn with a Legend code in bold, e.g. `**P1:** *question*` and `**S:** answer`")
+            report(
+                episode.legend_line or 1,
+                "no-turns",
+                "error",
+                "the episode has no turns",
+                "label each turn with a Legend code in bold, "
+                "e.g. `**P1:** *question*` and `**S:** answer`",
+            )
         spoken = {t.speaker for t in episode.turns}
         for speaker in episode.speakers:
             if not speaker.pattern and speaker.code not in spoken and episode.turns:
-                report(speaker.line, "unused-speaker", "warning",
-                       f"`{speaker.code}: {speaker.name}` is in the Legend but never speaks",
-                       f"remove them from the Legend, or label their turns `**{speaker.code}:**`")
+                report(
+                    speaker.line,
+                    "unused-speaker",
+                    "warning",
+                    f"`{speaker.code}: {speaker.name}` is in the Legend but never speaks",
+                    f"remove them from the Legend, or label their turns `**{speaker.code}:**`",
+                )
     for turn in episode.turns:
         if not turn.text.strip() and turn.speaker in {s.code for s in episode.speakers}:
-            report(turn.line, "empty-turn", "warning",
-                   f"the turn of `{turn.speaker}` has no text",
-                   "write what was said after the label, or delete the label",
-                   column=turn.label_column)
+            report(
+                turn.line,
+                "empty-turn",
+                "warning",
+                f"the turn of `{turn.speaker}` has no text",
+                "write what was said after the label, or delete the label",
+                column=turn.label_column,
+            )
     return found
 
 
@@ -74,20 +113,35 @@ def _duplicates(episodes: Iterable[Episode]) -> list[Diagnostic]:
     for episode in episodes:
         first = by_slug.setdefault(episode.slug, episode)
         if first is not episode:
-            found.append(Diagnostic(
-                episode.path, episode.slug_line, 1, "duplicate-slug", "error",
-                f"the slug `{episode.slug}` is also used by {first.path}:{first.slug_line}",
-                "give one of them a different `slug:` (or title) so each has its own page and feed entry",
-            ))
+            found.append(
+                Diagnostic(
+                    episode.path,
+                    episode.slug_line,
+                    1,
+                    "duplicate-slug",
+                    "error",
+                    f"the slug `{episode.slug}` is also used by {first.path}:{first.slug_line}",
+                    "give one of them a different `slug:` (or title) "
+                    "so each has its own page and feed entry",
+                )
+            )
         guid = episode.guid
         if guid:
             first = by_guid.setdefault(guid, episode)
             if first is not episode:
-                found.append(Diagnostic(
-                    episode.path, episode.meta_lines.get("guid", 1), 1, "duplicate-guid", "error",
-                    f"the guid `{guid}` is also used by {first.path}:{first.meta_lines.get('guid', 1)}",
-                    "every episode needs its own guid; remove this one to let amacast derive it",
-                ))
+                found.append(
+                    Diagnostic(
+                        episode.path,
+                        episode.meta_lines.get("guid", 1),
+                        1,
+                        "duplicate-guid",
+                        "error",
+                        f"the guid `{guid}` is also used by "
+                        f"{first.path}:{first.meta_lines.get('guid', 1)}",
+                        "every episode needs its own guid; "
+                        "remove this one to let amacast derive it",
+                    )
+                )
     return found
 
 
@@ -103,6 +157,7 @@ def strict(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """The same diagnostics with warnings raised to errors (for --strict)."""
     return [
         Diagnostic(d.path, d.line, d.column, d.code, "error", d.message, d.hint)
-        if d.severity == "warning" else d
+        if d.severity == "warning"
+        else d
         for d in diagnostics
     ]

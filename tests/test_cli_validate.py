@@ -37,8 +37,10 @@ def test_warnings_only_exit_zero_but_strict_exits_one(runner: CliRunner) -> None
 
 
 def test_json_format_is_a_list_of_objects_on_stdout(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["validate", "--format", "json", str(FIXTURES / "bad-date.md"),
-                                  str(FIXTURES / "draft.md")])
+    result = runner.invoke(
+        main,
+        ["validate", "--format", "json", str(FIXTURES / "bad-date.md"), str(FIXTURES / "draft.md")],
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert {tuple(sorted(item)) for item in data} == {
@@ -46,21 +48,36 @@ def test_json_format_is_a_list_of_objects_on_stdout(runner: CliRunner) -> None:
     }
     # Both fixtures have the same title, hence the same slug.
     assert [(d["code"], d["severity"], d["line"]) for d in data] == [
-        ("bad-date", "error", 3), ("duplicate-slug", "error", 2), ("draft", "info", 4)
+        ("bad-date", "error", 3),
+        ("duplicate-slug", "error", 2),
+        ("draft", "info", 4),
     ]
 
 
 def test_github_format_writes_workflow_annotations(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["validate", "--format", "github", str(FIXTURES / "unknown-speaker.md"),
-                                  str(FIXTURES / "draft.md"), str(FIXTURES / "naive-date.md")])
+    result = runner.invoke(
+        main,
+        [
+            "validate",
+            "--format",
+            "github",
+            str(FIXTURES / "unknown-speaker.md"),
+            str(FIXTURES / "draft.md"),
+            str(FIXTURES / "naive-date.md"),
+        ],
+    )
     lines = result.stdout.splitlines()
-    assert any(line.startswith("::error file=") and ",line=22,col=1,title=unknown-speaker::" in line
-               for line in lines)
+    assert any(
+        line.startswith("::error file=") and ",line=22,col=1,title=unknown-speaker::" in line
+        for line in lines
+    )
     assert any(line.startswith("::notice ") and "title=draft" in line for line in lines)
     assert any(line.startswith("::warning ") and "title=naive-date" in line for line in lines)
 
 
-def test_folder_default_is_episodes(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_folder_default_is_episodes(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     episodes = tmp_path / "episodes"
     episodes.mkdir()
     shutil.copy(FIXTURES / "duplicate-slug-a.md", episodes / "a.md")
@@ -75,24 +92,45 @@ def test_folder_default_is_episodes(runner: CliRunner, tmp_path: Path, monkeypat
     assert "2 files checked" in result.stderr
 
 
-def test_usage_errors_exit_two(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_usage_errors_exit_two(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert runner.invoke(main, ["validate", "no/such/file.md"]).exit_code == 2
-    assert runner.invoke(main, ["validate", "--format", "xml", str(FIXTURES / "valid.md")]).exit_code == 2
-    result = runner.invoke(main, ["validate", "--timezone", "Mars/Olympus", str(FIXTURES / "naive-date.md")])
+    assert (
+        runner.invoke(main, ["validate", "--format", "xml", str(FIXTURES / "valid.md")]).exit_code
+        == 2
+    )
+    result = runner.invoke(
+        main, ["validate", "--timezone", "Mars/Olympus", str(FIXTURES / "naive-date.md")]
+    )
     assert result.exit_code == 2 and "unknown timezone" in result.stderr
     monkeypatch.chdir(tmp_path)
     assert runner.invoke(main, ["validate"]).exit_code == 2
 
 
 def test_timezone_option_is_used_in_the_message(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["validate", "--timezone", "Asia/Kolkata", str(FIXTURES / "naive-date.md")])
+    result = runner.invoke(
+        main, ["validate", "--timezone", "Asia/Kolkata", str(FIXTURES / "naive-date.md")]
+    )
     assert "read as Asia/Kolkata" in result.stderr
 
 
 def test_help_documents_formats_codes_and_exit_codes(runner: CliRunner) -> None:
     text = runner.invoke(main, ["validate", "--help"]).output
-    for word in ("--format", "json", "github", "--strict", "--timezone", "Exit codes", "unknown-speaker",
-                 "mojibake", "duplicate-slug", "naive-date", "invisible-label-char", "draft"):
+    for word in (
+        "--format",
+        "json",
+        "github",
+        "--strict",
+        "--timezone",
+        "Exit codes",
+        "unknown-speaker",
+        "mojibake",
+        "duplicate-slug",
+        "naive-date",
+        "invisible-label-char",
+        "draft",
+    ):
         assert word in text
 
 
@@ -115,7 +153,11 @@ def test_python_dash_m_runs_the_cli() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "amacast", "validate", str(FIXTURES / "bad-date.md")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "amacast", "validate", str(FIXTURES / "bad-date.md")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1
     assert "error[bad-date]" in done.stderr

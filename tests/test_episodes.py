@@ -7,7 +7,6 @@ from amacast.validate import validate_episodes
 from tests.conftest import ROOT
 
 
-
 def test_examples_validate_with_only_the_draft_note() -> None:
     parsed = [parse_episode(p) for p in find_episode_files([ROOT / "episodes"])]
     assert len(parsed) >= 4
@@ -23,7 +22,9 @@ def test_examples_cover_the_format() -> None:
     assert saoirse.epilogue  # closing note after a rule
     beatriz = by_name["2026-02-14-ama-with-beatriz-nunes.md"]
     assert beatriz.slug == "riverside-python-meetup-qa"
-    assert "P10" in {t.speaker for t in beatriz.turns} and "P1" in {t.speaker for t in beatriz.turns}
+    assert "P10" in {t.speaker for t in beatriz.turns} and "P1" in {
+        t.speaker for t in beatriz.turns
+    }
     assert "&" in beatriz.title
     sunil = by_name["2026-03-14-ama-with-sunil-rao.md"]
     assert sunil.speaker("H").role == "host"  # type: ignore[union-attr]

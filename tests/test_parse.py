@@ -8,7 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amacast.parse import parse_date, parse_episode, parse_episode_bytes, parse_episode_text, slugify
+from amacast.parse import (
+    parse_date,
+    parse_episode,
+    parse_episode_bytes,
+    parse_episode_text,
+    slugify,
+)
 from tests.conftest import SEED, fixture, fossassam, shared_file
 
 
@@ -21,12 +27,27 @@ def first_words(text: str, n: int = 4) -> str:
 
 def test_seed_has_seven_questions_and_seven_answers() -> None:
     episode = parse_episode(shared_file(SEED))
-    assert [t.speaker for t in episode.turns] == ["P1", "S", "P2", "S", "P3", "S", "P4", "S",
-                                                  "P5", "S", "P6", "S", "P7", "S"]
+    assert [t.speaker for t in episode.turns] == [
+        "P1",
+        "S",
+        "P2",
+        "S",
+        "P3",
+        "S",
+        "P4",
+        "S",
+        "P5",
+        "S",
+        "P6",
+        "S",
+        "P7",
+        "S",
+    ]
     assert len(episode.questions) == 7
     assert episode.title == "AMA with Sayak Paul - Hacktoberfest'19"
-    assert episode.date == dt.datetime(2019, 11, 13, 15, 14, 46,
-                                       tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))
+    assert episode.date == dt.datetime(
+        2019, 11, 13, 15, 14, 46, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))
+    )
     assert episode.speaker("S") is not None and episode.speaker("S").name == "Sayak"  # type: ignore[union-attr]
     assert episode.speaker("S").role == "guest"  # type: ignore[union-attr]
     assert episode.speaker("P4").name == "Participant 4"  # type: ignore[union-attr]
@@ -72,8 +93,32 @@ def test_sayak_post_matches_the_seed_structure() -> None:
 def test_ali_same_participant_asks_several_times() -> None:
     episode = parse_episode(fossassam("ali"))
     speakers = [t.speaker for t in episode.turns]
-    assert speakers == ["P1", "A", "P2", "A", "P3", "A", "P3", "A", "P4", "A", "P5", "A", "P6", "A",
-                        "P7", "A", "P7", "A", "P7", "A", "P8", "A", "P9", "A"]
+    assert speakers == [
+        "P1",
+        "A",
+        "P2",
+        "A",
+        "P3",
+        "A",
+        "P3",
+        "A",
+        "P4",
+        "A",
+        "P5",
+        "A",
+        "P6",
+        "A",
+        "P7",
+        "A",
+        "P7",
+        "A",
+        "P7",
+        "A",
+        "P8",
+        "A",
+        "P9",
+        "A",
+    ]
     assert episode.speaker("A").name == "Ali"  # type: ignore[union-attr]
     assert first_words(episode.turns[0].text) == "Where do you see"
     assert first_words(episode.turns[1].text) == "With the release of"
@@ -85,9 +130,41 @@ def test_ali_same_participant_asks_several_times() -> None:
 def test_ashris_three_label_spellings_and_invisible_characters() -> None:
     episode = parse_episode(fossassam("ashris"))
     speakers = [t.speaker for t in episode.turns]
-    assert speakers == ["P1", "A", "P1", "A", "P1", "A", "P1", "A", "P1", "A", "P2", "A", "P2", "P2",
-                        "A", "A", "P2", "A", "A", "P3", "A", "P4", "A", "P4", "A", "P5", "A", "P6",
-                        "A", "P7", "A", "P8", "A"]
+    assert speakers == [
+        "P1",
+        "A",
+        "P1",
+        "A",
+        "P1",
+        "A",
+        "P1",
+        "A",
+        "P1",
+        "A",
+        "P2",
+        "A",
+        "P2",
+        "P2",
+        "A",
+        "A",
+        "P2",
+        "A",
+        "A",
+        "P3",
+        "A",
+        "P4",
+        "A",
+        "P4",
+        "A",
+        "P5",
+        "A",
+        "P6",
+        "A",
+        "P7",
+        "A",
+        "P8",
+        "A",
+    ]
     invisible = sorted(d.line for d in episode.diagnostics if d.code == "invisible-label-char")
     assert invisible == [29, 37, 41, 45, 69, 83, 88]
     assert all(d.severity == "warning" for d in episode.diagnostics)
@@ -101,8 +178,22 @@ def test_ashris_three_label_spellings_and_invisible_characters() -> None:
 def test_srijan_same_code_other_person_and_bold_phrase_is_content() -> None:
     episode = parse_episode(fossassam("srijan"))
     assert episode.speaker("S").name == "Srijan"  # type: ignore[union-attr]
-    assert [t.speaker for t in episode.turns] == ["P1", "S", "P2", "S", "P3", "S", "P4", "S", "P4",
-                                                  "S", "P5", "S", "P6", "S"]
+    assert [t.speaker for t in episode.turns] == [
+        "P1",
+        "S",
+        "P2",
+        "S",
+        "P3",
+        "S",
+        "P4",
+        "S",
+        "P4",
+        "S",
+        "P5",
+        "S",
+        "P6",
+        "S",
+    ]
     last = episode.turns[-1]
     assert "Other links:" in last.text
     assert "aosabook.org" in last.text
@@ -134,7 +225,12 @@ def test_two_labels_in_one_paragraph_split_into_two_turns() -> None:
 
 def test_turn_line_numbers_and_blocks() -> None:
     episode = parse_episode(fixture("valid.md"))
-    assert [(t.speaker, t.line) for t in episode.turns] == [("P1", 16), ("R", 18), ("P2", 20), ("R", 22)]
+    assert [(t.speaker, t.line) for t in episode.turns] == [
+        ("P1", 16),
+        ("R", 18),
+        ("P2", 20),
+        ("R", 22),
+    ]
     assert episode.turns[0].blocks[0].line == 16
     assert episode.turns[0].blocks[0].html.strip() == "<p><em>How do you plan a release?</em></p>"
     assert episode.turns[0].text == "How do you plan a release?"
@@ -147,7 +243,9 @@ def test_rule_after_last_turn_starts_the_epilogue() -> None:
 
 
 def test_draft_stub_without_legend_is_only_a_warning() -> None:
-    path = shared_file(fossassam("ali").parent / "joinalahmed__fossassam__ama-ali.draft-stub-87bb85b.md")
+    path = shared_file(
+        fossassam("ali").parent / "joinalahmed__fossassam__ama-ali.draft-stub-87bb85b.md"
+    )
     episode = parse_episode(path)
     assert episode.draft
     assert [(d.code, d.severity) for d in episode.diagnostics] == [("no-legend", "warning")]
@@ -156,9 +254,16 @@ def test_draft_stub_without_legend_is_only_a_warning() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2019-11-13T15:14:46+05:30", dt.datetime(2019, 11, 13, 15, 14, 46,
-                                                  tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))),
-        ("2022-02-18T12:15:17.605000Z", dt.datetime(2022, 2, 18, 12, 15, 17, 605000, tzinfo=dt.timezone.utc)),
+        (
+            "2019-11-13T15:14:46+05:30",
+            dt.datetime(
+                2019, 11, 13, 15, 14, 46, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))
+            ),
+        ),
+        (
+            "2022-02-18T12:15:17.605000Z",
+            dt.datetime(2022, 2, 18, 12, 15, 17, 605000, tzinfo=dt.timezone.utc),
+        ),
         ("2021-04-16", dt.datetime(2021, 4, 16)),
         ("2026-03-14 18:00", dt.datetime(2026, 3, 14, 18, 0)),
     ],
@@ -174,10 +279,14 @@ def test_parse_date_rejects_impossible_dates(value: str) -> None:
 
 
 def test_slugs() -> None:
-    assert slugify("AMA with Sayak Paul - Hacktoberfest'19") == "ama-with-sayak-paul-hacktoberfest-19"
+    assert (
+        slugify("AMA with Sayak Paul - Hacktoberfest'19") == "ama-with-sayak-paul-hacktoberfest-19"
+    )
     assert slugify("Björn's Q&A") == "bjorn-s-q-a"
     assert slugify("দেৱশিছ কংগৰ") == ""
-    nonlatin = parse_episode_text("---\ntitle: দেৱশিছ কংগৰ\ndate: 2020-06-08\n---\n", "konger.as.md")
+    nonlatin = parse_episode_text(
+        "---\ntitle: দেৱশিছ কংগৰ\ndate: 2020-06-08\n---\n", "konger.as.md"
+    )
     assert nonlatin.slug == "konger-as"
     explicit = parse_episode_text("---\ntitle: A\nslug: My Slug\ndate: 2020-06-08\n---\n", "x.md")
     assert (explicit.slug, explicit.slug_line) == ("my-slug", 3)
@@ -199,12 +308,38 @@ def test_any_bytes_never_raise(data: bytes) -> None:
 
 
 _markdownish = st.lists(
-    st.sampled_from([
-        "---", "title: x", "date: 2019-02-30", "date: 2020-01-01T00:00:00Z", "draft: true", "**Legend:**",
-        "- S: Sayak", "- P(n): Participants", "**P1:** *q*", "**S:** a", "**S**: b", "**P1\u202c:**",
-        "**X:**", "", "> quote", "* item", "1. one", "```", "<script>x</script>", "[a](javascript:x)",
-        "ðŸ˜›", "\ufeff", "**Other:**", "# heading", "    code", "***", "|a|b|\n|-|-|\n|1|2|",
-    ]) | st.text(max_size=40),
+    st.sampled_from(
+        [
+            "---",
+            "title: x",
+            "date: 2019-02-30",
+            "date: 2020-01-01T00:00:00Z",
+            "draft: true",
+            "**Legend:**",
+            "- S: Sayak",
+            "- P(n): Participants",
+            "**P1:** *q*",
+            "**S:** a",
+            "**S**: b",
+            "**P1\u202c:**",
+            "**X:**",
+            "",
+            "> quote",
+            "* item",
+            "1. one",
+            "```",
+            "<script>x</script>",
+            "[a](javascript:x)",
+            "ðŸ˜›",
+            "\ufeff",
+            "**Other:**",
+            "# heading",
+            "    code",
+            "***",
+            "|a|b|\n|-|-|\n|1|2|",
+        ]
+    )
+    | st.text(max_size=40),
     max_size=40,
 ).map("\n".join)
 

@@ -77,7 +77,9 @@ def test_unknown_speaker_names_the_code_the_known_ones_and_the_nearest() -> None
     typo = parse_episode(fixture("valid.md"))
     from amacast.parse import parse_episode_text
 
-    text = fixture("valid.md").read_text().replace("**R:** The changelog.", "**PP1:** The changelog.")
+    text = (
+        fixture("valid.md").read_text().replace("**R:** The changelog.", "**PP1:** The changelog.")
+    )
     (d2,) = validate_episode(parse_episode_text(text, "typo.md"))
     assert d2.code == "unknown-speaker" and "did you mean `P1`" in d2.hint
     assert typo.turns  # the valid fixture parses
@@ -107,7 +109,10 @@ def test_mojibake_in_the_seed_suggests_the_emoji() -> None:
 
 def test_invisible_characters_inside_and_outside_the_bold() -> None:
     found = diagnostics_of("invisible-label-char.md")
-    assert [(d.code, d.line) for d in found] == [("invisible-label-char", 20), ("invisible-label-char", 22)]
+    assert [(d.code, d.line) for d in found] == [
+        ("invisible-label-char", 20),
+        ("invisible-label-char", 22),
+    ]
     assert "U+202C" in found[0].message
 
 
@@ -135,7 +140,10 @@ def test_draft_may_have_no_turns() -> None:
 
 def test_strict_raises_warnings_only() -> None:
     found = strict(diagnostics_of("naive-date.md") + diagnostics_of("draft.md"))
-    assert sorted((d.code, d.severity) for d in found) == [("draft", "info"), ("naive-date", "error")]
+    assert sorted((d.code, d.severity) for d in found) == [
+        ("draft", "info"),
+        ("naive-date", "error"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["sayak", "ali", "ashris", "srijan"])
