@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -363,3 +364,22 @@ def test_other_corpus_formats_give_a_diagnostic_not_a_crash() -> None:
         episode = parse_episode(path)
         codes = {d.code for d in episode.diagnostics if d.severity == "error"}
         assert codes & {"no-legend", "no-front-matter"}, path.name
+
+
+_RAW_LABEL = re.compile(r"^\*\*([A-Z]+\d*)[\u202c]?(?::\*\*|\*\*[\u202c]?:)\s*(.*)$")
+
+
+@pytest.mark.parametrize("name", ["seed", "sayak", "ali", "ashris", "srijan"])
+def test_every_turn_starts_where_a_plain_reading_of_the_file_says(name: str) -> None:
+    """Compare the parser with a naive line scan: same speakers, same first words, same lines."""
+    path = shared_file(SEED) if name == "seed" else fossassam(name)
+    expected = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = _RAW_LABEL.match(line)
+        if match:
+            words = re.sub(r"[*_]", "", match[2]).split()[:3]
+            expected.append((match[1], number, " ".join(words)))
+    episode = parse_episode(path)
+    assert len(expected) == len(episode.turns) > 0
+    actual = [(t.speaker, t.line, " ".join(t.text.split()[:3])) for t in episode.turns]
+    assert actual == expected
