@@ -18,7 +18,6 @@ import click
 
 from amacast import __version__
 from amacast.model import Diagnostic
-from amacast.parse import find_episode_files, parse_episode
 from amacast.validate import count_by_severity, validate_episodes
 from amacast.validate import strict as make_strict
 
@@ -104,6 +103,8 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | No
     Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage.
     See docs/format.md for the transcript format.
     """
+    from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
+
     targets = list(paths) or [Path("episodes")]
     if not paths and not targets[0].is_dir():
         raise click.UsageError("no PATHS given and there is no episodes/ folder here")

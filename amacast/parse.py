@@ -894,6 +894,8 @@ def _without_label(block: Block, chunk: list[Token], colon_outside: bool) -> lis
     if len(chunk) != 3 or chunk[1].type != "inline" or not chunk[1].children:
         return None
     children = list(chunk[1].children)
+    while children and children[0].type == "text" and not children[0].content:
+        children.pop(0)  # markdown-it-py 4 starts inline runs with an empty text token
     if len(children) < 3 or [c.type for c in children[:3]] != [
         "strong_open",
         "text",

@@ -1,9 +1,10 @@
 """``amacast publish``: validate, feeds, audio and site into ``output/``, all or nothing.
 
-:func:`publish` builds everything into a fresh folder beside the output
+:func:`publish` builds everything into a folder beside the output
 (``output.tmp-XXXX`` in the same parent, so the final rename stays on one
 file system) and swaps it in only when every step succeeded: the old output is
-renamed to a backup, the new one renamed into place, the backup deleted.  A
+renamed to a backup, the new one renamed into place, the backup emptied of
+files and kept as the next build's folder tree (:mod:`amacast.staging`).  A
 failed run (an episode with errors, an engine that fails half way, a full
 disk) removes its temporary folder and leaves the previous output byte for
 byte.
@@ -13,38 +14,54 @@ per episode, a key over everything its audio depends on (the transcript's
 hash, the ``[audio]`` and ``[voices]`` settings, amacast's version) and the
 ``AudioInfo`` rendering produced.  An episode whose key is unchanged has its
 MP3 and sidecars hard-linked (or copied) from the previous output instead of
-rendered again.  Pages and feeds are cheap and deterministic and are always
-rendered anew; since the new folder starts empty, the files of deleted
-episodes are simply gone.
+rendered again.  Transcripts are parsed once per content
+(:mod:`amacast.episode_cache`).  The manifest's ``build`` entry keeps a key
+over everything the output is made from (amacast's code and templates, the
+project's templates, the settings, the cover, every transcript, the kept
+audio) and one per episode page: when the whole key is unchanged and the
+output's files are all there, nothing is written at all; otherwise pages whose
+key is unchanged are hard-linked from the previous output and only the others,
+the index and the feeds are rendered.  The new folder holds no file it was not
+given, so the files of deleted episodes are simply gone.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import gc
 import hashlib
 import json
 import os
 import shutil
-import tempfile
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from amacast import __version__
 from amacast.config import Settings, load_settings
-from amacast.feeds import build_feeds
+from amacast.episode_cache import load_episodes, project_cache_folder
 from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode
-from amacast.parse import find_episode_files, parse_episode
 from amacast.sidecars import audio_info_path
-from amacast.site import render_site
+from amacast.staging import (
+    link_unchanged,
+    open_staging,
+    remove_empty_folders,
+    swap,
+    write_files,
+)
 from amacast.validate import validate_episodes
 
 EPISODES_DIR = "episodes"
+#: As ``amacast.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
+EPISODE_SUFFIXES = (".md", ".markdown")
 MANIFEST = ".amacast-manifest.json"
 MANIFEST_VERSION = 1
 TEMPLATES_DIR = "templates"
 CACHE_DIR = ".amacast-cache"
+#: Under the project's cache: the folder tree of the previous output, reused by the next build.
+SKELETON_DIR = "output-skeleton"
 
 #: GitHub Pages: a published site may be at most 1 GB, a file in a repository 100 MB.
 PAGES_SITE_LIMIT = 1_000_000_000
@@ -52,6 +69,8 @@ PAGES_FILE_LIMIT = 100_000_000
 #: Warn from this share of a limit on.
 NEAR_LIMIT = 0.8
 
+P = ParamSpec("P")
+R = TypeVar("R")
 Progress = Callable[[str], None]
 AudioRenderer = Callable[[Sequence[Episode], Settings, Path], Mapping[str, AudioInfo]]
 """Renders episodes into an output folder (``audio/<slug>.mp3`` and its
@@ -93,6 +112,22 @@ class PublishResult:
         return self.swapped and not self.errors
 
 
+def _collector_spared(function: Callable[P, R]) -> Callable[P, R]:
+    """Undo, when ``function`` returns, the ``gc.freeze()`` it made (see :func:`publish`)."""
+
+    @functools.wraps(function)
+    def spared(*args: P.args, **kwargs: P.kwargs) -> R:
+        frozen_before = gc.get_freeze_count()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if not frozen_before and gc.get_freeze_count():
+                gc.unfreeze()
+
+    return spared
+
+
+@_collector_spared
 def publish(
     root: Path,
     output: Path,
@@ -127,7 +162,13 @@ def publish(
     if any(d.severity == "error" for d in diagnostics):
         return PublishResult(settings=settings, output=output, diagnostics=tuple(diagnostics))
 
-    episodes = [parse_episode(path) for path in find_episodes(root)]
+    cache = project_cache_folder(root, settings.audio)
+    episodes = load_episodes(find_episodes(root), cache)
+    if not gc.get_freeze_count():
+        # A million objects live until the end of the build and hold no garbage:
+        # spare the cyclic collector walking them again at every full pass
+        # (a tenth of a rebuild's time).  Undone when publish returns.
+        gc.freeze()
     skipped = tuple(e.slug for e in episodes if e.draft and not drafts)
     selected = [e for e in episodes if drafts or not e.draft]
     found = validate_episodes(selected, settings.timezone)
@@ -156,10 +197,35 @@ def publish(
                 drafts_skipped=skipped,
             )
     previous = read_manifest(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
+    # Inputs the output was built from last time: nothing to write at all.
+    site_key = _site_key(root, settings)
+    kept = _kept_audio(root, settings, good, previous, with_audio, audio_from)
+    current = None
+    if kept is not None:
+        current = _current_output(previous, output, _build_key(site_key, good, kept, output))
+    if current is not None:
+        say("output is up to date")
+        notes = [*current[0], *size_warnings(output, settings)]
+        if bad:
+            notes.insert(0, f"left out {len(bad)} episode(s) with errors: " + ", ".join(bad))
+        if skipped:
+            notes.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
+        return PublishResult(
+            settings=settings,
+            output=output,
+            diagnostics=tuple(diagnostics),
+            notes=tuple(notes),
+            published=tuple(e.slug for e in good),
+            reused=tuple(e.slug for e in good if e.slug in previous["episodes"]),
+            left_out=bad,
+            drafts_skipped=skipped,
+            files=dict(previous["files"]),
+            total_bytes=current[1],
+            swapped=True,
+        )
+    skeleton = cache / SKELETON_DIR
+    staging = open_staging(output, skeleton)
     try:
-        staging.chmod(0o755)
         audio_infos: dict[str, AudioInfo] = {}
         keys: dict[str, str] = {}
         to_render: list[Episode] = []
@@ -188,10 +254,8 @@ def publish(
                 keys[episode.slug] = key
                 to_render.append(episode)
         if with_audio:
-            say(
-                f"audio: {len(reused)} unchanged, {len(adopted)} adopted, "
-                f"{len(to_render)} to render"
-            )
+            from_shards = f"{len(adopted)} adopted, " if sources else ""
+            say(f"audio: {len(reused)} unchanged, {from_shards}{len(to_render)} to render")
             if to_render:
                 render = renderer or default_renderer(root, say)
                 made = render(to_render, settings, staging)
@@ -201,24 +265,46 @@ def publish(
         rendered = [e.slug for e in to_render]
 
         say("feeds: atom.xml, podcast.xml")
+        # Imported here: a build with nothing to write never loads them.
+        from amacast.feeds import build_feeds
+        from amacast.site import episode_page_path, render_site
+
         feeds = build_feeds(good, settings, audio_infos)
         files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
         if cover is not None:
             files[cover[0]] = cover[1]
-        say(f"site: {len(good)} episode page(s)")
-        files.update(render_site(good, settings, audio_infos, root / TEMPLATES_DIR))
-        for relative, content in files.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+        # Pages whose inputs did not change are linked from the previous output.
+        page_keys = {e.slug: _page_key(site_key, e, audio_infos.get(e.slug)) for e in good}
+        old_keys = previous.get("build", {}).get("pages", {}) if previous else {}
+        old_files = previous.get("files", {}) if previous else {}
+        unchanged = {
+            episode_page_path(slug): old_files[episode_page_path(slug)]
+            for slug, key in page_keys.items()
+            if old_keys.get(slug) == key and episode_page_path(slug) in old_files
+        }
+        linked = link_unchanged(staging, output, unchanged)
+        pages = {e.slug for e in good if episode_page_path(e.slug) not in linked}
+        say(f"site: {len(pages)} episode page(s), {len(linked)} unchanged")
+        files.update(render_site(good, settings, audio_infos, root / TEMPLATES_DIR, pages=pages))
+        written = write_files(staging, files, output)
+        del files
         if (output / ".gitkeep").is_file():
             shutil.copy2(output / ".gitkeep", staging / ".gitkeep")
+        remove_empty_folders(staging)
 
-        hashes = _hash_tree(staging)
-        _write_manifest(staging, keys, audio_infos, hashes)
+        hashes = _hash_tree(staging, {**linked, **written})
+        entries = _manifest_episodes(keys, audio_infos, hashes)
+        size = _total_size(staging, hashes)
+        build = {
+            "key": _build_key(site_key, good, entries, output),
+            "notes": feeds.notes,
+            "bytes": size,
+            "pages": page_keys,
+        }
+        _write_manifest(staging, keys, audio_infos, hashes, build)
         notes = [*feeds.notes, *size_warnings(staging, settings)]
-        total = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
-        _swap(staging, output)
+        total = size + (staging / MANIFEST).stat().st_size
+        swap(staging, output, skeleton)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, Exception) and not isinstance(error, PublishError):
@@ -252,9 +338,16 @@ def publish(
 
 
 def find_episodes(root: Path) -> list[Path]:
-    """The transcripts of a project: ``episodes/*.md``, sorted by name."""
+    """The transcripts of a project: ``episodes/*.md``, sorted by name.
+
+    Listed here rather than with :func:`amacast.parse.find_episode_files`
+    (same rule) so that a build with every episode cached never imports
+    the parser.
+    """
     folder = root / EPISODES_DIR
-    return find_episode_files([folder]) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in EPISODE_SUFFIXES and p.is_file())
 
 
 def audio_enabled(settings: Settings) -> bool:
@@ -389,9 +482,7 @@ def size_warnings(folder: Path, settings: Settings) -> list[str]:
         if not settings.audio_base_url
         else "audio_base_url is set: keep the MP3s out of the Pages site"
     )
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file():
-            continue
+    for path in _files_under(folder):
         size = path.stat().st_size
         total += size
         if size >= PAGES_FILE_LIMIT * NEAR_LIMIT:
@@ -505,12 +596,32 @@ def audio_info_from_dict(data: Mapping[str, Any]) -> AudioInfo:
     )
 
 
-def _hash_tree(folder: Path) -> dict[str, str]:
+def _hash_tree(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (the manifest aside); ``known`` ones not read."""
+    known = known or {}
     hashes: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name != MANIFEST:
-            hashes[path.relative_to(folder).as_posix()] = _hash_file(path)
+    for path in _files_under(folder):
+        relative = path.relative_to(folder).as_posix()
+        if relative in known:
+            hashes[relative] = known[relative]
+        elif path.name != MANIFEST:
+            hashes[relative] = _hash_file(path)
     return hashes
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files under ``folder`` in the order of ``sorted(folder.rglob("*"))``.
+
+    Walked with ``os.walk``: pathlib's ``rglob`` and sorting of ``Path``
+    objects cost more than the hashing on a site of a thousand pages.
+    """
+    found: list[tuple[list[str], str]] = []
+    for parent, _folders, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(parent, name)
+            if os.path.isfile(path):
+                found.append((os.path.relpath(path, folder).split(os.sep), path))
+    return [Path(path) for _parts, path in sorted(found)]
 
 
 def _hash_file(path: Path) -> str:
@@ -526,8 +637,26 @@ def _write_manifest(
     keys: Mapping[str, str],
     audio: Mapping[str, AudioInfo],
     hashes: Mapping[str, str],
+    build: Mapping[str, Any] | None = None,
 ) -> None:
-    episodes = {
+    episodes = _manifest_episodes(keys, audio, hashes)
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "generator": f"amacast {__version__}",
+        "episodes": episodes,
+        "files": dict(sorted(hashes.items())),
+    }
+    if build is not None:
+        manifest["build"] = dict(build)
+    text = json.dumps(manifest, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    (staging / MANIFEST).write_text(text, encoding="utf-8")
+
+
+def _manifest_episodes(
+    keys: Mapping[str, str], audio: Mapping[str, AudioInfo], hashes: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The manifest's ``episodes``: per slug with audio, its key, AudioInfo and files."""
+    return {
         slug: {
             "audio_key": keys[slug],
             "audio": audio_info_to_dict(audio[slug]),
@@ -536,29 +665,124 @@ def _write_manifest(
         for slug in sorted(audio)
         if slug in keys
     }
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "generator": f"amacast {__version__}",
-        "episodes": episodes,
-        "files": dict(sorted(hashes.items())),
-    }
-    text = json.dumps(manifest, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
-    (staging / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def _swap(staging: Path, output: Path) -> None:
-    """Put ``staging`` where ``output`` is: old output to a backup, new in place, backup gone."""
-    backup: Path | None = None
-    if output.exists() or output.is_symlink():
-        backup = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
-        backup.rmdir()
-        os.rename(output, backup)
+def _kept_audio(
+    root: Path,
+    settings: Settings,
+    episodes: Sequence[Episode],
+    previous: Mapping[str, Any],
+    with_audio: bool,
+    audio_from: Sequence[Path],
+) -> dict[str, Any] | None:
+    """The previous manifest's entries of the audio a build would keep unchanged.
+
+    None when this build would render or adopt audio (nothing to compare).
+    """
+    if audio_from:
+        return None
     try:
-        os.rename(staging, output)
-    except BaseException:
-        if backup is not None:
-            with contextlib.suppress(OSError):
-                os.rename(backup, output)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+        cover_hash = _cover_digest(_cover(root, settings))
+    except OSError:
+        return None
+    kept: dict[str, Any] = {}
+    for episode in episodes:
+        entry = previous.get("episodes", {}).get(episode.slug) if previous else None
+        if isinstance(entry, dict) and entry.get("audio_key") == audio_key(
+            episode, settings, cover_hash
+        ):
+            kept[episode.slug] = entry
+        elif with_audio:
+            return None  # this one is to be rendered
+    return kept
+
+
+def _site_key(root: Path, settings: Settings) -> str:
+    """A hash of what every page depends on besides its episode.
+
+    amacast's own code, templates and static files, the project's
+    ``templates/``, the settings and the cover.
+    """
+    try:
+        cover_hash = _cover_digest(_cover(root, settings))
+    except OSError:
+        cover_hash = "unreadable"
+    digest = hashlib.sha256(f"{__version__}\0{cover_hash}\0".encode())
+    digest.update(repr(settings).encode("utf-8", "surrogatepass"))
+    package = Path(__file__).resolve().parent
+    sources = (
+        (package, "*.py"),
+        (package, "templates/**/*"),
+        (package, "static/**/*"),
+        (root / TEMPLATES_DIR, "**/*"),
+    )
+    for folder, pattern in sources:
+        for path in sorted(folder.glob(pattern)):
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _build_key(
+    site_key: str, episodes: Sequence[Episode], audio: Mapping[str, Any], output: Path
+) -> str:
+    """A hash of everything the output is made from.
+
+    What :func:`_site_key` covers, every published transcript and the audio
+    entries of the manifest (see :func:`_manifest_episodes`).
+    """
+    inputs = {
+        "site": site_key,
+        "episodes": [[e.slug, e.path, e.source_hash] for e in episodes],
+        "audio": audio,
+        "gitkeep": (output / ".gitkeep").is_file(),
+    }
+    text = json.dumps(inputs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _page_key(site_key: str, episode: Episode, audio: AudioInfo | None) -> str:
+    """A hash of what one episode's page is made from."""
+    inputs = [
+        site_key,
+        episode.slug,
+        episode.path,
+        episode.source_hash,
+        audio_info_to_dict(audio) if audio else None,
+    ]
+    text = json.dumps(inputs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _current_output(
+    previous: Mapping[str, Any], output: Path, build_key: str
+) -> tuple[list[str], int] | None:
+    """The feeds' notes and total size when ``output`` was built from ``build_key``, else None.
+
+    Every file the manifest lists must still be there, with the total size
+    it had (a file edited by hand is rebuilt).
+    """
+    build = previous.get("build") if previous else None
+    if not build_key or not isinstance(build, dict) or build.get("key") != build_key:
+        return None
+    files = previous.get("files", {})
+    try:
+        size = _total_size(output, files)
+        manifest_size = (output / MANIFEST).stat().st_size
+    except OSError:
+        return None
+    if size != build.get("bytes"):
+        return None
+    return [str(note) for note in build.get("notes", [])], size + manifest_size
+
+
+def _total_size(folder: Path, files: Mapping[str, str]) -> int:
+    """The bytes of these files in ``folder``; raises OSError when one is missing."""
+    total = 0
+    for relative in files:
+        info = os.stat(folder / relative)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileNotFoundError(relative)
+        total += info.st_size
+    return total

@@ -49,6 +49,12 @@ EngineFactory = Callable[[str], Engine]
 ASSEMBLY_WEIGHT = 0.08
 # A synthesis task takes segments until it holds this many characters.
 TASK_CHARACTERS = 1200
+# Threads an engine may use (e.g. onnxruntime's intra-op threads for piper).
+# Its float results depend on the thread count, so it is fixed rather than a
+# share of the cores: the same transcript then gives the same MP3 bytes for
+# any --jobs and core count, and the audio of shards rendered on several
+# machines equals that of one machine.  Parallelism comes from processes.
+SYNTHESIS_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -124,13 +130,18 @@ class _Pending:
     where: str
 
 
-def _engine_for(factory: EngineFactory) -> Callable[[Voice], Engine]:
+def _engine_for(
+    factory: EngineFactory, threads: int = SYNTHESIS_THREADS
+) -> Callable[[Voice], Engine]:
+    """Makes (once per name) the engine of a voice, with its thread count fixed."""
     engines: dict[str, Engine] = {}
 
     def engine_for(voice: Voice) -> Engine:
         engine = engines.get(voice.engine)
         if engine is None:
             engine = factory(voice.engine)
+            if threads > 0 and isinstance(getattr(engine, "threads", None), int):
+                engine.threads = threads  # type: ignore[attr-defined]
             engines[voice.engine] = engine
         return engine
 
@@ -146,19 +157,9 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(factory: EngineFactory, cache_dir: str, events: Any, threads: int) -> None:
     """Per worker process: remember the factory, cache and event queue."""
-    engines: dict[str, Engine] = {}
-
-    def engine_for(voice: Voice) -> Engine:
-        engine = engines.get(voice.engine)
-        if engine is None:
-            engine = factory(voice.engine)
-            # Engines that can use several threads get their share of the cores.
-            if threads > 0 and isinstance(getattr(engine, "threads", None), int):
-                engine.threads = threads  # type: ignore[attr-defined]
-            engines[voice.engine] = engine
-        return engine
-
-    _worker.update(engine_for=engine_for, cache=SegmentCache(cache_dir), events=events)
+    _worker.update(
+        engine_for=_engine_for(factory, threads), cache=SegmentCache(cache_dir), events=events
+    )
 
 
 def _synthesise_task(items: Sequence[_Pending]) -> list[tuple[str, int, int]]:
@@ -360,7 +361,7 @@ def _render_pool(
 ) -> dict[str, AudioInfo]:
     context = multiprocessing.get_context("spawn")
     events = context.Queue()
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = SYNTHESIS_THREADS
     by_slug = {episode.slug: episode for episode in episodes}
     outstanding = {slug: 0 for slug in by_slug}
     for item in pending:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -110,6 +110,8 @@ def render_site(
     settings: Settings,
     audio: Mapping[str, AudioInfo],
     template_dir: Path | None = None,
+    *,
+    pages: Container[str] | None = None,
 ) -> dict[str, bytes]:
     """Render the whole site: path relative to the output folder -> file content.
 
@@ -117,12 +119,28 @@ def render_site(
     first; ``audio`` maps a slug to what rendering produced for it and is
     empty when there is no audio.  Templates in ``template_dir`` (the
     project's ``templates/`` folder) win over the packaged ones of the same
-    name.
+    name.  ``pages`` limits the episode pages rendered to these slugs (the
+    caller has the others from a previous build); the index lists every
+    episode all the same.
     """
     env = make_environment(template_dir)
     site = _site_context(settings)
     ordered = sorted(episodes, key=_newest_first)
-    views = [_episode_view(episode, settings, audio.get(episode.slug)) for episode in ordered]
+    # The packaged index shows no transcript: episodes whose page is not
+    # rendered need no sanitised HTML for it.
+    lean = pages is not None and not any(
+        template_dir is not None and (template_dir / name).is_file()
+        for name in ("index.html", "base.html")
+    )
+    views = [
+        _episode_view(
+            episode,
+            settings,
+            audio.get(episode.slug),
+            content=not lean or pages is None or episode.slug in pages,
+        )
+        for episode in ordered
+    ]
 
     files: dict[str, bytes] = {}
     index = env.get_template("index.html")
@@ -131,6 +149,8 @@ def render_site(
     )
     page = env.get_template("episode.html")
     for view in views:
+        if pages is not None and view.slug not in pages:
+            continue
         files[view.page_path] = _encode(
             page.render(site=site, episode=view, root="../../", page_url=view.url)
         )
@@ -250,14 +270,20 @@ def _absolute(base: str, path: str) -> str:
     return base + path if base else path
 
 
-def _episode_view(episode: Episode, settings: Settings, info: AudioInfo | None) -> EpisodeView:
+def _episode_view(
+    episode: Episode, settings: Settings, info: AudioInfo | None, content: bool = True
+) -> EpisodeView:
+    """The episode as templates see it; without ``content``, no transcript HTML (for the index)."""
     base = _base_url(settings)
     page_path = episode_page_path(episode.slug)
     published = episode.published(_timezone(settings))
     date_iso = published.isoformat() if published is not None else ""
     date_label = f"{published:%d %B %Y}".lstrip("0") if published is not None else ""
     turn_starts = _turn_starts(info)
-    turns = tuple(_turn_view(episode, turn, turn_starts.get(turn.index)) for turn in episode.turns)
+    turns = tuple(
+        _turn_view(episode, turn, turn_starts.get(turn.index))
+        for turn in (episode.turns if content else ())
+    )
     chapters = tuple(_chapter_view(chapter) for chapter in info.chapters) if info else ()
     audio_src = _audio_src(settings, info, root="../../") if info else ""
     return EpisodeView(
@@ -269,8 +295,8 @@ def _episode_view(episode: Episode, settings: Settings, info: AudioInfo | None) 
         url=base + f"episodes/{quote(episode.slug)}/",
         page_path=page_path,
         speakers=_speaker_views(episode.speakers),
-        preamble_html=_blocks_html(episode.preamble, top=3),
-        epilogue_html=_blocks_html(episode.epilogue, top=3),
+        preamble_html=_blocks_html(episode.preamble if content else (), top=3),
+        epilogue_html=_blocks_html(episode.epilogue if content else (), top=3),
         turns=turns,
         chapters=chapters,
         downloads=_downloads(settings, info, audio_src),

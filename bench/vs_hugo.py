@@ -71,7 +71,9 @@ HUGO_SINGLE = """\
 HUGO_LIST = """\
 <!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>
-{{ with .OutputFormats.Get "rss" }}<link rel="alternate" type="application/rss+xml" href="{{ .Permalink }}">{{ end }}
+{{ with .OutputFormats.Get "rss" }}
+<link rel="alternate" type="application/rss+xml" href="{{ .Permalink }}">
+{{ end }}
 </head><body><ul>
 {{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
 {{ end }}</ul></body></html>
@@ -94,6 +96,7 @@ class Run:
     """One timed child process."""
 
     wall: float
+    cpu: float
     maxrss_mib: float
     tree_mib: float
 
@@ -158,7 +161,8 @@ def timed(command: Sequence[str], cwd: Path) -> Run:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({child.returncode}):\n{errors.decode()}")
-    return Run(wall, usage.ru_maxrss / 1024, peak[0] / (1 << 20))
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss / 1024, peak[0] / (1 << 20))
 
 
 def make_projects(workdir: Path, count: int, generator: Path) -> tuple[Path, Path]:
@@ -195,7 +199,7 @@ def change_one(project: Path, round_number: int) -> None:
 
 def median(runs: Sequence[Run], attribute: str) -> float:
     """The median of one attribute over runs."""
-    return statistics.median(getattr(run, attribute) for run in runs)
+    return float(statistics.median(float(getattr(run, attribute)) for run in runs))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -211,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hugo not found: {args.hugo}", file=sys.stderr)
         return 2
     version = subprocess.run([args.hugo, "version"], capture_output=True, text=True).stdout
+    load_before = f"{os.getloadavg()[0]:.2f}"
     with tempfile.TemporaryDirectory(prefix="vs-hugo-") as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -237,9 +242,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     hugo_wall = median(hugo_runs, "wall")
     hugo_memory = median(hugo_runs, "memory_mib")
     print(f"{args.count} transcripts; {version.strip()}; {os.cpu_count()} cores")
+    print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f}")
     print(f"pages: hugo {hugo_pages} html, amacast {amacast_pages} html")
     print()
-    header = f"{'build':<28}{'wall s':>8}{'maxrss MiB':>12}{'tree MiB':>10}{'ratio':>8}{'target':>8}"
+    header = (
+        f"{'build':<28}{'wall s':>8}{'cpu s':>8}{'maxrss MiB':>12}{'tree MiB':>10}"
+        f"{'ratio':>8}{'target':>8}"
+    )
     print(header)
     print("-" * len(header))
     rows = [
@@ -254,13 +263,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = f"{wall / hugo_wall:.2f}x" if target else ""
         goal = f"{TARGETS[target]:.2f}x" if target else ""
         print(
-            f"{label:<28}{wall:>8.3f}{median(runs, 'maxrss_mib'):>12.0f}"
+            f"{label:<28}{wall:>8.3f}{median(runs, 'cpu'):>8.2f}{median(runs, 'maxrss_mib'):>12.0f}"
             f"{median(runs, 'tree_mib'):>10.0f}{ratio:>8}{goal:>8}"
         )
         if target:
             holds = wall / hugo_wall <= TARGETS[target]
-            verdicts.append(f"{target}: {wall / hugo_wall:.2f}x Hugo's cold wall "
-                            f"(target <= {TARGETS[target]}x) {'holds' if holds else 'MISSED'}")
+            cpu_ratio = median(runs, "cpu") / median(hugo_runs, "cpu")
+            verdicts.append(
+                f"{target}: {wall / hugo_wall:.2f}x Hugo's cold wall "
+                f"(target <= {TARGETS[target]}x) {'holds' if holds else 'MISSED'}; "
+                f"CPU time {cpu_ratio:.2f}x Hugo's"
+            )
     memory = max(median(runs, "memory_mib") for _label, runs, _target in rows[1:])
     verdicts.append(
         f"memory: peak {memory:.0f} MiB vs Hugo's {hugo_memory:.0f} MiB "

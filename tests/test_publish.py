@@ -273,6 +273,9 @@ def test_failing_swap_restores_the_previous_output(
     output = project / "output"
     publish(project, output, audio=False)
     before = snapshot(output)
+    # An edit, so the second publish has a new output to swap in.
+    episode = sorted((project / "episodes").glob("*.md"))[0]
+    episode.write_text(episode.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
     real_rename = publish_module.os.rename
     calls: list[tuple[str, str]] = []
 
@@ -368,3 +371,82 @@ def test_missing_previous_audio_is_rendered_again(project: Path) -> None:
     assert renderer.calls == [slug]
     assert (output / "audio" / f"{slug}.mp3").is_file()
     assert result.ok
+
+
+# -- incremental builds ---------------------------------------------------------------------------
+
+
+def page_inodes(output: Path) -> dict[str, int]:
+    return {p.parent.name: p.stat().st_ino for p in (output / "episodes").glob("*/index.html")}
+
+
+def test_a_rebuild_with_nothing_changed_leaves_the_output_alone(project: Path) -> None:
+    output = project / "output"
+    first = publish(project, output, audio=False)
+    inodes = page_inodes(output)
+    before = snapshot(output)
+    messages: list[str] = []
+    again = publish(project, output, audio=False, progress=messages.append)
+    assert again.ok and "output is up to date" in messages
+    assert not any(m.startswith("site:") for m in messages)
+    assert snapshot(output) == before and page_inodes(output) == inodes
+    assert again.files == first.files and again.total_bytes == first.total_bytes
+    assert again.published == first.published and again.notes == first.notes
+    assert again.drafts_skipped == first.drafts_skipped
+    assert leftovers(project) == []
+
+
+def test_one_changed_episode_renders_one_page_and_equals_a_fresh_build(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    inodes = page_inodes(output)
+    from amacast.parse import parse_episode
+
+    edited = sorted((project / "episodes").glob("*.md"))[0]
+    slug = parse_episode(edited).slug
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA new closing line.\n", "utf-8")
+    messages: list[str] = []
+    result = publish(project, output, audio=False, progress=messages.append)
+    assert result.ok
+    assert f"site: 1 episode page(s), {len(inodes) - 1} unchanged" in messages
+    after = page_inodes(output)
+    assert after[slug] != inodes[slug]
+    assert {s: i for s, i in after.items() if s != slug} == {
+        s: i for s, i in inodes.items() if s != slug
+    }
+    assert "A new closing line." in (output / f"episodes/{slug}/index.html").read_text("utf-8")
+    # Byte for byte what a build from nothing (no cache, no previous output) makes.
+    shutil.rmtree(project / ".amacast-cache")
+    fresh = publish(project, project / "fresh", audio=False)
+    assert fresh.ok and snapshot(project / "fresh") == snapshot(output)
+
+
+def test_an_output_file_edited_by_hand_is_rebuilt(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    before = snapshot(output)
+    page = sorted((output / "episodes").glob("*/index.html"))[0]
+    page.write_bytes(page.read_bytes() + b"<!-- edited -->")
+    (output / "style.css").unlink()
+    assert publish(project, output, audio=False).ok
+    assert snapshot(output) == before
+
+
+def test_new_settings_render_every_page_again(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    toml = project / "amacast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("title = ", "title = \"New \" #", 1))
+    messages: list[str] = []
+    assert publish(project, output, audio=False, progress=messages.append).ok
+    count = len(slugs_of(project))
+    assert f"site: {count} episode page(s), 0 unchanged" in messages
+
+
+
+def test_publish_leaves_the_garbage_collector_as_it_found_it(project: Path) -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    assert publish(project, project / "output", audio=False).ok
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

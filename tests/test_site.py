@@ -451,3 +451,34 @@ def test_real_seed_transcript_renders() -> None:
     spoken = [text.split(" ")[0] for level, text in page.headings if level == 3]
     assert spoken.count("Sayak") == sum(1 for t in episode.turns if t.speaker == "S")
     assert len(page.all("section")) >= len(episode.turns)
+
+
+@pytest.mark.parametrize("with_audio", [False, True])
+def test_rendering_some_pages_leaves_the_rest_out_and_the_index_whole(
+    episodes: list[Episode], with_audio: bool
+) -> None:
+    audio = {e.slug: audio_for(e) for e in episodes} if with_audio else {}
+    everything = render_site(episodes, SETTINGS, audio, None)
+    chosen = episodes[0].slug
+    some = render_site(episodes, SETTINGS, audio, None, pages={chosen})
+    others = {episode_page_path(e.slug) for e in episodes if e.slug != chosen}
+    assert set(some) == set(everything) - others
+    assert some == {name: everything[name] for name in some}
+    assert render_site(episodes, SETTINGS, audio, None, pages=set()) == {
+        name: content for name, content in everything.items() if not name.startswith("episodes/")
+    }
+
+
+def test_a_user_index_sees_every_episode_in_full_when_pages_are_limited(
+    episodes: list[Episode], tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "index.html").write_text(
+        "{% for episode in episodes %}{{ episode.turns | length }};{% endfor %}", encoding="utf-8"
+    )
+    full = render_site(episodes, SETTINGS, {}, templates)
+    assert render_site(episodes, SETTINGS, {}, templates, pages=set())["index.html"] == (
+        full["index.html"]
+    )
+    assert full["index.html"] != b"0;" * len(episodes)

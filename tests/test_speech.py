@@ -72,7 +72,7 @@ def test_mojibake_emoji_is_repaired_then_dropped() -> None:
 
 
 def test_blocks_with_nothing_to_say_are_dropped() -> None:
-    assert speakable_blocks(blocks_of("```\ncode only\n```")) == []
+    assert speakable_blocks(blocks_of("\n\n```\ncode only\n```")) == []
     assert speakable_blocks(blocks_of("😀 :)")) == []
     assert speakable_text("") == "" and speakable_text("** __ ``") == ""
 

@@ -23,6 +23,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 NODE_DIR = Path(__file__).resolve().parent / "node"
 PUBLISH = WORKFLOWS / "publish.yml"
 TESTS = WORKFLOWS / "tests.yml"
+SHARDED = WORKFLOWS / "publish-sharded.yml"
 
 # A full commit SHA followed by the version it is, e.g. "@de0f…83dd # v6.0.2".
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}\s+#\s+v\d+\.\d+\.\d+$")
@@ -82,7 +83,7 @@ def run_actionlint(script: Path, *files: Path) -> list[dict[str, Any]]:
     return findings
 
 
-@pytest.mark.parametrize("workflow", [PUBLISH, TESTS], ids=lambda p: p.name)
+@pytest.mark.parametrize("workflow", [PUBLISH, TESTS, SHARDED], ids=lambda p: p.name)
 def test_actionlint_finds_nothing(actionlint: Path, workflow: Path) -> None:
     findings = run_actionlint(actionlint, workflow)
     assert findings == [], "\n".join(
@@ -113,7 +114,7 @@ def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
-@pytest.mark.parametrize("workflow", [PUBLISH, TESTS], ids=lambda p: p.name)
+@pytest.mark.parametrize("workflow", [PUBLISH, TESTS, SHARDED], ids=lambda p: p.name)
 def test_actions_are_pinned_to_a_commit_and_a_version(workflow: Path) -> None:
     lines = [line.strip() for line in workflow.read_text(encoding="utf-8").splitlines()]
     uses_lines = [line.split("uses:", 1)[1].strip() for line in lines if "uses:" in line]
@@ -219,7 +220,7 @@ def test_tests_workflow_runs_the_readme_command_on_every_python() -> None:
     assert job["strategy"]["matrix"]["python-version"] == ["3.10", "3.11", "3.12", "3.13"]
     runs = [step["run"] for step in _steps(job) if "run" in step]
     command = (
-        "python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
     )
     assert command in runs
     readme = ROOT / "README.md"
@@ -232,3 +233,80 @@ def test_python_versions_match_the_package() -> None:
     assert 'requires-python = ">=3.10"' in pyproject
     workflow = load_workflow(TESTS)
     assert workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"][0] == "3.10"
+
+
+def _pins(workflow: Path) -> dict[str, str]:
+    """Each action a workflow uses and the ``@sha # version`` it is pinned to."""
+    pins: dict[str, str] = {}
+    for line in workflow.read_text(encoding="utf-8").splitlines():
+        if "uses:" in line:
+            action, ref = line.split("uses:", 1)[1].strip().split("@", 1)
+            pins[action] = ref
+    return pins
+
+
+def test_sharded_workflow_reuses_the_pins_of_publish() -> None:
+    sharded, publish = _pins(SHARDED), _pins(PUBLISH)
+    for action, ref in sharded.items():
+        if action in publish:
+            assert ref == publish[action], action
+    assert set(sharded) - set(publish) == {
+        "actions/upload-artifact",
+        "actions/download-artifact",
+    }
+
+
+def test_sharded_workflow_renders_a_matrix_then_publishes_from_the_artifacts() -> None:
+    workflow = load_workflow(SHARDED)
+    assert workflow["on"] == {"workflow_dispatch": None}
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["concurrency"] == {"group": "publish-pages", "cancel-in-progress": "false"}
+    render, publish, deploy = (workflow["jobs"][name] for name in ("render", "publish", "deploy"))
+
+    assert render["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert render["strategy"]["fail-fast"] == "false"  # booleans stay strings here
+    assert render["permissions"] == {"contents": "read"}
+    steps = _steps(render)
+    actions = [step.get("uses", "").split("@")[0] for step in steps]
+    cache = steps[actions.index("actions/cache")]["with"]
+    assert cache["path"] == ".amacast-cache"
+    assert "matrix.shard" in cache["key"] and "matrix.shard" in cache["restore-keys"]
+    (shard_step,) = [s for s in steps if s.get("run", "").startswith("amacast render")]
+    assert shard_step["run"] == 'amacast render --shard "$SHARD/$SHARDS" --output "shard-$SHARD"'
+    # N is the matrix's size, so the list of shards is the only thing to change.
+    assert shard_step["env"] == {
+        "SHARD": "${{ matrix.shard }}",
+        "SHARDS": "${{ strategy.job-total }}",
+    }
+    assert actions.index("actions/cache") < steps.index(shard_step)
+    upload = steps[actions.index("actions/upload-artifact")]
+    assert steps.index(shard_step) < actions.index("actions/upload-artifact")
+    assert upload["with"]["name"] == "shard-${{ matrix.shard }}"
+    assert upload["with"]["path"] == "shard-${{ matrix.shard }}/"
+    # The manifest is a dot file, which upload-artifact leaves out unless told.
+    assert upload["with"]["include-hidden-files"] == "true"
+
+    assert publish["needs"] == "render"
+    assert publish["if"] == "${{ !cancelled() }}"
+    assert publish["permissions"] == {"contents": "read", "pages": "read"}
+    steps = _steps(publish)
+    actions = [step.get("uses", "").split("@")[0] for step in steps]
+    download = steps[actions.index("actions/download-artifact")]["with"]
+    assert download == {"pattern": "shard-*", "path": "shards"}
+    (build,) = [s for s in steps if "amacast publish" in s.get("run", "")]
+    assert "--audio-from" in build["run"] and "shards/shard-*/" in build["run"]
+    assert build["env"]["PAGES_BASE_URL"] == "${{ steps.pages.outputs.base_url }}"
+    assert "${{" not in build["run"]
+    order = [
+        actions.index("actions/download-artifact"),
+        actions.index("actions/configure-pages"),
+        steps.index(build),
+        actions.index("actions/upload-pages-artifact"),
+    ]
+    assert order == sorted(order)
+    assert steps[actions.index("actions/upload-pages-artifact")]["with"]["path"] == "output/"
+
+    assert deploy["needs"] == "publish"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert [s["uses"].split("@")[0] for s in _steps(deploy)] == ["actions/deploy-pages"]

@@ -1,0 +1,219 @@
+"""Parsed episodes kept between builds, keyed by content; misses parsed on every core.
+
+Parsing (markdown-it over every block) is most of a build's work, and a
+transcript that did not change parses to the same ``Episode``.  Each parsed
+episode is pickled to ``<cache>/parsed/<key>.pickle``, where the key is a
+SHA-256 over amacast's version and parser source, the path the episode was read from (it is part
+of the ``Episode`` and of its diagnostics) and the file's bytes.  A rebuild
+reads every transcript, hashes it and unpickles the hits; only new or edited
+files are parsed again.
+
+The cache is only ever a shortcut: a file that is missing, unreadable,
+truncated or from another version is a miss, parsed again and rewritten
+(atomically: a temporary file renamed into place, so concurrent builds never
+see half a file).  When many files miss, they are parsed in a pool of worker
+processes, each returning the pickled ``Episode``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from amacast import __version__
+from amacast.model import Episode
+
+PROJECT_CACHE_DIR = ".amacast-cache"
+PARSED_DIR = "parsed"
+_PARSER_SOURCES = ("parse.py", "model.py")
+#: The layout of a cache file, ``(CACHE_FORMAT, key, Episode)`` pickled.
+CACHE_FORMAT = "amacast-parsed-1"
+#: Below this many misses, a pool of processes costs more than it saves.
+POOL_THRESHOLD = 24
+#: Files a worker parses per task: few round trips, yet a balanced finish.
+CHUNK = 16
+
+
+def parser_fingerprint(version: str = __version__) -> str:
+    """A hash of amacast's version and the parser's own source.
+
+    The source is included so that an edited parser (an editable install
+    between releases) never serves episodes parsed by its predecessor.
+    """
+    digest = hashlib.sha256(f"amacast {version}\0".encode())
+    package = Path(__file__).resolve().parent
+    for name in _PARSER_SOURCES:
+        try:
+            digest.update((package / name).read_bytes())
+        except OSError:
+            digest.update(f"no {name}".encode())
+    return digest.hexdigest()
+
+
+def cache_key(path: str, data: bytes, fingerprint: str) -> str:
+    """The cache key of the transcript ``data`` read from ``path`` by this parser."""
+    digest = hashlib.sha256()
+    digest.update(f"{fingerprint}\0{path}\0".encode("utf-8", "surrogatepass"))
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def project_cache_folder(root: Path, audio_table: Mapping[str, Any]) -> Path:
+    """A project's cache folder: ``.amacast-cache``, or the parent of ``[audio] cache_dir``.
+
+    ``[audio] cache_dir`` (the setting that moves the segment cache, default
+    ``.amacast-cache/segments``, see :func:`amacast.render_jobs.cache_folder`)
+    moves the rest of the cache along: parsed episodes go to ``parsed/``
+    beside the segments.
+    """
+    configured = audio_table.get("cache_dir")
+    if isinstance(configured, str) and configured.strip():
+        segments = Path(configured.strip()).expanduser()
+        if not segments.is_absolute():
+            segments = root / segments
+        return segments.parent
+    return root / PROJECT_CACHE_DIR
+
+
+def cache_file(cache_dir: Path, key: str) -> Path:
+    """Where the episode with this key is pickled, under the project's cache folder."""
+    return cache_dir / PARSED_DIR / f"{key}.pickle"
+
+
+def load_episodes(
+    paths: Sequence[Path],
+    cache_dir: Path | None,
+    *,
+    jobs: int | None = None,
+    version: str = __version__,
+) -> list[Episode]:
+    """Parse ``paths`` (in order) into Episodes, from the cache where the bytes are known.
+
+    ``cache_dir`` is the project's cache folder (see
+    :func:`project_cache_folder`); entries go to its ``parsed/``.  None
+    parses everything and stores nothing.  ``jobs`` caps
+    the worker processes for misses (default: the machine's cores; 1 parses
+    in this process).  An unreadable transcript is parsed as such (it gets an
+    ``unreadable`` diagnostic) and never cached.
+    """
+    fingerprint = parser_fingerprint(version)
+    episodes: list[Episode | None] = [None] * len(paths)
+    misses: list[tuple[int, str, bytes | None, str]] = []
+    with _collector_paused():
+        _read_hits(paths, cache_dir, fingerprint, episodes, misses)
+    store = str(cache_dir) if cache_dir is not None else None
+    work = [(path, data, key, store if key else None) for _at, path, data, key in misses]
+    for (at, _path, _data, _key), pickled in zip(misses, _parse_all(work, jobs), strict=True):
+        with _collector_paused():
+            episodes[at] = pickle.loads(pickled)[2]
+    return [episode for episode in episodes if episode is not None]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling makes many objects and no garbage: the cyclic collector only slows it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_hits(
+    paths: Sequence[Path],
+    cache_dir: Path | None,
+    fingerprint: str,
+    episodes: list[Episode | None],
+    misses: list[tuple[int, str, bytes | None, str]],
+) -> None:
+    """Fill ``episodes`` from the cache; what is not there goes to ``misses``."""
+    for at, path in enumerate(paths):
+        try:
+            data: bytes | None = path.read_bytes()
+        except OSError:
+            data = None
+        key = cache_key(str(path), data, fingerprint) if data is not None else ""
+        episode = _read(cache_dir, key) if cache_dir is not None and key else None
+        if episode is None:
+            misses.append((at, str(path), data, key))
+        else:
+            episodes[at] = episode
+
+
+#: A transcript to parse: path, bytes, cache key, cache folder to store it in (or None).
+_Work = tuple[str, "bytes | None", str, "str | None"]
+
+
+def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[bytes]:
+    """Each transcript parsed and pickled, in order: here, or in workers when there are many."""
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(work) // CHUNK))
+    if workers < 2 or len(work) < POOL_THRESHOLD:
+        yield from map(_parse_pickled, work)
+        return
+    from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_parse_pickled, work, chunksize=CHUNK)
+
+
+def _parse_pickled(item: _Work) -> bytes:
+    """Parse one transcript, pickle ``(CACHE_FORMAT, key, Episode)`` and store it.
+
+    Runs in a worker when there are many: the workers write the cache files too.
+    """
+    from amacast.parse import parse_episode
+
+    path, data, key, store = item
+    episode = parse_episode(path, data)
+    pickled = pickle.dumps((CACHE_FORMAT, key, episode), protocol=pickle.HIGHEST_PROTOCOL)
+    if store is not None:
+        _write(Path(store), key, pickled)
+    return pickled
+
+
+def _read(cache_dir: Path, key: str) -> Episode | None:
+    """The cached episode, or None when absent or not a sound entry for this key."""
+    try:
+        with open(cache_file(cache_dir, key), "rb") as stream:
+            stored = pickle.load(stream)
+    except Exception:  # absent, truncated, or not a pickle at all: a miss
+        return None
+    if (
+        isinstance(stored, tuple)
+        and len(stored) == 3
+        and stored[0] == CACHE_FORMAT
+        and stored[1] == key
+        and isinstance(stored[2], Episode)
+    ):
+        return stored[2]
+    return None
+
+
+def _write(cache_dir: Path, key: str, pickled: bytes) -> None:
+    """Store one entry atomically; a cache that cannot be written is only slower."""
+    target = cache_file(cache_dir, key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(pickled)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass

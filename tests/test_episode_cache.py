@@ -1,0 +1,170 @@
+"""Parsed episodes cached by content: hits, misses, corrupt entries, versions, the worker pool."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+import amacast.parse
+from amacast.episode_cache import (
+    POOL_THRESHOLD,
+    cache_file,
+    cache_key,
+    load_episodes,
+    parser_fingerprint,
+    project_cache_folder,
+)
+from amacast.model import Episode
+from amacast.parse import EPISODE_SUFFIXES, parse_episode
+from amacast.publish import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "episodes").glob("*.md"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture()
+def episodes_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    for source in EXAMPLES:
+        shutil.copy2(source, folder / source.name)
+    # One with diagnostics, so they are cached too.
+    shutil.copy2(FIXTURES / "unknown-speaker.md", folder / "unknown-speaker.md")
+    return folder
+
+
+def no_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the parser record calls instead of parsing; returns the record."""
+    calls: list[str] = []
+    real = amacast.parse.parse_episode
+
+    def counting(path: Path | str, data: bytes | None = None) -> Episode:
+        calls.append(Path(path).name)
+        return real(path, data)
+
+    monkeypatch.setattr(amacast.parse, "parse_episode", counting)
+    return calls
+
+
+def test_a_hit_returns_an_equal_episode_without_parsing(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = sorted(episodes_dir.glob("*.md"))
+    cache = tmp_path / "cache"
+    first = load_episodes(paths, cache, jobs=1)
+    assert len(list((cache / "parsed").glob("*.pickle"))) == len(paths)
+    calls = no_parsing(monkeypatch)
+    again = load_episodes(paths, cache, jobs=1)
+    assert calls == []
+    assert again == first == [parse_episode(p) for p in paths]
+    # Diagnostics do not take part in Episode equality: compare them too.
+    assert [e.diagnostics for e in again] == [parse_episode(p).diagnostics for p in paths]
+    assert any(e.diagnostics for e in again)
+
+
+def test_editing_a_file_misses(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = sorted(episodes_dir.glob("*.md"))
+    cache = tmp_path / "cache"
+    load_episodes(paths, cache, jobs=1)
+    edited = paths[0]
+    text = edited.read_text(encoding="utf-8").replace('title: "', 'title: "Edited: ', 1)
+    edited.write_text(text, encoding="utf-8")
+    calls = no_parsing(monkeypatch)
+    episodes = load_episodes(paths, cache, jobs=1)
+    assert calls == [edited.name]
+    assert episodes[0].title.startswith("Edited: ")
+    assert episodes[0] == parse_episode(edited)
+    assert len(list((cache / "parsed").glob("*.pickle"))) == len(paths) + 1
+
+
+def test_the_same_bytes_at_another_path_miss(episodes_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    original = sorted(episodes_dir.glob("*.md"))[0]
+    copy = episodes_dir / "renamed.md"
+    shutil.copy2(original, copy)
+    first, second = load_episodes([original, copy], cache, jobs=1)
+    assert first.path == str(original) and second.path == str(copy)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"not a pickle at all", b"\x80\x05truncated", pickle.dumps(("other", "key", None))],
+)
+def test_a_corrupt_cache_file_is_ignored_and_rewritten(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
+) -> None:
+    path = sorted(episodes_dir.glob("*.md"))[0]
+    cache = tmp_path / "cache"
+    [expected] = load_episodes([path], cache, jobs=1)
+    entry = cache_file(cache, cache_key(str(path), path.read_bytes(), parser_fingerprint()))
+    assert entry.is_file()
+    entry.write_bytes(damage)
+    calls = no_parsing(monkeypatch)
+    assert load_episodes([path], cache, jobs=1) == [expected]
+    assert calls == [path.name]
+    stored = pickle.loads(entry.read_bytes())
+    assert stored[2] == expected
+    calls.clear()
+    assert load_episodes([path], cache, jobs=1) == [expected]
+    assert calls == []
+
+
+def test_another_amacast_version_misses(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = sorted(episodes_dir.glob("*.md"))
+    cache = tmp_path / "cache"
+    load_episodes(paths, cache, jobs=1, version="0.0.1")
+    calls = no_parsing(monkeypatch)
+    assert load_episodes(paths, cache, jobs=1, version="0.0.2") == [parse_episode(p) for p in paths]
+    assert sorted(calls) == sorted(p.name for p in paths)
+    assert parser_fingerprint("0.0.1") != parser_fingerprint("0.0.2")
+
+
+def test_no_cache_folder_parses_and_stores_nothing(episodes_dir: Path, tmp_path: Path) -> None:
+    paths = sorted(episodes_dir.glob("*.md"))
+    assert load_episodes(paths, None) == [parse_episode(p) for p in paths]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["episodes"]
+
+
+def test_an_unreadable_file_is_reported_and_not_cached(tmp_path: Path) -> None:
+    missing = tmp_path / "episodes" / "gone.md"
+    cache = tmp_path / "cache"
+    [episode] = load_episodes([missing], cache, jobs=1)
+    assert [d.code for d in episode.diagnostics] == ["unreadable"]
+    assert not (cache / "parsed").exists()
+
+
+def test_the_worker_pool_gives_the_same_episodes_as_one_process(tmp_path: Path) -> None:
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    count = POOL_THRESHOLD + 8
+    sources = [*EXAMPLES, FIXTURES / "naive-date.md", FIXTURES / "unknown-speaker.md"]
+    for at in range(count):
+        shutil.copy2(sources[at % len(sources)], folder / f"{at:03d}.md")
+    paths = sorted(folder.glob("*.md"))
+    serial = load_episodes(paths, None, jobs=1)
+    parallel = load_episodes(paths, tmp_path / "cache", jobs=2)
+    assert parallel == serial
+    assert [e.diagnostics for e in parallel] == [e.diagnostics for e in serial]
+    assert [e.path for e in parallel] == [str(p) for p in paths]
+    # What the workers stored is served back as it is.
+    assert load_episodes(paths, tmp_path / "cache", jobs=2) == serial
+
+
+def test_project_cache_folder_follows_the_segment_cache_setting(tmp_path: Path) -> None:
+    assert project_cache_folder(tmp_path, {}) == tmp_path / ".amacast-cache"
+    moved = {"cache_dir": "build/cache/segments"}
+    assert project_cache_folder(tmp_path, moved) == tmp_path / "build" / "cache"
+    absolute = {"cache_dir": str(tmp_path / "elsewhere" / "segments")}
+    assert project_cache_folder(Path("/project"), absolute) == tmp_path / "elsewhere"
+
+
+def test_publish_lists_episodes_with_the_parsers_suffixes() -> None:
+    assert PUBLISH_SUFFIXES == EPISODE_SUFFIXES
