@@ -177,6 +177,14 @@ def encoder_gain_db(sample_rate: int, bitrate_kbps: int) -> float:
     return 20.0 * float(np.log10(max(after, 1e-9) / before))
 
 
+def _decode_command(path: Path, sample_rate: int) -> list[str]:
+    """ffmpeg arguments that decode ``path`` to mono 16-bit PCM on stdout."""
+    return [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
+        "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1",
+    ]  # fmt: skip
+
+
 def decode_mp3(path: Path, sample_rate: int | None = None) -> PCM:
     """Decode an audio file to mono float32 PCM with ffmpeg (for checks and tests)."""
     rate = sample_rate
@@ -185,25 +193,7 @@ def decode_mp3(path: Path, sample_rate: int | None = None) -> PCM:
 
         reader: Any = mutagen.mp3  # mutagen has no type hints
         rate = int(reader.MP3(str(path)).info.sample_rate)
-    result = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-i",
-            str(path),
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            str(rate),
-            "pipe:1",
-        ],
-        capture_output=True,
-        check=False,
-    )
+    result = subprocess.run(_decode_command(path, rate), capture_output=True, check=False)
     if result.returncode != 0:
         raise EncodeError(result.stderr.decode("utf-8", "replace").strip())
     samples = np.frombuffer(result.stdout, dtype="<i2").astype(np.float32) / 32768.0
@@ -215,22 +205,7 @@ def decode_chunks(
 ) -> Iterator[npt.NDArray[np.float64]]:
     """Decode an audio file with ffmpeg into mono float chunks, without holding it whole."""
     process = subprocess.Popen(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-i",
-            str(path),
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            str(sample_rate),
-            "pipe:1",
-        ],
+        _decode_command(path, sample_rate),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

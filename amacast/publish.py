@@ -205,11 +205,7 @@ def publish(
         current = _current_output(previous, output, _build_key(site_key, good, kept, output))
     if current is not None:
         say("output is up to date")
-        notes = [*current[0], *size_warnings(output, settings)]
-        if bad:
-            notes.insert(0, f"left out {len(bad)} episode(s) with errors: " + ", ".join(bad))
-        if skipped:
-            notes.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
+        notes = _with_episode_notes([*current[0], *size_warnings(output, settings)], bad, skipped)
         return PublishResult(
             settings=settings,
             output=output,
@@ -311,10 +307,7 @@ def publish(
             raise PublishError(f"publishing failed, {output} is unchanged: {error}") from error
         raise
 
-    if bad:
-        notes.insert(0, f"left out {len(bad)} episode(s) with errors: " + ", ".join(bad))
-    if skipped:
-        notes.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
+    notes = _with_episode_notes(notes, bad, skipped)
     for folder, manifest in sources:
         if not manifest:
             notes.append(f"--audio-from {folder}: no readable {MANIFEST}, nothing adopted from it")
@@ -335,6 +328,18 @@ def publish(
         total_bytes=total,
         swapped=True,
     )
+
+
+def _with_episode_notes(
+    notes: Sequence[str], bad: Sequence[str], skipped: Sequence[str]
+) -> list[str]:
+    """``notes`` with what was left out: episodes with errors first, drafts last."""
+    result = list(notes)
+    if bad:
+        result.insert(0, f"left out {len(bad)} episode(s) with errors: " + ", ".join(bad))
+    if skipped:
+        result.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
+    return result
 
 
 def find_episodes(root: Path) -> list[Path]:
