@@ -197,8 +197,10 @@ def test_publish_build_steps_in_order() -> None:
 def test_pull_requests_validate_and_build_but_never_deploy() -> None:
     workflow = load_workflow(PUBLISH)
     not_pr = "github.event_name != 'pull_request'"
-    assert workflow["jobs"]["deploy"]["if"] == not_pr
-    assert workflow["jobs"]["deploy"]["needs"] == "build"
+    assert not_pr in workflow["jobs"]["deploy"]["if"]
+    assert "needs.build.result == 'success'" in workflow["jobs"]["deploy"]["if"]
+    assert workflow["jobs"]["deploy"]["needs"] == ["build", "release-audio"]
+    assert not_pr in workflow["jobs"]["release-audio"]["if"]
     steps = _steps(workflow["jobs"]["build"])
     for step in steps:
         uses = step.get("uses", "")
@@ -250,10 +252,8 @@ def test_sharded_workflow_reuses_the_pins_of_publish() -> None:
     for action, ref in sharded.items():
         if action in publish:
             assert ref == publish[action], action
-    assert set(sharded) - set(publish) == {
-        "actions/upload-artifact",
-        "actions/download-artifact",
-    }
+    assert set(sharded) <= set(publish)
+    assert {"actions/upload-artifact", "actions/download-artifact"} <= set(sharded)
 
 
 def test_sharded_workflow_renders_a_matrix_then_publishes_from_the_artifacts() -> None:
@@ -310,3 +310,52 @@ def test_sharded_workflow_renders_a_matrix_then_publishes_from_the_artifacts() -
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert [s["uses"].split("@")[0] for s in _steps(deploy)] == ["actions/deploy-pages"]
+
+
+def test_mp3s_go_to_a_release_only_when_audio_base_url_points_at_one() -> None:
+    workflow = load_workflow(PUBLISH)
+    steps = _steps(workflow["jobs"]["build"])
+    find = next(s for s in steps if s.get("id") == "audio")
+    assert "tomllib" in find["run"] and "releases/download" in find["run"]
+    moved = [s for s in steps if "release_tag != ''" in str(s.get("if", ""))]
+    assert [s.get("name") for s in moved] == [
+        "Move the MP3s out of the site",
+        "Upload the MP3s for the release",
+    ]
+    names = [s.get("name") for s in steps]
+    assert names.index("Upload the MP3s for the release") < names.index("Upload the site")
+    release = workflow["jobs"]["release-audio"]
+    assert release["permissions"] == {"contents": "write"}
+    assert "gh release upload" in _steps(release)[-1]["run"]
+    # Only the release job may write to the repository.
+    for name, job in workflow["jobs"].items():
+        if name != "release-audio":
+            assert job.get("permissions", {}).get("contents", "read") == "read", name
+
+
+@pytest.mark.parametrize(
+    ("audio_base_url", "tag"),
+    [
+        ("https://github.com/me/pod/releases/download/audio/", "audio"),
+        ("https://github.com/me/pod/releases/download/v1", "v1"),
+        ("https://cdn.example.org/mp3/", ""),
+        (None, ""),
+    ],
+)
+def test_the_release_tag_step_reads_amacast_toml(
+    tmp_path: Path, audio_base_url: str | None, tag: str
+) -> None:
+    import sys
+
+    run = next(s for s in _steps(load_workflow(PUBLISH)["jobs"]["build"]) if s.get("id") == "audio")
+    script = run["run"].split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    settings = 'title = "t"\n' + (
+        f'audio_base_url = "{audio_base_url}"\n' if audio_base_url else ""
+    )
+    (tmp_path / "amacast.toml").write_text(settings, encoding="utf-8")
+    if sys.version_info < (3, 11):
+        pytest.skip("the workflow runs Python 3.12; tomllib needs 3.11")
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == tag
