@@ -11,9 +11,11 @@ from amacast.engines.base import EngineError, Voice
 from amacast.engines.piper import (
     PiperEngine,
     default_model_path,
+    join_pieces,
     length_scale_for,
     pitch_ratio,
     shift_pitch,
+    split_phonemes,
 )
 from amacast.pitch import median_pitch
 
@@ -140,3 +142,135 @@ def test_same_samples_in_another_process(engine: PiperEngine) -> None:
     )
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert there.stdout.strip() == here
+
+
+# --------------------------------------------------------------------------
+# Long sentences are spoken in bounded pieces
+
+
+_CLAUSES = (
+    "we trained the model on a small data set",
+    "then we looked at the errors one by one",
+    "most of them came from labels that were simply wrong",
+    "so we fixed the labels and trained it again",
+    "and the next version was much better than the first",
+    "which surprised everyone on the team including me",
+)
+
+
+def _long_sentence(words: int, commas: bool) -> str:
+    """A single sentence of ``words`` words, its clauses joined with or without commas."""
+    chosen: list[str] = []
+    clause = 0
+    while len(chosen) < words:
+        part = _CLAUSES[clause % len(_CLAUSES)].split()
+        part = part[: words - len(chosen)]
+        if commas and len(chosen) + len(part) < words:
+            part[-1] += ","
+        chosen.extend(part)
+        clause += 1
+    return " ".join(chosen).capitalize() + "."
+
+
+def _phonemes(text: str) -> list[str]:
+    from amacast.engines.piper import _load
+
+    sentences = _load(default_model_path(), 0).phonemize(text)
+    assert len(sentences) == 1
+    return list(sentences[0])
+
+
+def _rejoin(pieces: list[tuple[list[str], bool]]) -> list[str]:
+    joined: list[str] = []
+    for piece, _ in pieces:
+        if joined and joined[-1] != " ":
+            joined.append(" ")
+        joined.extend(piece)
+    return joined
+
+
+def test_split_keeps_a_short_sentence_whole() -> None:
+    phonemes = list("hˈɛloʊ wˈɜːld.")
+    assert split_phonemes(phonemes, 80) == [(phonemes, True)]
+
+
+def test_split_bounds_a_long_sentence_without_commas_at_word_breaks() -> None:
+    phonemes = _phonemes(_long_sentence(120, commas=False))
+    assert "," not in phonemes and len(phonemes) > 500
+    pieces = split_phonemes(phonemes, 60)
+    assert all(len(piece) <= 60 for piece, _ in pieces)
+    # Even pieces: no stray one-word tail.
+    assert all(len(piece) >= 20 for piece, _ in pieces)
+    assert [end for _, end in pieces] == [False] * (len(pieces) - 1) + [True]
+    assert _rejoin(pieces) == phonemes  # cut only at spaces, nothing lost
+    assert all(piece[0] != " " and piece[-1] != " " for piece, _ in pieces)
+
+
+def test_split_prefers_the_last_phrase_break_before_the_limit() -> None:
+    phonemes = _phonemes(_long_sentence(120, commas=True))
+    pieces = split_phonemes(phonemes, 60)
+    assert all(len(piece) <= 60 for piece, _ in pieces)
+    assert _rejoin(pieces) == phonemes
+    # Every clause fits the limit, so every piece but the last ends at a comma.
+    assert all(piece[-1] == "," and end for piece, end in pieces[:-1])
+    assert pieces[-1][0][-1] == "."
+
+
+def test_split_cuts_a_word_longer_than_the_limit() -> None:
+    phonemes = list("a" * 25)
+    assert [len(piece) for piece, _ in split_phonemes(phonemes, 10)] == [10, 10, 5]
+    with pytest.raises(ValueError):
+        split_phonemes(phonemes, 0)
+
+
+def test_a_phrase_break_too_early_is_not_used() -> None:
+    phonemes = list("ab, ") + list("cd ef gh ij kl mn op qr")
+    pieces = split_phonemes(phonemes, 12)
+    assert pieces[0][0] != list("ab,")
+    assert all(len(piece) <= 12 for piece, _ in pieces)
+
+
+def test_word_join_trims_the_pause_and_fades_to_silence() -> None:
+    rate = 22050
+    tone = np.sin(np.arange(rate // 2) * 2 * np.pi * 120 / rate).astype(np.float32) * 0.5
+    padded = np.concatenate([tone, np.zeros(rate // 5, dtype=np.float32)])
+    joined = join_pieces([(padded, False), (tone, True)], rate)
+    assert len(joined) == len(tone) + int(0.03 * rate) + len(tone)
+    # Faded to silence where the pieces meet: no step, so no click.
+    assert joined[len(tone) + int(0.03 * rate) - 1] == 0.0
+    kept = join_pieces([(padded, True), (tone, True)], rate)
+    assert len(kept) == len(padded) + len(tone)
+
+
+@pytest.mark.parametrize("commas", [False, True], ids=["no-commas", "commas"])
+def test_a_120_word_sentence_is_spoken_in_bounded_calls_without_gaps(
+    engine: PiperEngine, monkeypatch: pytest.MonkeyPatch, commas: bool
+) -> None:
+    from amacast.engines.piper import MAX_PHONEMES, _load
+
+    model = _load(default_model_path(), 0)
+    calls: list[int] = []
+    real = model.phoneme_ids_to_audio
+
+    def counting(ids, config):  # type: ignore[no-untyped-def]
+        calls.append(len(ids))
+        return real(ids, config)
+
+    monkeypatch.setattr(model, "phoneme_ids_to_audio", counting)
+    text = _long_sentence(120, commas)
+    pcm = engine.synthesize(text, Voice("joe", "piper"))
+    # Piper's ids: BOS, then each phoneme followed by a pad, then EOS.
+    assert len(calls) >= 5
+    assert max(calls) <= 2 * MAX_PHONEMES + 2
+    assert 30.0 < pcm.duration < 60.0  # 120 words at 2-4 words a second
+    frame = pcm.sample_rate // 100
+    frames = pcm.samples[: len(pcm.samples) // frame * frame].reshape(-1, frame)
+    quiet = np.max(np.abs(frames), axis=1) < 0.01 * float(np.max(np.abs(pcm.samples)))
+    longest = run = 0
+    for flag in quiet:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    assert longest / 100 < 0.5
+    monkeypatch.undo()
+    again = engine.synthesize(text, Voice("joe", "piper"))
+    assert np.array_equal(again.samples, pcm.samples)

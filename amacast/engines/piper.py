@@ -12,6 +12,14 @@ different samples each call.  With both noise scales at 0 the output is
 bit-identical run after run, which the segment cache and the tests rely on;
 that is the default here.  A voice may set ``noise_scale``/``noise_w_scale``
 in ``Voice.options`` to trade determinism for livelier prosody.
+
+Memory: onnxruntime's peak memory in one inference call grows with the length
+of the audio it makes (measured: about 140 MB for the model plus about 22 MB
+per second of speech), so a long sentence is not spoken in one call.  Piper's
+phonemes of a sentence longer than :data:`MAX_PHONEMES` are split
+(:func:`split_phonemes`) at the last phrase break before the limit (comma,
+semicolon, colon; espeak turns dashes into semicolons), else at a word, and
+the pieces are spoken one by one and joined (:func:`join_pieces`).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Sequence
 from fractions import Fraction
 from importlib import metadata, resources
 from pathlib import Path
@@ -34,7 +43,30 @@ DEFAULT_NOISE_W_SCALE = 0.0
 # Peak level of a synthesised segment (render normalises loudness later).
 PEAK = 0.9
 RESAMPLER = "scipy.signal.resample_poly(kaiser,5.0)"
-_ENGINE_REVISION = "2"
+_ENGINE_REVISION = "3"
+# Longest phoneme sequence (Piper's phoneme characters, stress marks and
+# spaces included) one inference call speaks at natural speed; for a voice
+# slowed down by pitch or tempo the limit shrinks in proportion, so that no
+# call makes much more than 4 s of audio.  Chosen with bench/bench_piper_chunks.py
+# (peak RSS of a worker over the longest paragraphs of a 3-hour episode: 743 MiB
+# with whole sentences, 435 at 80 phonemes, ~310 at 40-60 without memory
+# patterns; the model and libraries alone take ~225).
+MAX_PHONEMES = 60
+# Phonemes after which a sentence may be split with a phrase's intonation.
+PHRASE_BREAKS = frozenset(",;:\u2014\u2013")
+WORD_BREAK = " "
+# A piece of a sentence split between words ends with Piper's end-of-sentence
+# silence (~0.15-0.2 s); it is cut to this much, with a short fade, so that the
+# words still flow.
+WORD_JOIN_SILENCE = 0.03
+FADE_SECONDS = 0.01
+# Below this fraction of the piece's peak a sample counts as silence.
+SILENCE_FRACTION = 0.01
+# onnxruntime SessionOptions attributes set on every session (a benchmark may
+# change them before the first load).  Memory patterns are planned and kept per
+# input shape, and every sentence piece has a new shape: without them the peak
+# over many calls is ~100 MiB lower at no measurable cost in speed.
+SESSION_OPTIONS: dict[str, Any] = {"enable_mem_pattern": False}
 # Piper rounds every phoneme's duration up to whole frames, so the length of
 # speech grows less than ``length_scale`` near 1.0.  Measured on the Joe voice
 # (bench/voices.py --calibrate, several sentences): length_scale -> duration
@@ -129,6 +161,8 @@ def _load(path: Path, threads: int) -> Any:
 
             config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
             options = onnxruntime.SessionOptions()
+            for name, value in SESSION_OPTIONS.items():
+                setattr(options, name, value)
             if threads > 0:
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
@@ -172,14 +206,84 @@ def shift_pitch(samples: npt.NDArray[np.float32], ratio: Fraction) -> npt.NDArra
     return np.asarray(shifted, dtype=np.float32)
 
 
+def split_phonemes(phonemes: Sequence[str], limit: int) -> list[tuple[list[str], bool]]:
+    """A sentence's phonemes in pieces of at most ``limit``, each with whether it ends a phrase.
+
+    A piece ends at the last phrase break (``,`` ``;`` ``:`` or a dash) that
+    leaves it at least a third of the limit long; without one, at the word
+    break that best evens out the pieces still needed; a single word longer
+    than the limit is cut at the limit.  The break's space is dropped; the
+    last piece ends the sentence (``True``).
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be positive, not {limit}")
+    rest = list(phonemes)
+    pieces: list[tuple[list[str], bool]] = []
+    while len(rest) > limit:
+        shortest = max(1, limit // 3)
+        phrase = [index for index in range(shortest - 1, limit) if rest[index] in PHRASE_BREAKS]
+        if phrase:
+            cut, phrase_end = phrase[-1] + 1, True
+        else:
+            count = -(-len(rest) // limit)
+            target = len(rest) / count
+            words = [index for index in range(1, limit + 1) if rest[index] == WORD_BREAK]
+            # The space nearest an even share; a word longer than the limit is cut.
+            cut = min(words, key=lambda index: (abs(index - target), -index)) if words else limit
+            phrase_end = False
+        piece = rest[:cut]
+        rest = rest[cut:]
+        while piece and piece[-1] == WORD_BREAK:
+            piece.pop()
+        while rest and rest[0] == WORD_BREAK:
+            rest.pop(0)
+        if piece:
+            pieces.append((piece, phrase_end))
+    if rest:
+        pieces.append((rest, True))
+    return pieces
+
+
+def join_pieces(
+    pieces: Sequence[tuple[npt.NDArray[np.float32], bool]], sample_rate: int
+) -> npt.NDArray[np.float32]:
+    """Concatenate spoken pieces; a piece cut between words loses most of its trailing silence.
+
+    ``pieces`` pairs audio with whether it ends a phrase or sentence (then it
+    keeps Piper's own pause).  Otherwise its silence is cut to
+    :data:`WORD_JOIN_SILENCE` and faded out over :data:`FADE_SECONDS`, so the
+    join has neither a long gap nor a click.
+    """
+    keep = int(WORD_JOIN_SILENCE * sample_rate)
+    fade = int(FADE_SECONDS * sample_rate)
+    parts: list[npt.NDArray[np.float32]] = []
+    for audio, phrase_end in pieces:
+        if not phrase_end and audio.size:
+            loud = np.flatnonzero(np.abs(audio) > SILENCE_FRACTION * float(np.max(np.abs(audio))))
+            end = min(audio.size, int(loud[-1]) + 1 + keep) if loud.size else audio.size
+            audio = audio[:end].copy()
+            span = min(fade, audio.size)
+            if span:
+                audio[-span:] *= np.linspace(1.0, 0.0, span, dtype=np.float32)
+        parts.append(audio)
+    if not parts:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate(parts)
+
+
 class PiperEngine:
     """Offline speech with Piper; ``Voice.model`` may name any Piper ``.onnx`` file."""
 
     name = "piper"
 
-    def __init__(self, threads: int = 0) -> None:
-        """``threads`` caps onnxruntime's threads per process (0: its default)."""
+    def __init__(self, threads: int = 0, max_phonemes: int = MAX_PHONEMES) -> None:
+        """``threads`` caps onnxruntime's threads per process (0: its default).
+
+        ``max_phonemes`` bounds what one inference call speaks (0: whole
+        sentences, as Piper does; for measurements only).
+        """
         self.threads = threads
+        self.max_phonemes = max_phonemes
 
     def model_path(self, voice: Voice | None = None) -> Path:
         """The voice file a voice uses: its ``model`` or the bundled Joe voice."""
@@ -192,7 +296,10 @@ class PiperEngine:
         return (
             f"piper-tts {piper_version()}; model sha256:{model_hash(default_model_path())[:16]}; "
             f"resample {RESAMPLER}; noise {DEFAULT_NOISE_SCALE}/{DEFAULT_NOISE_W_SCALE}; "
-            f"length curve {len(_LENGTH_CURVE)} points; peak {PEAK}; rev {_ENGINE_REVISION}"
+            f"length curve {len(_LENGTH_CURVE)} points; peak {PEAK}; "
+            f"split {MAX_PHONEMES} phonemes, word join {WORD_JOIN_SILENCE} s; "
+            f"session {sorted(SESSION_OPTIONS.items())}; "
+            f"rev {_ENGINE_REVISION}"
         )
 
     def voice_version(self, voice: Voice) -> str:
@@ -226,7 +333,8 @@ class PiperEngine:
         model = _load(self.model_path(voice), self.threads)
         from piper import SynthesisConfig
 
-        length_scale = model.config.length_scale * length_scale_for(float(ratio) / voice.tempo)
+        duration_ratio = float(ratio) / voice.tempo
+        length_scale = model.config.length_scale * length_scale_for(duration_ratio)
         config = SynthesisConfig(
             speaker_id=speaker_id,
             length_scale=length_scale,
@@ -234,20 +342,26 @@ class PiperEngine:
             noise_w_scale=noise_w_scale,
             normalize_audio=False,
         )
-        pieces: list[npt.NDArray[np.float32]] = []
+        # A slowed-down voice makes more audio per phoneme: fewer phonemes per call.
+        limit = max(8, round(self.max_phonemes / max(duration_ratio, 1e-3)))
+        rate = int(model.config.sample_rate)
+        pieces: list[tuple[npt.NDArray[np.float32], bool]] = []
         try:
-            for phonemes in model.phonemize(text):
-                if not phonemes:
+            for sentence in model.phonemize(text):
+                if not sentence:
                     continue
-                ids = model.phonemes_to_ids(phonemes)
-                audio = model.phoneme_ids_to_audio(ids, config)
-                pieces.append(np.asarray(audio, dtype=np.float32).reshape(-1))
+                parts = (
+                    split_phonemes(sentence, limit) if self.max_phonemes > 0 else [(sentence, True)]
+                )
+                for phonemes, phrase_end in parts:
+                    ids = model.phonemes_to_ids(phonemes)
+                    audio = model.phoneme_ids_to_audio(ids, config)
+                    pieces.append((np.asarray(audio, dtype=np.float32).reshape(-1), phrase_end))
         except Exception as error:  # espeak and onnxruntime raise many kinds
             raise EngineError(f"Piper could not speak {text[:60]!r}: {error}") from error
-        rate = int(model.config.sample_rate)
         if not pieces:
             return PCM(np.zeros(0, dtype=np.float32), rate)
-        samples = shift_pitch(np.concatenate(pieces), ratio)
+        samples = shift_pitch(join_pieces(pieces, rate), ratio)
         peak = float(np.max(np.abs(samples))) if samples.size else 0.0
         if peak > 1e-6:
             samples = samples * np.float32(PEAK / peak)
