@@ -42,7 +42,9 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise click.BadParameter(f"unknown timezone {value!r} (use an IANA name such as Asia/Kolkata)") from exc
+        raise click.BadParameter(
+            f"unknown timezone {value!r} (use an IANA name such as Asia/Kolkata)"
+        ) from exc
     return value
 
 
@@ -67,8 +69,10 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     """One diagnostic as a line of text or a GitHub workflow command."""
     if fmt == "github":
         level = {"error": "error", "warning": "warning", "info": "notice"}[d.severity]
-        props = (f"file={_github_escape(d.path, prop=True)},line={d.line},col={d.column},"
-                 f"title={_github_escape(d.code, prop=True)}")
+        props = (
+            f"file={_github_escape(d.path, prop=True)},line={d.line},col={d.column},"
+            f"title={_github_escape(d.code, prop=True)}"
+        )
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         return f"::{level} {props}::{_github_escape(message)}"
     line = f"{d.path}:{d.line}:{d.column}: {d.severity}[{d.code}] {d.message}"
@@ -77,16 +81,29 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
-              show_default=True,
-              help="text: one line per problem and a hint; json: a list of objects with keys path, "
-                   "line, column, code, severity, message, hint (on stdout); github: workflow "
-                   "annotation lines (::error file=…,line=…::…).")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 when there are any).")
-@click.option("--timezone", callback=_check_timezone, metavar="ZONE",
-              help="Zone for dates written without one (default: `timezone` in amacast.toml, else UTC).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: one line per problem and a hint; json: a list of objects with keys path, "
+    "line, column, code, severity, message, hint (on stdout); github: workflow "
+    "annotation lines (::error file=…,line=…::…).",
+)
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings as errors (exit 1 when there are any)."
+)
+@click.option(
+    "--timezone",
+    callback=_check_timezone,
+    metavar="ZONE",
+    help="Zone for dates written without one (default: `timezone` in amacast.toml, else UTC).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
-def validate(paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | None, quiet: bool) -> None:
+def validate(
+    paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | None, quiet: bool
+) -> None:
     """Check transcripts and report every problem with file, line, code and hint.
 
     PATHS are transcript files or folders of them (*.md); the default is episodes/.
@@ -131,12 +148,24 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | No
 
 _publish_options = [
     click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`."),
-    click.option("--keep-going", is_flag=True,
-                 help="Leave out episodes with errors and publish the rest (still exits 1)."),
-    click.option("--base-url", metavar="URL",
-                 help="Where output/ is served (overrides base_url and $AMACAST_BASE_URL)."),
-    click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-                 default=Path("output"), show_default=True, help="Folder to publish into."),
+    click.option(
+        "--keep-going",
+        is_flag=True,
+        help="Leave out episodes with errors and publish the rest (still exits 1).",
+    ),
+    click.option(
+        "--base-url",
+        metavar="URL",
+        help="Where output/ is served (overrides base_url and $AMACAST_BASE_URL).",
+    ),
+    click.option(
+        "--output",
+        "-o",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help="Folder to publish into.",
+    ),
     click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
 ]
 
@@ -147,8 +176,16 @@ def _with_publish_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url: str | None,
-                 output: Path, quiet: bool, audio_from: tuple[Path, ...] = ()) -> None:
+def _run_publish(
+    *,
+    audio: bool | None,
+    drafts: bool,
+    keep_going: bool,
+    base_url: str | None,
+    output: Path,
+    quiet: bool,
+    audio_from: tuple[Path, ...] = (),
+) -> None:
     """Publish the project in the current folder and report; exit 1 on failure."""
     from amacast.publish import PublishError
     from amacast.publish import publish as publish_project
@@ -160,9 +197,16 @@ def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url
             click.echo(message, err=True)
 
     try:
-        result = publish_project(Path.cwd(), output, audio=audio, drafts=drafts,
-                                 keep_going=keep_going, overrides=overrides, progress=progress,
-                                 audio_from=audio_from)
+        result = publish_project(
+            Path.cwd(),
+            output,
+            audio=audio,
+            drafts=drafts,
+            keep_going=keep_going,
+            overrides=overrides,
+            progress=progress,
+            audio_from=audio_from,
+        )
     except PublishError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -188,8 +232,9 @@ def _run_publish(*, audio: bool | None, drafts: bool, keep_going: bool, base_url
 @main.command()
 @click.option("--audio", is_flag=True, help="Also render the MP3s of new or changed episodes.")
 @_with_publish_options
-def build(audio: bool, drafts: bool, keep_going: bool, base_url: str | None, output: Path,
-          quiet: bool) -> None:
+def build(
+    audio: bool, drafts: bool, keep_going: bool, base_url: str | None, output: Path, quiet: bool
+) -> None:
     """Write the feeds and the site into output/, without rendering audio.
 
     Like `amacast publish`, all or nothing: everything is built beside
@@ -198,20 +243,41 @@ def build(audio: bool, drafts: bool, keep_going: bool, base_url: str | None, out
     new and changed ones are rendered too.  Exit codes: 0 built, 1 errors in
     the input or a failed step, 2 usage.
     """
-    _run_publish(audio=True if audio else False, drafts=drafts, keep_going=keep_going,
-                 base_url=base_url, output=output, quiet=quiet)
+    _run_publish(
+        audio=audio,
+        drafts=drafts,
+        keep_going=keep_going,
+        base_url=base_url,
+        output=output,
+        quiet=quiet,
+    )
 
 
 @main.command()
-@click.option("--audio/--no-audio", default=None,
-              help="Render the narrated MP3s (default: `[audio] enabled` in amacast.toml, on).")
-@click.option("--audio-from", "audio_from", multiple=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Adopt audio rendered elsewhere (`amacast render --shard K/N --output DIR`) "
-                   "for episodes whose transcript and settings match; repeatable.")
+@click.option(
+    "--audio/--no-audio",
+    default=None,
+    help="Render the narrated MP3s (default: `[audio] enabled` in amacast.toml, on).",
+)
+@click.option(
+    "--audio-from",
+    "audio_from",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Adopt audio rendered elsewhere (`amacast render --shard K/N --output DIR`) "
+    "for episodes whose transcript and settings match; repeatable.",
+)
 @_with_publish_options
-def publish(audio: bool | None, drafts: bool, keep_going: bool, base_url: str | None,
-            output: Path, quiet: bool, audio_from: tuple[Path, ...]) -> None:
+def publish(
+    audio: bool | None,
+    drafts: bool,
+    keep_going: bool,
+    base_url: str | None,
+    output: Path,
+    quiet: bool,
+    audio_from: tuple[Path, ...],
+) -> None:
     """Validate, then write feeds, audio and the site into output/, all or nothing.
 
     Everything is built in a folder beside output/ and swapped in only when
@@ -223,14 +289,25 @@ def publish(audio: bool | None, drafts: bool, keep_going: bool, base_url: str | 
     anything missing there is rendered here.
     Exit codes: 0 published, 1 errors in the input or a failed step, 2 usage.
     """
-    _run_publish(audio=audio, drafts=drafts, keep_going=keep_going, base_url=base_url,
-                 output=output, quiet=quiet, audio_from=audio_from)
+    _run_publish(
+        audio=audio,
+        drafts=drafts,
+        keep_going=keep_going,
+        base_url=base_url,
+        output=output,
+        quiet=quiet,
+        audio_from=audio_from,
+    )
 
 
 @main.command()
 @click.argument("title")
-@click.option("--date", "date_text", metavar="YYYY-MM-DD[THH:MM+HH:MM]",
-              help="The episode's date (default: now, UTC).")
+@click.option(
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD[THH:MM+HH:MM]",
+    help="The episode's date (default: now, UTC).",
+)
 def new(title: str, date_text: str | None) -> None:
     """Write episodes/<date>-<slug>.md for TITLE: front matter, a Legend, turns to fill in.
 
@@ -255,10 +332,22 @@ def new(title: str, date_text: str | None) -> None:
 
 
 @main.command()
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to listen on (0 picks a free one).")
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Folder to serve.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to serve.",
+)
 def serve(port: int, output: Path) -> None:
     """Preview output/ at http://127.0.0.1:PORT/ (Ctrl-C stops).
 
@@ -286,12 +375,28 @@ def serve(port: int, output: Path) -> None:
 
 @main.command()
 @click.option("--say", metavar="TEXT", help="Speak TEXT and write it to --out.")
-@click.option("--voice", "voice_name", default="joe", show_default=True, metavar="NAME",
-              help="A voice from the list, or one of [voices.custom] in amacast.toml.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Sample file, .wav or .mp3 (default: <voice>.wav).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="How to list engines and voices (on stdout).")
+@click.option(
+    "--voice",
+    "voice_name",
+    default="joe",
+    show_default=True,
+    metavar="NAME",
+    help="A voice from the list, or one of [voices.custom] in amacast.toml.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sample file, .wav or .mp3 (default: <voice>.wav).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to list engines and voices (on stdout).",
+)
 def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None:
     """List speech engines and their voices, or write a sample with --say.
 
@@ -313,24 +418,47 @@ def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None
     if say is None:
         infos = available_engines()
         if fmt == "json":
-            click.echo(json.dumps([{
-                "engine": i.name, "description": i.description, "usable": i.usable,
-                "online": i.online, "note": i.note,
-                "voices": [{"name": v.id, "pitch": v.pitch, "tempo": v.tempo, "lang": v.lang,
-                            "tld": v.tld, "model": v.model} for v in i.voices],
-            } for i in infos], indent=2))
+            click.echo(
+                json.dumps(
+                    [
+                        {
+                            "engine": i.name,
+                            "description": i.description,
+                            "usable": i.usable,
+                            "online": i.online,
+                            "note": i.note,
+                            "voices": [
+                                {
+                                    "name": v.id,
+                                    "pitch": v.pitch,
+                                    "tempo": v.tempo,
+                                    "lang": v.lang,
+                                    "tld": v.tld,
+                                    "model": v.model,
+                                }
+                                for v in i.voices
+                            ],
+                        }
+                        for i in infos
+                    ],
+                    indent=2,
+                )
+            )
             return
         for info in infos:
             state = "usable" if info.usable else "not usable"
-            click.echo(f"{info.name}: {info.description} [{state}"
-                       f"{', online' if info.online else ', offline'}]")
+            click.echo(
+                f"{info.name}: {info.description} [{state}"
+                f"{', online' if info.online else ', offline'}]"
+            )
             for listed in info.voices:
                 click.echo(f"  {listed.id:<12} {describe(listed)}")
         return
     voice = voice_named(voice_name, table)
     if voice is None:
-        raise click.BadParameter(f"unknown voice {voice_name!r}; `amacast voices` lists them",
-                                 param_hint="--voice")
+        raise click.BadParameter(
+            f"unknown voice {voice_name!r}; `amacast voices` lists them", param_hint="--voice"
+        )
     text = speakable_text(say)
     if not text:
         raise click.BadParameter("nothing speakable in the text", param_hint="--say")
@@ -362,26 +490,35 @@ def _render_progress(tty: bool) -> Callable[[RenderProgress], None]:
     last = [0.0]
 
     def show(state: RenderProgress) -> None:
-        counts = (f"{state.episodes_done}/{state.episodes_total} episodes, "
-                  f"{state.segments_done}/{state.segments_total} segments")
+        counts = (
+            f"{state.episodes_done}/{state.episodes_total} episodes, "
+            f"{state.segments_done}/{state.segments_total} segments"
+        )
         if tty:
             filled = int(state.fraction * 30)
             bar = "#" * filled + "-" * (30 - filled)
-            click.echo(f"\r[{bar}] {state.fraction:4.0%} {counts}, {_clock(state.eta)} left ",
-                       nl=False, err=True)
+            click.echo(
+                f"\r[{bar}] {state.fraction:4.0%} {counts}, {_clock(state.eta)} left ",
+                nl=False,
+                err=True,
+            )
             return
         now = time.monotonic()
         finished = state.episodes_done == state.episodes_total
         if now - last[0] >= 10.0 or finished:
             last[0] = now
-            click.echo(f"render: {state.fraction:.0%} ({counts}), elapsed "
-                       f"{_clock(state.elapsed)}, about {_clock(state.eta)} left", err=True)
+            click.echo(
+                f"render: {state.fraction:.0%} ({counts}), elapsed "
+                f"{_clock(state.elapsed)}, about {_clock(state.eta)} left",
+                err=True,
+            )
 
     return show
 
 
-def _check_shard(ctx: click.Context, param: click.Parameter,
-                 value: str | None) -> tuple[int, int] | None:
+def _check_shard(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
     if value is None:
         return None
     from amacast.shard import parse_shard
@@ -395,20 +532,43 @@ def _check_shard(ctx: click.Context, param: click.Parameter,
 @main.command()
 @click.argument("episodes", nargs=-1)
 @click.option("--engine", metavar="NAME", help="Speech engine (default: `[audio] engine`, piper).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
-              help="Worker processes (default: the number of cores).")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Segment cache folder (default: `[audio] cache_dir`, .amacast-cache/segments).")
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-              default=None,
-              help="Folder to write audio/ etc. into (default: output, or shard-K with --shard).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Segment cache folder (default: `[audio] cache_dir`, .amacast-cache/segments).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write audio/ etc. into (default: output, or shard-K with --shard).",
+)
 @click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`.")
-@click.option("--shard", metavar="K/N", callback=_check_shard,
-              help="Render only shard K of N (1 <= K <= N): an episode's shard follows from its "
-                   "slug alone, so adding episodes never moves the others.")
-def render(episodes: tuple[str, ...], engine: str | None, jobs: int | None,
-           cache_dir: Path | None, output: Path | None, drafts: bool,
-           shard: tuple[int, int] | None) -> None:
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=_check_shard,
+    help="Render only shard K of N (1 <= K <= N): an episode's shard follows from its "
+    "slug alone, so adding episodes never moves the others.",
+)
+def render(
+    episodes: tuple[str, ...],
+    engine: str | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    output: Path | None,
+    drafts: bool,
+    shard: tuple[int, int] | None,
+) -> None:
     """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
 
     EPISODES are files, file names in episodes/ or slugs; the default is every
@@ -430,9 +590,17 @@ def render(episodes: tuple[str, ...], engine: str | None, jobs: int | None,
         output = Path(f"shard-{shard[0]}") if shard else Path("output")
     tty = sys.stderr.isatty()
     try:
-        result = render_project(Path.cwd(), episodes, output=output, engine=engine, jobs=jobs,
-                                cache_dir=cache_dir, drafts=drafts,
-                                progress=_render_progress(tty), shard=shard)
+        result = render_project(
+            Path.cwd(),
+            episodes,
+            output=output,
+            engine=engine,
+            jobs=jobs,
+            cache_dir=cache_dir,
+            drafts=drafts,
+            progress=_render_progress(tty),
+            shard=shard,
+        )
     except (RenderError, EncodeError) as error:
         if tty:
             click.echo("", err=True)
@@ -442,12 +610,18 @@ def render(episodes: tuple[str, ...], engine: str | None, jobs: int | None,
     for d in result.diagnostics:
         click.echo(format_diagnostic(d, "text"), err=True)
     for info in result.infos.values():
-        click.echo(f"{output / info.mp3_path}: {_clock(info.duration)}, "
-                   f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters", err=True)
+        click.echo(
+            f"{output / info.mp3_path}: {_clock(info.duration)}, "
+            f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters",
+            err=True,
+        )
     if result.left_out:
         click.echo(f"left out (errors): {', '.join(result.left_out)}", err=True)
     if shard:
-        click.echo(f"shard {shard[0]}/{shard[1]}: {len(result.infos)} episode(s) rendered into "
-                   f"{output}, {len(result.other_shards)} in other shards", err=True)
+        click.echo(
+            f"shard {shard[0]}/{shard[1]}: {len(result.infos)} episode(s) rendered into "
+            f"{output}, {len(result.other_shards)} in other shards",
+            err=True,
+        )
     if result.errors:
         sys.exit(1)

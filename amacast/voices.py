@@ -109,14 +109,29 @@ def _custom_voices(
     if raw is None:
         return voices, problems
     if not isinstance(raw, Mapping):
-        problems.append(_diag(source, "voices-bad-value", "error", "custom",
-                              "must be a table of voices", "write [voices.custom.NAME] tables"))
+        problems.append(
+            _diag(
+                source,
+                "voices-bad-value",
+                "error",
+                "custom",
+                "must be a table of voices",
+                "write [voices.custom.NAME] tables",
+            )
+        )
         return voices, problems
     for name, spec in raw.items():
         key = f"custom.{name}"
         if not isinstance(spec, Mapping):
-            problems.append(_diag(source, "voices-bad-value", "error", key,
-                                  "must be a table (engine, model, pitch, tempo, lang, tld)"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    key,
+                    "must be a table (engine, model, pitch, tempo, lang, tld)",
+                )
+            )
             continue
         voice, found = _custom_voice(str(name), spec, source, key)
         problems.extend(found)
@@ -130,21 +145,44 @@ def _custom_voice(
 ) -> tuple[Voice | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
     for unknown in sorted(set(spec) - set(_CUSTOM_KEYS)):
-        problems.append(_diag(source, "voices-unknown-key", "warning", f"{key}.{unknown}",
-                              "unknown setting", f"known: {', '.join(_CUSTOM_KEYS)}"))
+        problems.append(
+            _diag(
+                source,
+                "voices-unknown-key",
+                "warning",
+                f"{key}.{unknown}",
+                "unknown setting",
+                f"known: {', '.join(_CUSTOM_KEYS)}",
+            )
+        )
     base_name = spec.get("base")
     base: Voice | None = None
     if base_name is not None:
         base = PALETTE.get(str(base_name))
         if base is None:
-            problems.append(_diag(source, "voices-unknown-voice", "error", f"{key}.base",
-                                  f"no built-in voice {base_name!r}", _known_hint()))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-unknown-voice",
+                    "error",
+                    f"{key}.base",
+                    f"no built-in voice {base_name!r}",
+                    _known_hint(),
+                )
+            )
             return None, problems
     engine = spec.get("engine", base.engine if base else "piper")
     if engine not in DEFAULT_ORDER:
-        problems.append(_diag(source, "voices-unknown-engine", "error", f"{key}.engine",
-                              f"unknown engine {engine!r}",
-                              f"use one of: {', '.join(DEFAULT_ORDER)}"))
+        problems.append(
+            _diag(
+                source,
+                "voices-unknown-engine",
+                "error",
+                f"{key}.engine",
+                f"unknown engine {engine!r}",
+                f"use one of: {', '.join(DEFAULT_ORDER)}",
+            )
+        )
         return None, problems
     voice = (
         replace(base, id=name)
@@ -162,9 +200,16 @@ def _custom_voice(
             or not isinstance(value, (int, float))
             or not low <= value <= high
         ):
-            problems.append(_diag(source, "voices-bad-value", "error", f"{key}.{factor}",
-                                  f"must be a number from {low} to {high}, not {value!r}",
-                                  "1.0 is the voice's own; measured good factors: 1.0 to 1.25"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.{factor}",
+                    f"must be a number from {low} to {high}, not {value!r}",
+                    "1.0 is the voice's own; measured good factors: 1.0 to 1.25",
+                )
+            )
         else:
             changes[factor] = float(value)
     for text_key in ("model", "lang", "tld"):
@@ -172,25 +217,53 @@ def _custom_voice(
             continue
         value = spec[text_key]
         if not isinstance(value, str) or not value.strip():
-            problems.append(_diag(source, "voices-bad-value", "error", f"{key}.{text_key}",
-                                  f"must be a non-empty string, not {value!r}"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.{text_key}",
+                    f"must be a non-empty string, not {value!r}",
+                )
+            )
         else:
             changes[text_key] = value.strip()
     if "model" in changes:
         model = Path(changes["model"]).expanduser()
         changes["model"] = str(model)
         if engine != "piper":
-            problems.append(_diag(source, "voices-bad-value", "error", f"{key}.model",
-                                  "only piper voices take a model file"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.model",
+                    "only piper voices take a model file",
+                )
+            )
         elif not model.is_file() or not Path(f"{model}.json").is_file():
-            problems.append(_diag(source, "voices-missing-model", "error", f"{key}.model",
-                                  f"Piper voice file {model} (with {model.name}.json) not found",
-                                  "give the path of an .onnx voice with its .onnx.json beside it"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-missing-model",
+                    "error",
+                    f"{key}.model",
+                    f"Piper voice file {model} (with {model.name}.json) not found",
+                    "give the path of an .onnx voice with its .onnx.json beside it",
+                )
+            )
     if "options" in spec:
         options = spec["options"]
         if not isinstance(options, Mapping):
-            problems.append(_diag(source, "voices-bad-value", "error", f"{key}.options",
-                                  "must be a table of engine options"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.options",
+                    "must be a table of engine options",
+                )
+            )
         else:
             changes["options"] = tuple(sorted((str(k), str(v)) for k, v in options.items()))
     if any(p.severity == "error" for p in problems):
@@ -208,14 +281,29 @@ def _lookup(
 ) -> Voice | None:
     """The voice a mapping value names, or None with a diagnostic."""
     if not isinstance(value, str):
-        problems.append(_diag(source, "voices-bad-value", "error", key,
-                              f"must be a voice name (a string), not {value!r}",
-                              _known_hint(custom)))
+        problems.append(
+            _diag(
+                source,
+                "voices-bad-value",
+                "error",
+                key,
+                f"must be a voice name (a string), not {value!r}",
+                _known_hint(custom),
+            )
+        )
         return None
     voice = custom.get(value) or PALETTE.get(value)
     if voice is None:
-        problems.append(_diag(source, "voices-unknown-voice", "error", key,
-                              f"unknown voice {value!r}", _known_hint(custom)))
+        problems.append(
+            _diag(
+                source,
+                "voices-unknown-voice",
+                "error",
+                key,
+                f"unknown voice {value!r}",
+                _known_hint(custom),
+            )
+        )
     return voice
 
 
@@ -252,9 +340,16 @@ def _speaker_keys(
         elif _norm_name(key) in names:
             by_name[_norm_name(key)] = voice
         elif warn_unmatched:
-            problems.append(_diag(source, "voices-unknown-speaker", "warning", key,
-                                  "names no speaker code, pattern or name of this episode",
-                                  "use a code from the Legend (S, P(n)) or a speaker's name"))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-unknown-speaker",
+                    "warning",
+                    key,
+                    "names no speaker code, pattern or name of this episode",
+                    "use a code from the Legend (S, P(n)) or a speaker's name",
+                )
+            )
     result: dict[str, Voice] = {}
     for speaker in speakers:
         voice = (
@@ -284,9 +379,16 @@ def _role_defaults(
         raw = table["participants"]
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not items:
-            problems.append(_diag(source, "voices-bad-value", "error", "participants",
-                                  "must be a voice name or a non-empty list of voice names",
-                                  'e.g. participants = ["joe-high", "joe-higher"]'))
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    "participants",
+                    "must be a voice name or a non-empty list of voice names",
+                    'e.g. participants = ["joe-high", "joe-higher"]',
+                )
+            )
         else:
             for index, item in enumerate(items):
                 voice = _lookup(item, f"participants[{index}]", source, custom, problems)
@@ -314,9 +416,16 @@ def assign_voices(
     toml = _Source(config_path, config_line, "voices")
     front = _Source(episode.path, episode.meta_lines.get("voices", 1), "voices")
     if engine not in DEFAULT_ORDER:
-        problems.append(_diag(toml, "voices-unknown-engine", "error", "",
-                              f"unknown engine {engine!r}",
-                              f"use one of: {', '.join(DEFAULT_ORDER)}"))
+        problems.append(
+            _diag(
+                toml,
+                "voices-unknown-engine",
+                "error",
+                "",
+                f"unknown engine {engine!r}",
+                f"use one of: {', '.join(DEFAULT_ORDER)}",
+            )
+        )
         engine = "piper"
     if not isinstance(table, Mapping):
         problems.append(_diag(toml, "voices-bad-value", "error", "", "must be a table"))
@@ -325,13 +434,27 @@ def assign_voices(
     if override is None:
         override = {}
     elif not isinstance(override, Mapping):
-        problems.append(_diag(front, "voices-bad-value", "error", "",
-                              "front matter voices must be a mapping of speaker to voice name",
-                              "e.g. voices: {S: joe-high}"))
+        problems.append(
+            _diag(
+                front,
+                "voices-bad-value",
+                "error",
+                "",
+                "front matter voices must be a mapping of speaker to voice name",
+                "e.g. voices: {S: joe-high}",
+            )
+        )
         override = {}
     if "custom" in override:
-        problems.append(_diag(front, "voices-unknown-key", "warning", "custom",
-                              "custom voices belong in amacast.toml, not in front matter"))
+        problems.append(
+            _diag(
+                front,
+                "voices-unknown-key",
+                "warning",
+                "custom",
+                "custom voices belong in amacast.toml, not in front matter",
+            )
+        )
     custom, found = _custom_voices(table, toml)
     problems.extend(found)
 

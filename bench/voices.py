@@ -121,8 +121,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--factors", help="comma-separated pitch factors instead of the palette")
     parser.add_argument("--calibrate", action="store_true")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="onnxruntime threads (0: its default, all cores)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="onnxruntime threads (0: its default, all cores)"
+    )
     parser.add_argument(
         "--noise",
         action="store_true",

@@ -103,8 +103,14 @@ def test_build_writes_both_feeds_and_the_cover(project: Path) -> None:
     assert "published 2 episode(s)" in result.stderr and "0 rendered" in result.stderr
     assert result.stdout == ""
     names = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
-    assert {"atom.xml", "cover.png", "podcast.xml", "index.html",
-            "episodes/ama-one/index.html", "episodes/ama-two/index.html"} <= names
+    assert {
+        "atom.xml",
+        "cover.png",
+        "podcast.xml",
+        "index.html",
+        "episodes/ama-one/index.html",
+        "episodes/ama-two/index.html",
+    } <= names
     assert not any(name.startswith("audio/") for name in names)
 
 
@@ -185,8 +191,13 @@ def test_rebuild_is_byte_identical_and_leaves_no_temp_files(project: Path) -> No
     assert invoke().exit_code == 0
     assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == first
     # .amacast-cache keeps the parsed episodes between builds.
-    assert sorted(p.name for p in project.iterdir()) == [".amacast-cache", "amacast.toml",
-                                                         "cover.png", "episodes", "output"]
+    assert sorted(p.name for p in project.iterdir()) == [
+        ".amacast-cache",
+        "amacast.toml",
+        "cover.png",
+        "episodes",
+        "output",
+    ]
 
 
 def test_build_after_publish_keeps_unchanged_audio(project: Path) -> None:

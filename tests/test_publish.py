@@ -436,12 +436,11 @@ def test_new_settings_render_every_page_again(project: Path) -> None:
     output = project / "output"
     publish(project, output, audio=False)
     toml = project / "amacast.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("title = ", "title = \"New \" #", 1))
+    toml.write_text(toml.read_text(encoding="utf-8").replace("title = ", 'title = "New " #', 1))
     messages: list[str] = []
     assert publish(project, output, audio=False, progress=messages.append).ok
     count = len(slugs_of(project))
     assert f"site: {count} episode page(s), 0 unchanged" in messages
-
 
 
 def test_publish_leaves_the_garbage_collector_as_it_found_it(project: Path) -> None:

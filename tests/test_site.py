@@ -478,7 +478,8 @@ def test_a_user_index_sees_every_episode_in_full_when_pages_are_limited(
         "{% for episode in episodes %}{{ episode.turns | length }};{% endfor %}", encoding="utf-8"
     )
     full = render_site(episodes, SETTINGS, {}, templates)
-    assert render_site(episodes, SETTINGS, {}, templates, pages=set())["index.html"] == (
-        full["index.html"]
+    assert (
+        render_site(episodes, SETTINGS, {}, templates, pages=set())["index.html"]
+        == (full["index.html"])
     )
     assert full["index.html"] != b"0;" * len(episodes)
