@@ -446,7 +446,8 @@ def default_renderer(root: Path, progress: Progress | None = None) -> AudioRende
         last = [-1]
 
         def report(state: RenderProgress) -> None:
-            step = int(state.fraction * 20)
+            # A line every 5%, and the last one once every episode is assembled.
+            step = int(state.fraction * 20) + (state.episodes_done == state.episodes_total)
             if progress is not None and step != last[0]:
                 last[0] = step
                 progress(
