@@ -277,7 +277,7 @@ def _empty_episode(reader: _Reader, source_hash: str) -> Episode:
         "",
         None,
         False,
-        _slugify(Path(reader.path).stem) or "episode",
+        slugify(Path(reader.path).stem) or "episode",
         1,
         {},
         {},
@@ -493,26 +493,24 @@ def _slug(
     meta: Mapping[str, Any], meta_lines: Mapping[str, int], title: str, path: str
 ) -> tuple[str, int]:
     explicit = meta.get("slug")
-    if isinstance(explicit, str) and _slugify(explicit):
-        return _slugify(explicit), meta_lines.get("slug", 1)
-    from_title = _slugify(title)
+    if isinstance(explicit, str) and slugify(explicit):
+        return slugify(explicit), meta_lines.get("slug", 1)
+    from_title = slugify(title)
     if from_title:
         return from_title, meta_lines.get("title", 1)
     stem = Path(path).name
     for suffix in (".md", ".markdown", ".txt"):
         stem = stem.removesuffix(suffix)
-    return _slugify(stem) or "episode", meta_lines.get("title", 1)
-
-
-def _slugify(text: str) -> str:
-    """ASCII-fold, lower-case, and join words with hyphens."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:80].strip("-")
+    return slugify(stem) or "episode", meta_lines.get("title", 1)
 
 
 def slugify(text: str) -> str:
-    """The slug amacast derives from a title (empty when nothing Latin is left)."""
-    return _slugify(text)
+    """The slug amacast derives from a title: ASCII-folded, lower-case, words joined by hyphens.
+
+    Empty when nothing Latin is left (the caller falls back to the file name).
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:80].strip("-")
 
 
 # --- text checks ----------------------------------------------------------------------

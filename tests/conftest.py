@@ -46,10 +46,15 @@ def fixture(name: str) -> Path:
     return FIXTURES / name
 
 
-@pytest.fixture
-def runner() -> CliRunner:
+def cli_runner() -> CliRunner:
     """A CliRunner that keeps stderr apart from stdout (click 8.1 and 8.2+)."""
     try:
         return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
+    except TypeError:  # click >= 8.2 keeps stderr apart by default
         return CliRunner()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """:func:`cli_runner` as a fixture."""
+    return cli_runner()

@@ -12,6 +12,7 @@ import pytest
 
 from amacast.cli import main
 from amacast.publish import publish
+from tests.conftest import cli_runner
 from tests.test_config import png_bytes
 from tests.test_publish import FakeRenderer
 
@@ -69,15 +70,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def runner() -> click.testing.CliRunner:
-    try:
-        return click.testing.CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:  # click >= 8.2 keeps stderr apart by default
-        return click.testing.CliRunner()
-
-
 def invoke(*args: str, env: dict[str, str] | None = None) -> click.testing.Result:
-    return runner().invoke(main, ["build", *args], env=env, catch_exceptions=False)
+    return cli_runner().invoke(main, ["build", *args], env=env, catch_exceptions=False)
 
 
 def titles(path: Path) -> list[str]:
