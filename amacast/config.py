@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
+import tomllib
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -35,11 +35,6 @@ from amacast.config_options import (
     OptionError,
 )
 from amacast.model import Diagnostic, Severity
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 CONFIG_FILE = "amacast.toml"
 

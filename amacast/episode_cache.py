@@ -1,12 +1,12 @@
 """Parsed episodes kept between builds, keyed by content; misses parsed on every core.
 
-Parsing (markdown-it over every block) is most of a build's work, and a
-transcript that did not change parses to the same ``Episode``.  Each parsed
-episode is pickled to ``<cache>/parsed/<key>.pickle``, where the key is a
-SHA-256 over amacast's version and parser source, the path the episode was read from (it is part
-of the ``Episode`` and of its diagnostics) and the file's bytes.  A rebuild
-reads every transcript, hashes it and unpickles the hits; only new or edited
-files are parsed again.
+Parsing is a large part of a cold build's work, and a transcript that did not
+change parses to the same ``Episode``.  Each parsed episode is pickled to
+``<cache>/parsed/<key>.pickle``, where the key is a SHA-256 over amacast's
+version and parser source, pyromark's version, the path the episode was read
+from (it is part of the ``Episode`` and of its diagnostics) and the file's
+bytes.  A rebuild reads every transcript, hashes it and unpickles the hits;
+only new or edited files are parsed again.
 
 The cache is only ever a shortcut: a file that is missing, unreadable,
 truncated or from another version is a miss, parsed again and rewritten
@@ -20,21 +20,24 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyromark
+
 from amacast import __version__
+from amacast.markup import sanitiser_version
 from amacast.model import Episode
+from amacast.workers import forked_pool, worker_count
 
 PROJECT_CACHE_DIR = ".amacast-cache"
 PARSED_DIR = "parsed"
-_PARSER_SOURCES = ("parse.py", "model.py")
+_PARSER_SOURCES = ("parse.py", "model.py", "markup.py")
 #: The layout of a cache file, ``(CACHE_FORMAT, key, Episode)`` pickled.
 CACHE_FORMAT = "amacast-parsed-1"
 #: Below this many misses, a pool of processes costs more than it saves.
@@ -44,12 +47,16 @@ CHUNK = 16
 
 
 def parser_fingerprint(version: str = __version__) -> str:
-    """A hash of amacast's version and the parser's own source.
+    """A hash of amacast's version, the parser's own source, pyromark's and nh3's versions.
 
     The source is included so that an edited parser (an editable install
-    between releases) never serves episodes parsed by its predecessor.
+    between releases) never serves episodes parsed by its predecessor; the
+    versions of pyromark and nh3, so that a new Markdown parser or HTML
+    sanitiser parses every file again.
     """
-    digest = hashlib.sha256(f"amacast {version}\0".encode())
+    digest = hashlib.sha256(
+        f"amacast {version}\0pyromark {pyromark.__version__}\0{sanitiser_version()}\0".encode()
+    )
     package = Path(__file__).resolve().parent
     for name in _PARSER_SOURCES:
         try:
@@ -64,6 +71,39 @@ def cache_key(path: str, data: bytes, fingerprint: str) -> str:
     digest = hashlib.sha256()
     digest.update(f"{fingerprint}\0{path}\0".encode("utf-8", "surrogatepass"))
     digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A transcript as read: its path, its bytes (None when unreadable) and its cache key."""
+
+    path: Path
+    data: bytes | None
+    key: str
+
+
+def read_sources(paths: Sequence[Path], version: str = __version__) -> list[Source]:
+    """Read and key every transcript (the key is ``""`` for one that cannot be read)."""
+    fingerprint = parser_fingerprint(version)
+    sources = []
+    for path in paths:
+        try:
+            data: bytes | None = path.read_bytes()
+        except OSError:
+            data = None
+        key = cache_key(str(path), data, fingerprint) if data is not None else ""
+        sources.append(Source(path, data, key))
+    return sources
+
+
+def sources_digest(sources: Sequence[Source]) -> str:
+    """One hash over the transcripts' paths and keys: equal only for the same inputs."""
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(
+            f"{source.path}\0{source.key or 'unreadable'}\0".encode("utf-8", "surrogatepass")
+        )
     return digest.hexdigest()
 
 
@@ -95,6 +135,7 @@ def load_episodes(
     *,
     jobs: int | None = None,
     version: str = __version__,
+    sources: Sequence[Source] | None = None,
 ) -> list[Episode]:
     """Parse ``paths`` (in order) into Episodes, from the cache where the bytes are known.
 
@@ -103,16 +144,26 @@ def load_episodes(
     parses everything and stores nothing.  ``jobs`` caps
     the worker processes for misses (default: the machine's cores; 1 parses
     in this process).  An unreadable transcript is parsed as such (it gets an
-    ``unreadable`` diagnostic) and never cached.
+    ``unreadable`` diagnostic) and never cached.  ``sources`` are the files
+    already read by :func:`read_sources` (then ``paths`` is not read again).
     """
-    fingerprint = parser_fingerprint(version)
-    episodes: list[Episode | None] = [None] * len(paths)
-    misses: list[tuple[int, str, bytes | None, str]] = []
+    if sources is None:
+        sources = read_sources(paths, version)
+    episodes: list[Episode | None] = [None] * len(sources)
+    misses: list[tuple[int, Source]] = []
     with _collector_paused():
-        _read_hits(paths, cache_dir, fingerprint, episodes, misses)
+        for at, source in enumerate(sources):
+            episode = _read(cache_dir, source.key) if cache_dir is not None and source.key else None
+            if episode is None:
+                misses.append((at, source))
+            else:
+                episodes[at] = episode
     store = str(cache_dir) if cache_dir is not None else None
-    work = [(path, data, key, store if key else None) for _at, path, data, key in misses]
-    for (at, _path, _data, _key), pickled in zip(misses, _parse_all(work, jobs), strict=True):
+    work = [
+        (str(source.path), source.data, source.key, store if source.key else None)
+        for _at, source in misses
+    ]
+    for (at, _source), pickled in zip(misses, _parse_all(work, jobs), strict=True):
         with _collector_paused():
             episodes[at] = pickle.loads(pickled)[2]
     return [episode for episode in episodes if episode is not None]
@@ -130,43 +181,20 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_hits(
-    paths: Sequence[Path],
-    cache_dir: Path | None,
-    fingerprint: str,
-    episodes: list[Episode | None],
-    misses: list[tuple[int, str, bytes | None, str]],
-) -> None:
-    """Fill ``episodes`` from the cache; what is not there goes to ``misses``."""
-    for at, path in enumerate(paths):
-        try:
-            data: bytes | None = path.read_bytes()
-        except OSError:
-            data = None
-        key = cache_key(str(path), data, fingerprint) if data is not None else ""
-        episode = _read(cache_dir, key) if cache_dir is not None and key else None
-        if episode is None:
-            misses.append((at, str(path), data, key))
-        else:
-            episodes[at] = episode
-
-
 #: A transcript to parse: path, bytes, cache key, cache folder to store it in (or None).
 _Work = tuple[str, "bytes | None", str, "str | None"]
 
 
 def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[bytes]:
     """Each transcript parsed and pickled, in order: here, or in workers when there are many."""
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(work) // CHUNK))
-    if workers < 2 or len(work) < POOL_THRESHOLD:
-        yield from map(_parse_pickled, work)
-        return
+    workers = worker_count(len(work), jobs, minimum=CHUNK) if len(work) >= POOL_THRESHOLD else 0
     from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_parse_pickled, work, chunksize=CHUNK)
+    with forked_pool(workers) as pool:
+        if pool is None:
+            yield from map(_parse_pickled, work)
+        else:
+            yield from pool.map(_parse_pickled, work, chunksize=CHUNK)
 
 
 def _parse_pickled(item: _Work) -> bytes:
@@ -178,6 +206,7 @@ def _parse_pickled(item: _Work) -> bytes:
 
     path, data, key, store = item
     episode = parse_episode(path, data)
+    episode.transcript_html  # noqa: B018  (worked out here, in parallel: pickled with it)
     pickled = pickle.dumps((CACHE_FORMAT, key, episode), protocol=pickle.HIGHEST_PROTOCOL)
     if store is not None:
         _write(Path(store), key, pickled)

@@ -25,14 +25,12 @@ audience members without names and are left out.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import nh3
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -40,7 +38,8 @@ from feedgen.util import xml_elem
 
 from amacast import feeds_podcast_ns
 from amacast.config import Settings
-from amacast.model import AudioInfo, Block, Episode
+from amacast.markup import xml_text
+from amacast.model import AudioInfo, Episode
 
 MP3_TYPE = "audio/mpeg"
 
@@ -57,10 +56,9 @@ PERSON_ROLES: Mapping[str, str] = {"host": "host", "guest": "guest", "narrator":
 GENERATOR = "amacast"
 
 #: The date feeds carry when there is no episode at all (keeps output deterministic).
-EMPTY_FEED_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+EMPTY_FEED_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # Characters XML 1.0 cannot carry, even escaped.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -114,11 +112,6 @@ class _Item:
     audio: AudioInfo | None
 
 
-def xml_text(text: str) -> str:
-    """Text with the characters XML 1.0 cannot hold removed."""
-    return _NOT_XML.sub("", text)
-
-
 def episode_guid(episode: Episode, settings: Settings) -> str:
     """The episode's stable GUID: front matter ``guid``, else uuid5(podcast GUID, slug)."""
     if episode.guid:
@@ -139,38 +132,6 @@ def atom_id(guid: str) -> str:
 
 def _pct(char: str) -> str:
     return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
-
-
-def sanitise_html(markup: str) -> str:
-    """HTML with scripts, frames, event handlers and ``javascript:`` URLs removed (nh3)."""
-    return nh3.clean(xml_text(markup))
-
-
-def transcript_html(episode: Episode) -> str:
-    """The whole transcript as sanitised HTML: preamble, each turn with its speaker, epilogue.
-
-    A turn's speaker name is put in bold at the start of its first paragraph
-    (or in a paragraph of its own when the turn starts with a list or quote).
-    """
-    parts: list[str] = [_blocks_html(episode.preamble)]
-    for turn in episode.turns:
-        speaker = episode.speaker(turn.speaker)
-        name = speaker.name if speaker else turn.speaker
-        label = f"<strong>{html.escape(name)}:</strong>"
-        blocks = list(turn.blocks)
-        if blocks and blocks[0].html.lstrip().startswith("<p>"):
-            first = blocks[0].html.lstrip()
-            parts.append(f"<p>{label} {first[len('<p>') :]}")
-            parts.append(_blocks_html(blocks[1:]))
-        else:
-            parts.append(f"<p>{label}</p>\n")
-            parts.append(_blocks_html(blocks))
-    parts.append(_blocks_html(episode.epilogue))
-    return sanitise_html("".join(parts))
-
-
-def _blocks_html(blocks: Sequence[Block]) -> str:
-    return "".join(block.html for block in blocks)
 
 
 def _updated(episode: Episode, published: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
@@ -292,7 +253,7 @@ def _atom_feed(items: Sequence[_Item], settings: Settings, updated: dt.datetime)
         entry.updated(item.updated)
         entry.author(_author(settings, episode))
         entry.summary(xml_text(episode.description))
-        entry.content(transcript_html(episode), type="html")
+        entry.content(episode.transcript_html, type="html")
         links = entry.atomlinks
         links.add(settings.episode_url(episode.slug), "alternate", "text/html")
         if item.audio is not None:

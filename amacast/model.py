@@ -9,6 +9,7 @@ file (front matter included), columns are 1-based.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,9 +67,10 @@ class Block:
     """One Markdown block (paragraph, list, quote, heading, code, html).
 
     ``markdown`` is the block's source text (for the first block of a turn, the
-    speaker label is removed); ``html`` is that source rendered to HTML, not yet
-    sanitised (feeds and site sanitise it); ``text`` is the plain text with
-    Markdown syntax removed, link text kept and URLs dropped.
+    speaker label is removed); ``html`` is that source rendered to HTML and
+    cleaned (:func:`amacast.markup.clean_html`: no scripts, event handlers or
+    characters XML cannot hold), ready for the feeds and pages; ``text`` is the
+    plain text with Markdown syntax removed, link text kept and URLs dropped.
     """
 
     kind: str
@@ -152,6 +154,17 @@ class Episode:
             if block.kind == "paragraph" and block.text:
                 return block.text
         return self.title
+
+    @functools.cached_property
+    def transcript_html(self) -> str:
+        """The whole transcript as clean HTML (:func:`amacast.markup.transcript_html`).
+
+        Worked out once; it travels with the episode when pickled (the
+        parsed-episode cache computes it in the worker that parses).
+        """
+        from amacast.markup import transcript_html
+
+        return transcript_html(self)
 
     @property
     def guid(self) -> str | None:

@@ -3,7 +3,9 @@
 Never raises on user input: every problem found while reading becomes a
 ``Diagnostic`` on ``episode.diagnostics``, and the parser carries on with what
 it can still read, so one run reports everything.  Markdown is parsed with
-markdown-it-py (which keeps line maps) and front matter with PyYAML.
+pyromark (the pulldown-cmark parser: CommonMark with tables and
+strikethrough), whose events carry source ranges for exact line numbers, and
+front matter with PyYAML.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ftfy
+import pyromark
 import yaml
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from pyromark.event import BrokenLink, Event, Range
 
+from amacast.markup import clean_html
 from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
 
-_md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
 # Unicode "format" characters (category Cf) that chat apps leave behind:
 # bidi controls such as U+202C, zero-width spaces and joiners, BOMs.
@@ -72,10 +74,21 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """SafeLoader that leaves timestamps as strings: dates are checked by hand."""
 
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _FastFrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same, on libyaml when PyYAML has it (about ten times faster).
+
+    Only for front matter of printable characters that loads without error:
+    on an error the file is read again with :class:`_FrontMatterLoader`,
+    whose messages and marks the diagnostics quote (a test checks that both
+    read the same).
+    """
+
+
+for _loader in (_FrontMatterLoader, _FastFrontMatterLoader):
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass
@@ -221,14 +234,14 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
     _check_mojibake(lines, reader)
 
     body = "\n".join(lines[body_start:])
-    tokens = _md.parse(body)
-    pairs = list(_top_level_blocks(tokens, body_start, lines))
+    markdown = _Markdown(body)
+    pairs = list(_top_level_blocks(body, body_start, lines, markdown))
     blocks = [block for block, _ in pairs]
 
     legend = _find_legend(blocks, reader, draft=meta.get("draft") is True)
     speakers_declared, patterns, legend_line, legend_blocks = legend
     preamble, turns_raw, epilogue = _split_turns(
-        pairs, legend_blocks, speakers_declared, patterns, reader
+        pairs, legend_blocks, speakers_declared, patterns, reader, markdown
     )
     speakers = _speakers(speakers_declared, patterns, turns_raw)
 
@@ -319,12 +332,18 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
         )
         return {}, {}, 1
     source = "\n".join(lines[1:end])
+    loaders: tuple[type[yaml.SafeLoader], ...] = (_FastFrontMatterLoader, _FrontMatterLoader)
+    if not all(line.isprintable() for line in lines[1:end]):
+        # libyaml lets through some tabs, BOMs and control characters PyYAML rejects.
+        loaders = loaders[1:]
     try:
-        loader = _FrontMatterLoader(source)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _single_node(source, loaders[0]) if len(loaders) == 2 else None
+    except yaml.YAMLError:
+        node = None
+        loaders = loaders[1:]  # the same again, for the pure-Python parser's own messages
+    try:
+        if len(loaders) == 1:
+            node = _single_node(source, loaders[0])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 2) if mark else 2
@@ -363,7 +382,7 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
         return {}, {}, end + 1
     meta: dict[str, Any] = {}
     meta_lines: dict[str, int] = {}
-    constructor = _FrontMatterLoader("")
+    constructor = loaders[0]("")
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 2
         try:
@@ -394,6 +413,16 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
         _check_key(key, value, line, reader)
     constructor.dispose()
     return meta, meta_lines, end + 1
+
+
+def _single_node(source: str, loader_class: type[yaml.SafeLoader]) -> yaml.Node | None:
+    """The one YAML document of ``source`` as a node tree (None when empty)."""
+    loader = loader_class(source)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return node
 
 
 def _check_key(key: str, value: Any, line: int, reader: _Reader) -> None:
@@ -469,7 +498,7 @@ def parse_date(value: str) -> dt.datetime:
     tz: dt.tzinfo | None = None
     if m["tz"]:
         if m["tz"] in "Zz":
-            tz = dt.timezone.utc
+            tz = dt.UTC
         else:
             sign = -1 if m["tz"][0] == "-" else 1
             digits = m["tz"][1:].replace(":", "")
@@ -523,6 +552,8 @@ def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
     for number, line in enumerate(lines, 1):
         if line.isascii() or not _MOJIBAKE_HINT.search(line):
             continue
+        import ftfy  # here: few lines get this far, and ftfy takes a while to import
+
         fixed = ftfy.fix_encoding(line)
         if fixed == line:
             continue
@@ -553,82 +584,194 @@ def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
 # --- Markdown blocks ------------------------------------------------------------------
 
 
+@dataclass
+class _Markdown:
+    """pyromark for one file: the events and HTML of its body or of a piece of it.
+
+    Pieces (a block's own lines, a paragraph split at a speaker label) are
+    parsed on their own, so a reference link (``[text][ref]``) whose definition
+    is elsewhere in the file is resolved from the body's definitions, read the
+    first time a piece needs one.
+    """
+
+    body: str
+    _parser: pyromark.Markdown = field(init=False)
+    _definitions: dict[str, tuple[str, str]] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._parser = pyromark.Markdown(options=_OPTIONS, broken_link_callback=self._resolve)
+
+    def events(self, source: str) -> Iterator[tuple[Event, Range]]:
+        """The events of ``source``, adjacent text merged, with UTF-8 byte ranges."""
+        return self._parser.events_with_range(source, merge_text=True)
+
+    def html(self, source: str) -> str:
+        """``source``, whole lines without their last line end, rendered to clean HTML."""
+        return clean_html(self._parser.html(source + "\n"))
+
+    def _resolve(self, link: BrokenLink) -> tuple[str, str] | None:
+        if self._definitions is None:
+            self._definitions = {}
+            for label, found in self._parser.reference_definitions(self.body).items():
+                key = _label_key(label)
+                if key not in self._definitions:
+                    self._definitions[key] = (found["dest"], found["title"] or "")
+        return self._definitions.get(_label_key(link["reference"]))
+
+
+_LABEL_SPACE = re.compile(r"[ \t\n]+")
+
+
+def _label_key(label: str) -> str:
+    """A link label as CommonMark matches it: case-folded, whitespace runs as one space."""
+    return _LABEL_SPACE.sub(" ", label.strip(" \t\n")).casefold()
+
+
 def _top_level_blocks(
-    tokens: Sequence[Token], offset: int, lines: Sequence[str]
-) -> Iterator[tuple[Block, list[Token]]]:
-    """Group a token stream into top-level Blocks (with their tokens) and file line numbers."""
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        j = i
-        if token.nesting == 1:
-            depth = 0
-            while j < len(tokens):
-                depth += tokens[j].nesting
-                if depth == 0:
-                    break
-                j += 1
-        chunk = list(tokens[i : j + 1])
-        i = j + 1
-        if token.map is None:
+    text: str, offset: int, lines: Sequence[str], markdown: _Markdown
+) -> Iterator[tuple[Block, list[Event]]]:
+    """Group the events of ``text`` into top-level Blocks (with their events).
+
+    ``text`` is ``lines[offset:]`` joined; line numbers count from the start of
+    ``lines``.  A block's ``markdown`` is the whole source lines it spans, and
+    its HTML is those lines rendered on their own.
+    """
+    data = text.encode("utf-8")
+    line, position = 0, 0  # the line index of byte ``position`` of ``data``
+    depth = 0
+    chunk: list[Event] = []
+    start = end = items_end = 0
+    for event, span in markdown.events(text):
+        if depth == 0:
+            chunk, start, end, items_end = [], span["start"], span["end"], 0
+        chunk.append(event)
+        if type(event) is not dict:
+            if depth > 0 or event != "Rule":
+                continue  # a break inside a block, or a rule on its own
+        elif "Start" in event:
+            depth += 1
             continue
-        start, end = token.map
-        kind = _KINDS.get(token.type, token.type.removesuffix("_open"))
-        markdown = "\n".join(lines[offset + start : offset + end])
+        elif "End" in event:
+            depth -= 1
+            if depth == 1 and event["End"] == "Item":
+                items_end = span["end"]
+            if depth > 0:
+                continue
+        else:
+            continue  # text and other inline content
+        if items_end:
+            # A list's own range may run on over a link definition after it:
+            # it ends with its last item and the blank lines after that.
+            end = _past_blank_lines(data, items_end, end)
+        # A range may also run on over the indentation of the line after it.
+        while end > start + 1 and data[end - 1] in b" \t":
+            end -= 1
+        end = max(end - 1, start)  # the block's last byte
+        line += data.count(b"\n", position, start)
+        first = line
+        line += data.count(b"\n", start, end)
+        position = end
+        source = "\n".join(lines[offset + first : offset + line + 1])
+        kind = _kind(chunk[0])
         block = Block(
             kind=kind,
-            markdown=markdown,
-            html="" if kind == "rule" else _md.renderer.render(chunk, _md.options, {}),
+            markdown=source,
+            html="" if kind == "rule" else markdown.html(source),
             text=_plain_text(chunk),
-            line=offset + start + 1,
-            end_line=offset + end,
+            line=offset + first + 1,
+            end_line=offset + line + 1,
         )
         yield block, chunk
 
 
+def _past_blank_lines(data: bytes, position: int, limit: int) -> int:
+    """Where the blank lines from ``position`` (a line start) end, at most ``limit``."""
+    while position < limit:
+        newline = data.find(b"\n", position, limit)
+        if newline < 0 or data[position:newline].strip(b" \t"):
+            break
+        position = newline + 1
+    return position
+
+
 _KINDS = {
-    "paragraph_open": "paragraph",
-    "bullet_list_open": "list",
-    "ordered_list_open": "list",
-    "blockquote_open": "quote",
-    "heading_open": "heading",
-    "fence": "code",
-    "code_block": "code",
-    "html_block": "html",
-    "hr": "rule",
-    "table_open": "table",
+    "Paragraph": "paragraph",
+    "List": "list",
+    "BlockQuote": "quote",
+    "Heading": "heading",
+    "CodeBlock": "code",
+    "HtmlBlock": "html",
+    "Rule": "rule",
+    "Table": "table",
 }
 
 
-def _plain_text(tokens: Sequence[Token]) -> str:
+def _kind(event: Event) -> str:
+    """The Block kind of a top-level ``"Rule"`` or ``{"Start": tag}`` event."""
+    tag: Any = event["Start"] if isinstance(event, dict) and "Start" in event else event
+    name = tag if isinstance(tag, str) else next(iter(tag))  # "Paragraph", {"List": 1} …
+    return _KINDS.get(name, name.lower())
+
+
+# Tags that open and close inside one run of text; any other tag ends the run.
+_INLINE_TAGS = frozenset(
+    {"Emphasis", "Strong", "Strikethrough", "Link", "Image", "Superscript", "Subscript"}
+)
+
+
+def _plain_text(events: Iterable[Event]) -> str:
+    """The plain text of the events.
+
+    Each run of inline content (a paragraph, heading, table cell, tight list
+    item) is one line, stripped; a code block is its text.  Link and image
+    text stays, URLs and raw HTML go.
+    """
     parts: list[str] = []
-    for token in tokens:
-        if token.type == "inline" and token.children is not None:
-            pieces: list[str] = []
-            for child in token.children:
-                if child.type in ("text", "code_inline"):
-                    pieces.append(child.content)
-                elif child.type == "softbreak":
-                    pieces.append(" ")
-                elif child.type == "hardbreak":
-                    pieces.append("\n")
-                elif child.type == "image":
-                    pieces.append(child.content)
+    pieces: list[str] = []
+    code: list[str] | None = None  # the text of the code block being read
+    event: Any
+    for event in events:
+        if type(event) is not dict:
+            if event == "SoftBreak":
+                pieces.append(" ")
+            elif event == "HardBreak":
+                pieces.append("\n")
+            continue
+        text = event.get("Text")
+        if text is not None:
+            (pieces if code is None else code).append(text)
+            continue
+        tag = event.get("Start") or event.get("End")  # "Paragraph", {"List": 1} …
+        if tag is None:
+            if "Code" in event:
+                pieces.append(event["Code"])
+            continue
+        if type(tag) is not str:
+            tag = next(iter(tag))
+        if tag not in _INLINE_TAGS:
             text = "".join(pieces).strip()
             if text:
                 parts.append(text)
-        elif token.type in ("fence", "code_block"):
-            parts.append(token.content.rstrip("\n"))
+            pieces = []
+            if tag == "CodeBlock":
+                if code is None:
+                    code = []
+                else:
+                    parts.append("".join(code).rstrip("\n"))
+                    code = None
+    text = "".join(pieces).strip()
+    if text:
+        parts.append(text)
     return "\n".join(parts)
 
 
-def _reparse(markdown: str, first_line: int) -> list[Block]:
+def _reparse(source: str, first_line: int, markdown: _Markdown) -> list[Block]:
     """Parse a piece of Markdown that starts on file line ``first_line``."""
     return [
         Block(
             b.kind, b.markdown, b.html, b.text, b.line + first_line - 1, b.end_line + first_line - 1
         )
-        for b, _ in _top_level_blocks(_md.parse(markdown), 0, markdown.split("\n"))
+        for b, _ in _top_level_blocks(source, 0, source.split("\n"), markdown)
         if b.kind != "rule"
     ]
 
@@ -777,11 +920,12 @@ def _speakers(
 
 
 def _split_turns(
-    blocks: Sequence[tuple[Block, list[Token]]],
+    blocks: Sequence[tuple[Block, list[Event]]],
     legend_blocks: set[int],
     declared: Mapping[str, _Declared],
     patterns: Mapping[str, _Declared],
     reader: _Reader,
+    markdown: _Markdown,
 ) -> tuple[list[Block], list[tuple[str, int, int, list[Block]]], list[Block]]:
     """Walk the body's blocks into preamble, turns and epilogue."""
     preamble: list[Block] = []
@@ -797,7 +941,7 @@ def _split_turns(
                 ruled = True
             continue
         pieces = (
-            _split_labels(block, chunk, codes, reader)
+            _split_labels(block, chunk, codes, reader, markdown)
             if block.kind == "paragraph"
             else [(None, block)]
         )
@@ -845,7 +989,7 @@ class _Codes:
 
 
 def _split_labels(
-    block: Block, chunk: list[Token], codes: _Codes, reader: _Reader
+    block: Block, chunk: list[Event], codes: _Codes, reader: _Reader, markdown: _Markdown
 ) -> list[tuple[_Label | None, Block]]:
     """Split a paragraph at every line that starts with a speaker label."""
     source = block.markdown.split("\n")
@@ -865,13 +1009,13 @@ def _split_labels(
     result: list[tuple[_Label | None, Block]] = []
     if starts[0][0] > 0:
         head = "\n".join(source[: starts[0][0]])
-        result.extend((None, b) for b in _reparse(head, block.line))
+        result.extend((None, b) for b in _reparse(head, block.line, markdown))
     for n, (offset, code, column, label_end) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(source)
         first = source[offset][label_end:].lstrip()
         rest_lines = [first, *source[offset + 1 : stop]]
         rest = (
-            _reparse("\n".join(rest_lines), block.line + offset)
+            _reparse("\n".join(rest_lines), block.line + offset, markdown)
             if "".join(rest_lines).strip()
             else []
         )
@@ -881,52 +1025,56 @@ def _split_labels(
 
 
 _LEADING_COLON = re.compile(r"^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
+_LEADING_SPACE = re.compile(r"^[ \t]+")
+_LEADING_BREAKS = re.compile(r"^(?:(?:<br\s*/?>)?\n)+")
+# The start of the HTML of a paragraph that opens with a bold label.
+_STRONG_HTML = re.compile(r"<p><strong>[^<]*</strong>")
 
 
-def _without_label(block: Block, chunk: list[Token], colon_outside: bool) -> list[Block] | None:
-    """The paragraph with its leading bold label removed, from its own tokens.
+def _without_label(block: Block, chunk: list[Event], colon_outside: bool) -> list[Block] | None:
+    """The paragraph with its leading bold label removed, from its own events.
 
-    Saves parsing the paragraph again; None when the tokens are not the plain
-    shape ``**label** text`` (then the caller re-parses the source).
+    Saves parsing the paragraph again; None when the events are not the plain
+    shape ``**label** text`` (then the caller re-parses the source).  The HTML
+    is the paragraph's, less the ``<strong>`` label and what the text loses.
     """
-    if len(chunk) != 3 or chunk[1].type != "inline" or not chunk[1].children:
+    events = chunk[1:-1]  # inside the paragraph
+    if not events or events[0] != {"Start": "Strong"}:
         return None
-    children = list(chunk[1].children)
-    while children and children[0].type == "text" and not children[0].content:
-        children.pop(0)  # markdown-it-py 4 starts inline runs with an empty text token
-    if len(children) < 3 or [c.type for c in children[:3]] != [
-        "strong_open",
-        "text",
-        "strong_close",
-    ]:
+    count = 1
+    while count < len(events) and isinstance(events[count], dict) and "Text" in events[count]:
+        count += 1
+    if count == 1 or events[count : count + 1] != [{"End": "Strong"}]:
         return None
-    children = children[3:]
-    if children and children[0].type == "text":
-        pattern = _LEADING_COLON if colon_outside else re.compile(r"^[ \t]+")
-        content = pattern.sub("", children[0].content, count=1)
-        if colon_outside and content == children[0].content:
+    label = _STRONG_HTML.match(block.html)
+    if label is None:
+        return None
+    rest = events[count + 1 :]
+    html = block.html[label.end() :]
+    first = rest[0] if rest else None
+    if isinstance(first, dict) and "Text" in first:
+        pattern = _LEADING_COLON if colon_outside else _LEADING_SPACE
+        content = pattern.sub("", first["Text"], count=1)
+        if colon_outside and content == first["Text"]:
             return None
-        children[0] = children[0].copy(content=content)
-        if not content:
-            children.pop(0)
+        rest = [{"Text": content}, *rest[1:]] if content else rest[1:]
+        html = pattern.sub("", html, count=1)
     elif colon_outside:
         return None
-    while children and children[0].type in ("softbreak", "hardbreak"):
-        children.pop(0)
-    if not children:
+    while rest and rest[0] in ("SoftBreak", "HardBreak"):
+        rest = rest[1:]
+    if not rest:
         return []
-    inline = chunk[1].copy(children=children)
-    tokens = [chunk[0], inline, chunk[2]]
     lines = block.markdown.split("\n")
-    first = _LABEL.sub("", lines[0], count=1).lstrip()
-    markdown = "\n".join([first, *lines[1:]]).strip("\n")
-    start = block.line if first.strip() else block.line + 1
+    first_line = _LABEL.sub("", lines[0], count=1).lstrip()
+    markdown = "\n".join([first_line, *lines[1:]]).strip("\n")
+    start = block.line if first_line.strip() else block.line + 1
     return [
         Block(
             "paragraph",
             markdown,
-            _md.renderer.render(tokens, _md.options, {}),
-            _plain_text(tokens),
+            "<p>" + _LEADING_BREAKS.sub("", html, count=1),
+            _plain_text(rest),
             start,
             block.end_line,
         )

@@ -3,11 +3,11 @@
 :func:`publish` builds everything into a folder beside the output
 (``output.tmp-XXXX`` in the same parent, so the final rename stays on one
 file system) and swaps it in only when every step succeeded: the old output is
-renamed to a backup, the new one renamed into place, the backup emptied of
-files and kept as the next build's folder tree (:mod:`amacast.staging`).  A
-failed run (an episode with errors, an engine that fails half way, a full
-disk) removes its temporary folder and leaves the previous output byte for
-byte.
+renamed to a backup, the new one renamed into place, the backup kept as the
+next build's folder tree, emptied when that build starts
+(:mod:`amacast.staging`).  A failed run (an episode with errors, an engine that
+fails half way, a full disk) removes its temporary folder and leaves the
+previous output byte for byte.
 
 Incremental: a manifest in the output (``.amacast-manifest.json``) records,
 per episode, a key over everything its audio depends on (the transcript's
@@ -23,6 +23,12 @@ output's files are all there, nothing is written at all; otherwise pages whose
 key is unchanged are hard-linked from the previous output and only the others,
 the index and the feeds are rendered.  The new folder holds no file it was not
 given, so the files of deleted episodes are simply gone.
+
+Before any of that, one hash over what a build reads before parsing (every
+transcript's bytes, the site key, how the build was asked to run) is compared
+with the one the manifest recorded: when it is the same and the output is
+whole, the diagnostics and notes that build reported are returned from the
+manifest, and nothing is parsed.
 """
 
 from __future__ import annotations
@@ -34,20 +40,25 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, ParamSpec, TypeVar
 
 from amacast import __version__
 from amacast.config import Settings, load_settings
-from amacast.episode_cache import load_episodes, project_cache_folder
+from amacast.episode_cache import (
+    load_episodes,
+    project_cache_folder,
+    read_sources,
+    sources_digest,
+)
 from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode
 from amacast.sidecars import audio_info_path
 from amacast.staging import (
+    finish,
     link_unchanged,
     open_staging,
-    remove_empty_folders,
     swap,
     write_files,
 )
@@ -62,6 +73,8 @@ TEMPLATES_DIR = "templates"
 CACHE_DIR = ".amacast-cache"
 #: Under the project's cache: the folder tree of the previous output, reused by the next build.
 SKELETON_DIR = "output-skeleton"
+#: Under the project's cache: the site's templates, compiled.
+COMPILED_TEMPLATES_DIR = "templates"
 
 #: GitHub Pages: a published site may be at most 1 GB, a file in a repository 100 MB.
 PAGES_SITE_LIMIT = 1_000_000_000
@@ -161,9 +174,22 @@ def publish(
     settings, diagnostics = load_settings(root, overrides)
     if any(d.severity == "error" for d in diagnostics):
         return PublishResult(settings=settings, output=output, diagnostics=tuple(diagnostics))
+    settings_problems = tuple(diagnostics)
 
     cache = project_cache_folder(root, settings.audio)
-    episodes = load_episodes(find_episodes(root), cache)
+    transcripts = read_sources(find_episodes(root))
+    with_audio = audio_enabled(settings) if audio is None else audio
+    previous = read_manifest(output)
+    site_key = _site_key(root, settings)
+    # The same inputs as the build that made the output: nothing to parse or write.
+    inputs = _inputs_key(
+        site_key, sources_digest(transcripts), drafts, keep_going, with_audio, output
+    )
+    as_before = None if audio_from else _unchanged_output(previous, output, inputs, settings)
+    if as_before is not None:
+        say("output is up to date")
+        return replace(as_before, diagnostics=(*diagnostics, *as_before.diagnostics))
+    episodes = load_episodes([], cache, sources=transcripts)
     if not gc.get_freeze_count():
         # A million objects live until the end of the build and hold no garbage:
         # spare the cyclic collector walking them again at every full pass
@@ -185,7 +211,6 @@ def publish(
         )
     good = [e for e in selected if e.path not in bad_paths]
 
-    with_audio = audio_enabled(settings) if audio is None else audio
     if with_audio:
         audio_problems = check_audio_settings(root, settings, good)
         diagnostics += audio_problems
@@ -196,16 +221,14 @@ def publish(
                 diagnostics=tuple(diagnostics),
                 drafts_skipped=skipped,
             )
-    previous = read_manifest(output)
     # Inputs the output was built from last time: nothing to write at all.
-    site_key = _site_key(root, settings)
     kept = _kept_audio(root, settings, good, previous, with_audio, audio_from)
     current = None
     if kept is not None:
         current = _current_output(previous, output, _build_key(site_key, good, kept, output))
     if current is not None:
         say("output is up to date")
-        notes = _with_episode_notes([*current[0], *size_warnings(output, settings)], bad, skipped)
+        notes = _with_episode_notes(current[0], bad, skipped)
         return PublishResult(
             settings=settings,
             output=output,
@@ -227,6 +250,8 @@ def publish(
         to_render: list[Episode] = []
         reused: list[str] = []
         adopted: list[str] = []
+        # Hashes of the files linked from a previous output: not read again.
+        known: dict[str, str] = {}
         sources = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
         cover = _cover(root, settings)
         # Audio that is still current is kept even when this run renders none
@@ -234,12 +259,12 @@ def publish(
         cover_hash = _cover_digest(cover)
         for episode in good:
             key = audio_key(episode, settings, cover_hash)
-            info = _reuse_audio(previous, output, staging, episode.slug, key)
+            info = _reuse_audio(previous, output, staging, episode.slug, key, known)
             if info is not None:
                 reused.append(episode.slug)
             else:
                 for folder, manifest in sources:
-                    info = _reuse_audio(manifest, folder, staging, episode.slug, key)
+                    info = _reuse_audio(manifest, folder, staging, episode.slug, key, known)
                     if info is not None:
                         adopted.append(episode.slug)
                         break
@@ -260,15 +285,10 @@ def publish(
         audio_infos = {e.slug: audio_infos[e.slug] for e in good if e.slug in audio_infos}
         rendered = [e.slug for e in to_render]
 
-        say("feeds: atom.xml, podcast.xml")
         # Imported here: a build with nothing to write never loads them.
         from amacast.feeds import build_feeds
-        from amacast.site import episode_page_path, render_site
+        from amacast.site import episode_page_path, site_rendering
 
-        feeds = build_feeds(good, settings, audio_infos)
-        files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
-        if cover is not None:
-            files[cover[0]] = cover[1]
         # Pages whose inputs did not change are linked from the previous output.
         page_keys = {e.slug: _page_key(site_key, e, audio_infos.get(e.slug)) for e in good}
         old_keys = previous.get("build", {}).get("pages", {}) if previous else {}
@@ -280,25 +300,49 @@ def publish(
         }
         linked = link_unchanged(staging, output, unchanged)
         pages = {e.slug for e in good if episode_page_path(e.slug) not in linked}
-        say(f"site: {len(pages)} episode page(s), {len(linked)} unchanged")
-        files.update(render_site(good, settings, audio_infos, root / TEMPLATES_DIR, pages=pages))
-        written = write_files(staging, files, output)
+        # The pages render in worker processes while this one makes the feeds.
+        with site_rendering(
+            good,
+            settings,
+            audio_infos,
+            root / TEMPLATES_DIR,
+            pages=pages,
+            compiled=cache / COMPILED_TEMPLATES_DIR,
+            into=staging,
+            previous=output,
+        ) as site_files:
+            say("feeds: atom.xml, podcast.xml")
+            feeds = build_feeds(good, settings, audio_infos)
+            files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
+            if cover is not None:
+                files[cover[0]] = cover[1]
+            say(f"site: {len(pages)} episode page(s), {len(linked)} unchanged")
+            site = site_files()
+            files.update(site.files)
+        written = {**write_files(staging, files, output), **site.written}
         del files
         if (output / ".gitkeep").is_file():
             shutil.copy2(output / ".gitkeep", staging / ".gitkeep")
-        remove_empty_folders(staging)
 
-        hashes = _hash_tree(staging, {**linked, **written})
+        hashes = _hash_files(staging, finish(staging), {**known, **linked, **written})
         entries = _manifest_episodes(keys, audio_infos, hashes)
-        size = _total_size(staging, hashes)
+        sizes = _sizes(staging, hashes)
+        size = sum(sizes.values())
+        notes = [*feeds.notes, *size_warnings(sizes, settings)]
         build = {
             "key": _build_key(site_key, good, entries, output),
-            "notes": feeds.notes,
+            "notes": notes,
             "bytes": size,
             "pages": page_keys,
+            "inputs": inputs,
+            "result": {
+                "diagnostics": [d.as_dict() for d in diagnostics[len(settings_problems) :]],
+                "left_out": list(bad),
+                "drafts_skipped": list(skipped),
+                "published": [e.slug for e in good],
+            },
         }
         _write_manifest(staging, keys, audio_infos, hashes, build)
-        notes = [*feeds.notes, *size_warnings(staging, settings)]
         total = size + (staging / MANIFEST).stat().st_size
         swap(staging, output, skeleton)
     except BaseException as error:
@@ -479,20 +523,17 @@ def read_manifest(output: Path) -> dict[str, Any]:
     return data
 
 
-def size_warnings(folder: Path, settings: Settings) -> list[str]:
-    """Warnings when the site nears GitHub Pages' limits (1 GB a site, 100 MB a file)."""
+def size_warnings(sizes: Mapping[str, int], settings: Settings) -> list[str]:
+    """Warnings when the site (file -> bytes) nears GitHub Pages' limits (1 GB, 100 MB a file)."""
     warnings: list[str] = []
-    total = 0
     hint = (
         "host the MP3s elsewhere (e.g. release assets) and set audio_base_url in amacast.toml"
         if not settings.audio_base_url
         else "audio_base_url is set: keep the MP3s out of the Pages site"
     )
-    for path in _files_under(folder):
-        size = path.stat().st_size
-        total += size
+    total = sum(sizes.values())
+    for relative, size in sizes.items():
         if size >= PAGES_FILE_LIMIT * NEAR_LIMIT:
-            relative = path.relative_to(folder).as_posix()
             warnings.append(
                 f"{relative} is {size / 1e6:.0f} MB; GitHub allows at most "
                 f"{PAGES_FILE_LIMIT / 1e6:.0f} MB a file: {hint}"
@@ -554,9 +595,17 @@ def _episode_audio_files(info: AudioInfo, present: Mapping[str, str]) -> list[st
 
 
 def _reuse_audio(
-    previous: Mapping[str, Any], old_output: Path, staging: Path, slug: str, key: str
+    previous: Mapping[str, Any],
+    old_output: Path,
+    staging: Path,
+    slug: str,
+    key: str,
+    known: dict[str, str],
 ) -> AudioInfo | None:
-    """The previous audio of an unchanged episode, linked into ``staging``; None to render."""
+    """The previous audio of an unchanged episode, linked into ``staging``; None to render.
+
+    The linked files' hashes, as the previous manifest gives them, go into ``known``.
+    """
     entry = previous.get("episodes", {}).get(slug) if previous else None
     if not isinstance(entry, dict) or entry.get("audio_key") != key or "audio" not in entry:
         return None
@@ -579,6 +628,7 @@ def _reuse_audio(
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
+        known[relative] = str(expected[relative])
     return info
 
 
@@ -602,32 +652,18 @@ def audio_info_from_dict(data: Mapping[str, Any]) -> AudioInfo:
     )
 
 
-def _hash_tree(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
-    """SHA-256 of every file under ``folder`` (the manifest aside); ``known`` ones not read."""
+def _hash_files(
+    folder: Path, files: Sequence[str], known: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """SHA-256 of these files under ``folder`` (the manifest aside); ``known`` ones not read."""
     known = known or {}
     hashes: dict[str, str] = {}
-    for path in _files_under(folder):
-        relative = path.relative_to(folder).as_posix()
+    for relative in files:
         if relative in known:
             hashes[relative] = known[relative]
-        elif path.name != MANIFEST:
-            hashes[relative] = _hash_file(path)
+        elif relative != MANIFEST:
+            hashes[relative] = _hash_file(folder / relative)
     return hashes
-
-
-def _files_under(folder: Path) -> list[Path]:
-    """The files under ``folder`` in the order of ``sorted(folder.rglob("*"))``.
-
-    Walked with ``os.walk``: pathlib's ``rglob`` and sorting of ``Path``
-    objects cost more than the hashing on a site of a thousand pages.
-    """
-    found: list[tuple[list[str], str]] = []
-    for parent, _folders, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(parent, name)
-            if os.path.isfile(path):
-                found.append((os.path.relpath(path, folder).split(os.sep), path))
-    return [Path(path) for _parts, path in sorted(found)]
 
 
 def _hash_file(path: Path) -> str:
@@ -761,6 +797,57 @@ def _page_key(site_key: str, episode: Episode, audio: AudioInfo | None) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _inputs_key(
+    site_key: str, sources: str, drafts: bool, keep_going: bool, with_audio: bool, output: Path
+) -> str:
+    """A hash of everything a publish reads before parsing, and of how it was asked to run.
+
+    :func:`_site_key`, every transcript's path and bytes (with the parser's
+    fingerprint, :func:`amacast.episode_cache.sources_digest`) and the flags
+    that change what is published.
+    """
+    inputs = [site_key, sources, drafts, keep_going, with_audio, (output / ".gitkeep").is_file()]
+    return hashlib.sha256(json.dumps(inputs).encode("utf-8")).hexdigest()
+
+
+def _unchanged_output(
+    previous: Mapping[str, Any], output: Path, inputs: str, settings: Settings
+) -> PublishResult | None:
+    """The result the build that made ``output`` had, when it read exactly ``inputs``.
+
+    Its diagnostics and notes come from the manifest; every file the manifest
+    lists must still be there with its size (:func:`_current_output`).
+    None when anything differs, or the manifest is not one that records it.
+    """
+    build = previous.get("build") if previous else None
+    if not isinstance(build, dict) or build.get("inputs") != inputs:
+        return None
+    current = _current_output(previous, output, str(build.get("key", "")))
+    recorded = build.get("result")
+    if current is None or not isinstance(recorded, dict):
+        return None
+    try:
+        diagnostics = tuple(Diagnostic(**d) for d in recorded["diagnostics"])
+        left_out = tuple(str(slug) for slug in recorded["left_out"])
+        skipped = tuple(str(slug) for slug in recorded["drafts_skipped"])
+        published = tuple(str(slug) for slug in recorded["published"])
+    except (KeyError, TypeError):
+        return None
+    return PublishResult(
+        settings=settings,
+        output=output,
+        diagnostics=diagnostics,
+        notes=tuple(_with_episode_notes(current[0], left_out, skipped)),
+        published=published,
+        reused=tuple(slug for slug in published if slug in previous["episodes"]),
+        left_out=left_out,
+        drafts_skipped=skipped,
+        files=dict(previous["files"]),
+        total_bytes=current[1],
+        swapped=True,
+    )
+
+
 def _current_output(
     previous: Mapping[str, Any], output: Path, build_key: str
 ) -> tuple[list[str], int] | None:
@@ -774,7 +861,7 @@ def _current_output(
         return None
     files = previous.get("files", {})
     try:
-        size = _total_size(output, files)
+        size = sum(_sizes(output, files).values())
         manifest_size = (output / MANIFEST).stat().st_size
     except OSError:
         return None
@@ -783,12 +870,12 @@ def _current_output(
     return [str(note) for note in build.get("notes", [])], size + manifest_size
 
 
-def _total_size(folder: Path, files: Mapping[str, str]) -> int:
-    """The bytes of these files in ``folder``; raises OSError when one is missing."""
-    total = 0
+def _sizes(folder: Path, files: Iterable[str]) -> dict[str, int]:
+    """The bytes of each of these files in ``folder``; raises OSError when one is missing."""
+    sizes: dict[str, int] = {}
     for relative in files:
         info = os.stat(folder / relative)
         if not stat.S_ISREG(info.st_mode):
             raise FileNotFoundError(relative)
-        total += info.st_size
-    return total
+        sizes[relative] = info.st_size
+    return sizes

@@ -1,11 +1,22 @@
 """Render many episodes over the cores, with progress.
 
-Work is split in two kinds of tasks for a pool of worker processes (each makes
-its own engines): *synthesis* tasks fill the segment cache with the segments
-that are missing, a few at a time, so even one long episode keeps every core
-busy; as soon as all segments of an episode are in the cache, an *assembly*
-task renders it (:func:`amacast.render.render_episode`, which then finds
-everything cached).  With ``jobs=1`` everything runs in this process.
+Work is split in two kinds of tasks for worker processes (each makes its own
+engines; the tasks are in :mod:`amacast.render_workers`): *synthesis* tasks
+fill the segment cache with the segments that are missing, a few at a time, so
+even one long episode keeps every core busy; as soon as every segment an
+episode needs is in the cache, an *assembly* task renders it
+(:func:`amacast.render.render_episode`, which then finds everything cached).
+
+The two kinds run in two process pools, so that no process holds both the
+speech model (a synthesis worker: the model and onnxruntime, about 250 MiB at
+its peak) and the mastering side (an assembly worker: scipy, pyloudnorm,
+ffmpeg's pipe and a segment at a time, about 190 MiB).  At most ``jobs``
+tasks run at once over both pools (an episode ready to assemble goes first),
+and the synthesis workers are shut down as soon as nothing is left to
+synthesise.  With ``jobs=1`` that holds too: one task at a time, a
+synthesis worker and then an assembly worker.  Only when nothing is left to
+synthesise, with ``jobs=1`` or a single episode, does the assembly run in this
+process, which then never loads a model.
 
 Progress goes to a callback as :class:`RenderProgress` (episodes and segments
 done, with an estimate of the time left); the library never prints.
@@ -17,6 +28,7 @@ import multiprocessing
 import os
 import queue
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -24,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from amacast.cache import SegmentCache
-from amacast.engines.base import Engine, EngineError, Voice
+from amacast.engines.base import Engine, Voice
 from amacast.engines.registry import get_engine
 from amacast.model import AudioInfo, Diagnostic, Episode
 from amacast.parse import find_episode_files, parse_episode
@@ -38,12 +50,17 @@ from amacast.render import (
     segment_cache_key,
     segment_location,
 )
+from amacast.render_workers import (
+    EngineFactory,
+    Pending,
+    assemble_task,
+    engine_maker,
+    init_worker,
+    synthesise_task,
+)
 
 if TYPE_CHECKING:
     from amacast.config import Settings
-
-EngineFactory = Callable[[str], Engine]
-"""Makes the engine of a name (``Voice.engine``); must be a module-level function."""
 
 # Work estimate: assembling a segment costs about this much of synthesising it.
 ASSEMBLY_WEIGHT = 0.08
@@ -119,97 +136,19 @@ class _Tracker:
             )
 
 
-@dataclass(frozen=True)
-class _Pending:
-    """A segment missing from the cache."""
-
-    key: str
-    text: str
-    voice: Voice
-    slug: str
-    where: str
-
-
 def _engine_for(
     factory: EngineFactory, threads: int = SYNTHESIS_THREADS
 ) -> Callable[[Voice], Engine]:
     """Makes (once per name) the engine of a voice, with its thread count fixed."""
-    engines: dict[str, Engine] = {}
-
-    def engine_for(voice: Voice) -> Engine:
-        engine = engines.get(voice.engine)
-        if engine is None:
-            engine = factory(voice.engine)
-            if threads > 0 and isinstance(getattr(engine, "threads", None), int):
-                engine.threads = threads  # type: ignore[attr-defined]
-            engines[voice.engine] = engine
-        return engine
-
-    return engine_for
-
-
-# --------------------------------------------------------------------------
-# Worker side
-
-
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(factory: EngineFactory, cache_dir: str, events: Any, threads: int) -> None:
-    """Per worker process: remember the factory, cache and event queue."""
-    _worker.update(
-        engine_for=_engine_for(factory, threads), cache=SegmentCache(cache_dir), events=events
-    )
-
-
-def _synthesise_task(items: Sequence[_Pending]) -> list[tuple[str, int, int]]:
-    """Synthesise segments into the cache; returns (slug, characters, 1) per segment."""
-    cache: SegmentCache = _worker["cache"]
-    done = []
-    for item in items:
-        if item.key not in cache:
-            engine = _worker["engine_for"](item.voice)
-            try:
-                pcm = engine.synthesize(item.text, item.voice)
-            except EngineError as error:
-                raise RenderError(f"{item.where}: {error}") from error
-            cache.put(item.key, pcm)
-        done.append((item.slug, len(item.text), 1))
-    return done
-
-
-def _assemble_task(
-    episode: Episode,
-    voices: Mapping[str, Voice],
-    settings: RenderSettings,
-    out_dir: str,
-    podcast: PodcastMeta,
-) -> AudioInfo:
-    """Render one episode whose segments are (nearly all) cached."""
-    events = _worker["events"]
-
-    def progress(phase: str, done: int, total: int) -> None:
-        if phase == "encoding":
-            events.put((episode.slug, done))
-
-    return render_episode(
-        episode,
-        voices,
-        _worker["engine_for"],
-        settings,
-        Path(out_dir),
-        _worker["cache"],
-        podcast=podcast,
-        progress=progress,
-    )
+    return engine_maker(factory, threads)
 
 
 # --------------------------------------------------------------------------
 # Main side
 
 
-def _batches(items: Sequence[_Pending]) -> Iterator[list[_Pending]]:
-    batch: list[_Pending] = []
+def _batches(items: Sequence[Pending]) -> Iterator[list[Pending]]:
+    batch: list[Pending] = []
     size = 0
     for item in items:
         if batch and (size + len(item.text) > TASK_CHARACTERS or item.slug != batch[-1].slug):
@@ -236,9 +175,10 @@ def render_episodes(
     """Render every episode into ``out_dir``; returns the AudioInfo of each by slug.
 
     ``voices`` maps each slug to its speaker → voice table (see
-    :func:`amacast.voices.assign_voices`).  ``jobs`` worker processes
-    (default: the number of cores) synthesise and assemble in parallel; each
-    makes its engines with ``engine_factory``.  The first failure stops the
+    :func:`amacast.voices.assign_voices`).  Up to ``jobs`` tasks (default:
+    the number of cores) synthesise and assemble in parallel, in worker
+    processes that make their engines with ``engine_factory`` (synthesis and
+    assembly in separate processes).  The first failure stops the
     run (RenderError naming the episode and turn); episodes finished before it
     are complete, the failed one keeps its previous files.
     """
@@ -247,17 +187,21 @@ def render_episodes(
     cache = SegmentCache(cache_dir)
     engine_for = _engine_for(engine_factory)
     plans: dict[str, list[Segment]] = {}
-    pending: list[_Pending] = []
+    pending: list[Pending] = []
     seen: set[str] = set()
+    # The missing segments each episode needs, its own and those another episode
+    # synthesises (the same text in the same voice).
+    waiting: dict[str, set[str]] = {}
     for episode in episodes:
         segments = plan_segments(episode, voices[episode.slug], settings, podcast)
         plans[episode.slug] = segments
+        needed = waiting.setdefault(episode.slug, set())
         for segment in segments:
             key = segment_cache_key(engine_for(segment.voice), segment)
             if key not in seen and key not in cache:
                 seen.add(key)
                 pending.append(
-                    _Pending(
+                    Pending(
                         key,
                         segment.text,
                         segment.voice,
@@ -265,6 +209,8 @@ def render_episodes(
                         segment_location(episode, segment),
                     )
                 )
+            if key in seen:
+                needed.add(key)
     segments_total = sum(len(plan) for plan in plans.values())
     characters = {slug: sum(len(s.text) for s in plan) for slug, plan in plans.items()}
     work_total = sum(len(item.text) for item in pending) + ASSEMBLY_WEIGHT * sum(
@@ -272,7 +218,7 @@ def render_episodes(
     )
     tracker = _Tracker(len(episodes), segments_total, work_total, progress)
     tracker.add()
-    if jobs == 1 or (len(episodes) <= 1 and not pending):
+    if not pending and (jobs == 1 or len(episodes) <= 1):
         return _render_here(
             episodes, voices, settings, out_dir, cache, podcast, engine_for, plans, pending, tracker
         )
@@ -286,6 +232,7 @@ def render_episodes(
         engine_factory,
         plans,
         pending,
+        waiting,
         tracker,
         jobs,
     )
@@ -300,7 +247,7 @@ def _render_here(
     podcast: PodcastMeta,
     engine_for: Callable[[Voice], Engine],
     plans: Mapping[str, list[Segment]],
-    pending: Sequence[_Pending],
+    pending: Sequence[Pending],
     tracker: _Tracker,
 ) -> dict[str, AudioInfo]:
     missing = {item.key for item in pending}
@@ -355,39 +302,59 @@ def _render_pool(
     podcast: PodcastMeta,
     engine_factory: EngineFactory,
     plans: Mapping[str, list[Segment]],
-    pending: Sequence[_Pending],
+    pending: Sequence[Pending],
+    waiting: Mapping[str, set[str]],
     tracker: _Tracker,
     jobs: int,
 ) -> dict[str, AudioInfo]:
     context = multiprocessing.get_context("spawn")
     events = context.Queue()
-    threads = SYNTHESIS_THREADS
     by_slug = {episode.slug: episode for episode in episodes}
-    outstanding = {slug: 0 for slug in by_slug}
-    for item in pending:
-        outstanding[item.slug] += 1
     # Segments already cached count as done at once.
     for slug, plan in plans.items():
         tracker.add(segments=len(plan) - sum(1 for p in pending if p.slug == slug))
     per_segment = {
         slug: sum(len(s.text) for s in plan) / max(1, len(plan)) for slug, plan in plans.items()
     }
+    needs = {slug: set(keys) for slug, keys in waiting.items()}
+    waiters: dict[str, list[str]] = {}
+    for slug, keys in needs.items():
+        for key in keys:
+            waiters.setdefault(key, []).append(slug)
     encoded: dict[str, int] = {}
     results: dict[str, AudioInfo] = {}
-    executor = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(engine_factory, str(cache_dir), events, threads),
-    )
-    futures: dict[Future[Any], tuple[str, str]] = {}
+    to_synthesise = deque(_batches(pending))
+    to_assemble = deque(slug for slug in by_slug if not needs.get(slug))
 
-    def assemble(slug: str) -> None:
-        episode = by_slug[slug]
-        future = executor.submit(
-            _assemble_task, episode, voices[slug], settings, str(out_dir), podcast
+    def pool(workers: int) -> ProcessPoolExecutor:
+        # Workers are started on demand, up to ``workers``.
+        return ProcessPoolExecutor(
+            max_workers=max(1, workers),
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(engine_factory, str(cache_dir), events, SYNTHESIS_THREADS),
         )
-        futures[future] = ("assemble", slug)
+
+    synthesis: ProcessPoolExecutor | None = (
+        pool(min(jobs, len(to_synthesise))) if to_synthesise else None
+    )
+    assembly = pool(min(jobs, len(by_slug)))
+    synthesis_over = False
+    futures: dict[Future[Any], tuple[str, Any]] = {}
+
+    def submit() -> None:
+        """Start tasks until ``jobs`` run; an episode ready to assemble goes first."""
+        while len(futures) < jobs and (to_assemble or to_synthesise):
+            if to_assemble:
+                slug = to_assemble.popleft()
+                future = assembly.submit(
+                    assemble_task, by_slug[slug], voices[slug], settings, str(out_dir), podcast
+                )
+                futures[future] = ("assemble", slug)
+            else:
+                assert synthesis is not None
+                batch = to_synthesise.popleft()
+                futures[synthesis.submit(synthesise_task, batch)] = ("synthesise", batch)
 
     def drain() -> None:
         while True:
@@ -400,31 +367,42 @@ def _render_pool(
             tracker.add(work=ASSEMBLY_WEIGHT * per_segment[slug] * step, current=slug)
 
     try:
-        for batch in _batches(pending):
-            futures[executor.submit(_synthesise_task, batch)] = ("synthesise", batch[0].slug)
-        for slug, count in outstanding.items():
-            if count == 0:
-                assemble(slug)
+        submit()
         while futures:
             finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
             drain()
             for future in finished:
-                kind, slug = futures.pop(future)
+                kind, what = futures.pop(future)
                 if kind == "synthesise":
-                    done = future.result()
-                    for item_slug, chars, count in done:
-                        outstanding[item_slug] -= count
+                    for item_slug, chars, count in future.result():
                         tracker.add(segments=count, work=chars, current=item_slug)
-                    if outstanding[slug] == 0:
-                        assemble(slug)
+                    for item in what:
+                        for slug in waiters.get(item.key, ()):
+                            needs[slug].discard(item.key)
+                            if not needs[slug]:
+                                to_assemble.append(slug)
                 else:
-                    results[slug] = future.result()
-                    tracker.add(episodes=1, current=slug)
+                    results[what] = future.result()
+                    tracker.add(episodes=1, current=what)
+            if (
+                synthesis is not None
+                and not synthesis_over
+                and not to_synthesise
+                and all(kind != "synthesise" for kind, _ in futures.values())
+            ):
+                # Nothing left to synthesise: the models' memory goes now.
+                synthesis.shutdown(wait=False)
+                synthesis_over = True
+            submit()
         drain()
     except BaseException:
-        executor.shutdown(wait=True, cancel_futures=True)
+        if synthesis is not None:
+            synthesis.shutdown(wait=True, cancel_futures=True)
+        assembly.shutdown(wait=True, cancel_futures=True)
         raise
-    executor.shutdown(wait=True)
+    if synthesis is not None:
+        synthesis.shutdown(wait=True)
+    assembly.shutdown(wait=True)
     return {episode.slug: results[episode.slug] for episode in episodes}
 
 

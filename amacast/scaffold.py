@@ -65,9 +65,9 @@ def new_episode(root: Path, title: str, when: dt.datetime | None = None) -> Path
     """
     if not title.strip():
         raise ValueError("the title is empty")
-    moment = when or dt.datetime.now(dt.timezone.utc)
+    moment = when or dt.datetime.now(dt.UTC)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     slug = slugify(title) or "episode"
     folder = root / EPISODES_DIR
     path = folder / f"{moment:%Y-%m-%d}-{slug}.md"

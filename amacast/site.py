@@ -11,9 +11,10 @@ the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -21,11 +22,13 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-import nh3
 from markupsafe import Markup
 
 from amacast.config import Settings
+from amacast.markup import clean_html
 from amacast.model import AudioInfo, Block, Chapter, Episode, Speaker, Turn
+from amacast.staging import write_files
+from amacast.workers import forked_pool, worker_count
 
 STATIC_FILES: tuple[str, ...] = ("style.css", "player.js", "favicon.svg")
 """Files copied as they are to the root of the site (a user's copy in the
@@ -112,6 +115,7 @@ def render_site(
     template_dir: Path | None = None,
     *,
     pages: Container[str] | None = None,
+    jobs: int | None = None,
 ) -> dict[str, bytes]:
     """Render the whole site: path relative to the output folder -> file content.
 
@@ -121,52 +125,143 @@ def render_site(
     project's ``templates/`` folder) win over the packaged ones of the same
     name.  ``pages`` limits the episode pages rendered to these slugs (the
     caller has the others from a previous build); the index lists every
-    episode all the same.
+    episode all the same.  Many pages are rendered in ``jobs`` worker
+    processes (default: the machine's cores).
     """
-    env = make_environment(template_dir)
+    with site_rendering(episodes, settings, audio, template_dir, pages=pages, jobs=jobs) as files:
+        return files().files
+
+
+@dataclass(frozen=True)
+class SiteFiles:
+    """What :func:`site_rendering` made: files as bytes, and those it wrote itself.
+
+    ``written`` maps the path of each episode page written into the output
+    folder to its SHA-256 (empty unless the rendering was given one).
+    """
+
+    files: dict[str, bytes]
+    written: dict[str, str]
+
+
+#: Fewer pages than this per worker are rendered in this process.
+PAGES_PER_WORKER = 48
+#: Pages a worker renders per task.
+PAGES_PER_TASK = 16
+# What page workers read: set before they are forked, cleared after.
+_forked: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def site_rendering(
+    episodes: Sequence[Episode],
+    settings: Settings,
+    audio: Mapping[str, AudioInfo],
+    template_dir: Path | None = None,
+    *,
+    pages: Container[str] | None = None,
+    jobs: int | None = None,
+    compiled: Path | None = None,
+    into: Path | None = None,
+    previous: Path | None = None,
+) -> Iterator[Callable[[], SiteFiles]]:
+    """:func:`render_site` started: the pages render in workers while the caller works.
+
+    Yields a function that returns the site's files once all are rendered
+    (call it inside the ``with``).  ``compiled`` is a folder that keeps the
+    compiled templates between builds.  With ``into``, the episode pages
+    are written there by whoever renders them (:func:`amacast.staging.write_files`,
+    linking those equal to the file in ``previous``) rather than returned.
+    """
+    env = make_environment(template_dir, compiled)
+    env.get_template("episode.html")  # compiled once, before the workers fork
     site = _site_context(settings)
     ordered = sorted(episodes, key=_newest_first)
-    # The packaged index shows no transcript: episodes whose page is not
-    # rendered need no sanitised HTML for it.
-    lean = pages is not None and not any(
+    wanted = [e for e in ordered if pages is None or e.slug in pages]
+    # The packaged index shows no transcript: it needs no sanitised HTML.
+    lean = not any(
         template_dir is not None and (template_dir / name).is_file()
         for name in ("index.html", "base.html")
     )
-    views = [
-        _episode_view(
-            episode,
-            settings,
-            audio.get(episode.slug),
-            content=not lean or pages is None or episode.slug in pages,
-        )
-        for episode in ordered
-    ]
+    state = {
+        "env": env,
+        "site": site,
+        "settings": settings,
+        "audio": audio,
+        "into": into,
+        "previous": previous,
+    }
+    _forked.update(state, episodes={e.slug: e for e in wanted})
+    try:
+        workers = worker_count(len(wanted), jobs, minimum=PAGES_PER_WORKER)
+        with forked_pool(workers) as pool:
+            slugs = [e.slug for e in wanted]
+            chunks = [slugs[i : i + PAGES_PER_TASK] for i in range(0, len(slugs), PAGES_PER_TASK)]
+            rendered = pool.map(_page_task, chunks) if pool is not None else None
 
-    files: dict[str, bytes] = {}
-    index = env.get_template("index.html")
-    files["index.html"] = _encode(
-        index.render(site=site, episodes=views, root="", page_url=site["base_url"])
-    )
+            def files() -> SiteFiles:
+                views = [
+                    _episode_view(episode, settings, audio.get(episode.slug), content=not lean)
+                    for episode in ordered
+                ]
+                result = {
+                    "index.html": _encode(
+                        env.get_template("index.html").render(
+                            site=site, episodes=views, root="", page_url=site["base_url"]
+                        )
+                    )
+                }
+                written: dict[str, str] = {}
+                for made, hashes in rendered if rendered is not None else map(_page_task, chunks):
+                    result.update(made)
+                    written.update(hashes)
+                for name in STATIC_FILES:
+                    result[name] = _static_file(name, template_dir)
+                return SiteFiles(result, written)
+
+            yield files
+    finally:
+        _forked.clear()
+
+
+def _page_task(slugs: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Episode pages by slug, from the episodes and templates :func:`site_rendering` set up.
+
+    Returns the pages, or, when they are to be written, their hashes.
+    """
+    env: jinja2.Environment = _forked["env"]
     page = env.get_template("episode.html")
-    for view in views:
-        if pages is not None and view.slug not in pages:
-            continue
-        files[view.page_path] = _encode(
-            page.render(site=site, episode=view, root="../../", page_url=view.url)
-        )
-    for name in STATIC_FILES:
-        files[name] = _static_file(name, template_dir)
-    return files
+    rendered = {}
+    for slug in slugs:
+        episode = _forked["episodes"][slug]
+        view = _episode_view(episode, _forked["settings"], _forked["audio"].get(slug))
+        html = page.render(site=_forked["site"], episode=view, root="../../", page_url=view.url)
+        rendered[view.page_path] = _encode(html)
+    if _forked["into"] is None:
+        return rendered, {}
+    return {}, write_files(_forked["into"], rendered, _forked["previous"])
 
 
-def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment: the user's templates first, then the packaged ones."""
+def make_environment(
+    template_dir: Path | None = None, compiled: Path | None = None
+) -> jinja2.Environment:
+    """The Jinja2 environment: the user's templates first, then the packaged ones.
+
+    With ``compiled``, templates compiled once are kept in that folder
+    (Jinja2 checks each against its source) and not compiled again.
+    """
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None and template_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
     loaders.append(jinja2.PackageLoader("amacast", "templates"))
+    bytecode = None
+    if compiled is not None:
+        with contextlib.suppress(OSError):  # without the folder, templates are compiled each time
+            compiled.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(compiled))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -181,7 +276,7 @@ def sanitize_html(html: str, top: int = 4) -> Markup:
     The highest heading in ``html`` becomes ``h<top>`` and the others keep
     their distance to it, so transcript headings sit below the page's own.
     """
-    cleaned = nh3.clean(html)
+    cleaned = clean_html(html)
     return Markup(_shift_headings(cleaned, top - _highest_heading(cleaned)))
 
 
@@ -228,7 +323,7 @@ def _newest_first(episode: Episode) -> tuple[int, float, str]:
         return (1, 0.0, episode.slug)
     moment = episode.date
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return (0, -moment.timestamp(), episode.slug)
 
 
@@ -311,7 +406,7 @@ def _timezone(settings: Settings) -> dt.tzinfo:
     try:
         return settings.tz
     except Exception:  # an unknown zone was reported by the config check
-        return dt.timezone.utc
+        return dt.UTC
 
 
 def _audio_src(settings: Settings, info: AudioInfo, root: str) -> str:
@@ -414,6 +509,6 @@ def _chapter_view(chapter: Chapter) -> ChapterView:
 
 
 def _blocks_html(blocks: Sequence[Block], top: int) -> Markup:
-    """The blocks' HTML, sanitised, with their highest heading at ``h<top>``."""
-    cleaned = "\n".join(nh3.clean(block.html) for block in blocks if block.html)
+    """The blocks' HTML (cleaned when parsed) with their highest heading at ``h<top>``."""
+    cleaned = "\n".join(block.html for block in blocks if block.html)
     return Markup(_shift_headings(cleaned, top - _highest_heading(cleaned)))

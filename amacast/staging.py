@@ -3,10 +3,11 @@
 A site of N episodes is N folders (``episodes/<slug>/index.html``).  Making
 and removing folders is what costs on many file systems (``rmdir`` waits for
 the journal: milliseconds each), far more than writing the small pages.  So
-the previous output is not deleted after a swap: its files are unlinked (cheap)
-and its empty folder tree is kept as a *skeleton* under the project's cache;
-the next build starts from that skeleton instead of from nothing, and only
-removes the folders nothing was written into.
+the previous output is not deleted after a swap: it is kept whole as a
+*skeleton* under the project's cache.  The next build starts from that
+skeleton instead of from nothing: it unlinks the files (cheap; walking the
+tree once) and, when done, removes the folders nothing was written into
+(:func:`finish`, walking the new tree once and listing its files).
 
 Unchanged files are not written again either: a page whose bytes equal the
 previous output's file is hard-linked from there (both outputs are on one file
@@ -22,8 +23,12 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def open_staging(output: Path, skeleton: Path | None = None) -> Path:
@@ -48,6 +53,12 @@ def open_staging(output: Path, skeleton: Path | None = None) -> Path:
     return staging
 
 
+#: Threads that create files and folders at once: each waits on the file
+#: system, not on Python, and on some file systems (ext4 with ``discard``, network
+#: and virtual disks) one creation at a time is what a build mostly waits for.
+FILE_THREADS = 8
+
+
 def write_files(
     staging: Path, files: Mapping[str, bytes], previous_output: Path | None = None
 ) -> dict[str, str]:
@@ -56,20 +67,18 @@ def write_files(
     A file whose bytes equal the one at the same path in ``previous_output``
     is hard-linked from there rather than written (copied when linking fails).
     """
-    hashes: dict[str, str] = {}
-    made: set[Path] = set()
-    for relative, content in files.items():
-        hashes[relative] = hashlib.sha256(content).hexdigest()
+
+    def write(relative: str) -> str:
+        content = files[relative]
         target = staging / relative
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        if previous_output is not None and _link_if_same(
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if previous_output is None or not _link_if_same(
             previous_output / relative, target, content
         ):
-            continue
-        target.write_bytes(content)
-    return hashes
+            target.write_bytes(content)
+        return hashlib.sha256(content).hexdigest()
+
+    return dict(zip(files, _each(write, list(files)), strict=True))
 
 
 def link_unchanged(
@@ -81,39 +90,66 @@ def link_unchanged(
     gave it; a file that is missing or was edited since is left out.
     Returns the linked paths with their hashes.
     """
-    linked: dict[str, str] = {}
-    made: set[Path] = set()
-    for relative, digest in expected.items():
+
+    def link(relative: str) -> bool:
         source = previous_output / relative
         target = staging / relative
         try:
-            if source.is_symlink() or hashlib.sha256(source.read_bytes()).hexdigest() != digest:
-                continue
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
+            if source.is_symlink():
+                return False
+            if hashlib.sha256(source.read_bytes()).hexdigest() != expected[relative]:
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.link(source, target)
         except OSError:
-            continue
-        linked[relative] = digest
-    return linked
+            return False
+        return True
+
+    names = list(expected)
+    return {
+        name: expected[name] for name, done in zip(names, _each(link, names), strict=True) if done
+    }
 
 
-def remove_empty_folders(staging: Path) -> None:
-    """Remove the folders of ``staging`` that hold no file (left from the skeleton)."""
-    for folder, _subfolders, names in os.walk(staging, topdown=False):
-        if not names and folder != str(staging):
+def _each(function: Callable[[str], T], names: Sequence[str]) -> list[T]:
+    """``function`` of each name, in order; over :data:`FILE_THREADS` threads when many."""
+    if len(names) < 2 * FILE_THREADS:
+        return [function(name) for name in names]
+    size = -(-len(names) // (4 * FILE_THREADS))  # a few batches a thread: few futures
+
+    def batch(start: int) -> list[T]:
+        return [function(name) for name in names[start : start + size]]
+
+    with ThreadPoolExecutor(FILE_THREADS) as pool:
+        return [result for part in pool.map(batch, range(0, len(names), size)) for result in part]
+
+
+def finish(staging: Path) -> list[str]:
+    """Remove the folders of ``staging`` that hold no file (left from the skeleton).
+
+    Returns the files under ``staging``, relative POSIX paths in the order of
+    ``sorted(staging.rglob("*"))``.
+    """
+    found: list[tuple[list[str], str]] = []
+    top = str(staging)
+    for folder, _subfolders, names in os.walk(top, topdown=False):
+        files = [name for name in names if os.path.isfile(os.path.join(folder, name))]
+        if not names and folder != top:
             with contextlib.suppress(OSError):  # not empty: a subfolder kept a file
                 os.rmdir(folder)
+        if files:
+            parts = os.path.relpath(folder, top).split(os.sep) if folder != top else []
+            found.extend(([*parts, name], "/".join([*parts, name])) for name in files)
+    return [relative for _parts, relative in sorted(found)]
 
 
 def swap(staging: Path, output: Path, skeleton: Path | None = None) -> None:
     """Put ``staging`` where ``output`` is; the previous output becomes ``skeleton``.
 
     The old output is renamed to a backup, the new one renamed into place (on
-    failure the backup is renamed back).  The backup is then emptied of files
-    and kept as ``skeleton`` for the next build, or removed when there is no
-    skeleton path or it is on another file system.
+    failure the backup is renamed back).  The backup is then kept, files and
+    all, as ``skeleton`` for the next build (:func:`open_staging` empties it),
+    or removed when there is no skeleton path or it is on another file system.
     """
     backup: Path | None = None
     if output.exists() or output.is_symlink():
@@ -136,7 +172,6 @@ def _keep_as_skeleton(backup: Path, skeleton: Path | None) -> None:
         _remove(backup)
         return
     try:
-        _remove_files(backup)
         skeleton.parent.mkdir(parents=True, exist_ok=True)
         if os.stat(skeleton.parent).st_dev != os.stat(backup).st_dev:
             raise OSError("the cache is on another file system")
@@ -156,14 +191,15 @@ def _remove(path: Path) -> None:
 
 def _remove_files(folder: Path) -> None:
     """Unlink every file and symlink under ``folder``, keeping the folders."""
+    doomed: list[str] = []
     for parent, subfolders, names in os.walk(folder):
-        for name in names:
-            os.unlink(os.path.join(parent, name))
+        doomed.extend(os.path.join(parent, name) for name in names)
         for name in list(subfolders):
             path = os.path.join(parent, name)
             if os.path.islink(path):
-                os.unlink(path)
+                doomed.append(path)
                 subfolders.remove(name)
+    _each(os.unlink, doomed)
 
 
 def _link_if_same(source: Path, target: Path, content: bytes) -> bool:

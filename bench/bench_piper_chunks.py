@@ -6,7 +6,7 @@ loads the bundled voice once and synthesises one after the other the
 paragraphs of the 3-hour generated episode (``../shared/tools/gen_corpus.py 1
 DIR --words 30000``) that hold its longest sentences, each in the voice
 render assigns it (the slowed-down, higher voices make the longest audio).
-It prints the peak RSS of that process (``getrusage``), the audio made and
+It prints the peak RSS of that process (``VmHWM``), the audio made and
 x-realtime.  With ``--wer`` the same process also reads back, with
 pocketsphinx, the longest sentences of the real transcripts in
 ``../shared/corpus`` (and ``../shared/seeds``) and prints the mean word error
@@ -44,6 +44,19 @@ SESSIONS = ("engine", "mem-pattern", "no-arena", "same-as-requested")
 
 
 def _maxrss_mib() -> float:
+    """This program's peak RSS: ``VmHWM``, which starts afresh at ``exec``.
+
+    ``getrusage`` keeps the peak from before the ``exec``, that is the RSS of
+    the benchmark process that forked this one (it has loaded the model and
+    ``amacast.render`` to pick the paragraphs).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -94,7 +94,7 @@ def test_text_without_words_gives_no_samples(engine: PiperEngine) -> None:
 
 def test_version_names_library_model_and_resampler(engine: PiperEngine) -> None:
     version = engine.version()
-    assert "piper-tts" in version and "sha256:" in version and "resample_poly" in version
+    assert "piper-tts" in version and "sha256:" in version and "soxr" in version
     assert version == engine.version()
 
 
@@ -109,6 +109,44 @@ def test_shift_pitch_shortens_by_the_ratio() -> None:
     samples = np.zeros(22050, dtype=np.float32)
     assert len(shift_pitch(samples, Fraction(5, 4))) == 22050 * 4 // 5
     assert shift_pitch(samples, Fraction(1)) is samples
+
+
+def test_shift_pitch_keeps_a_tone_in_place_and_scales_its_frequency() -> None:
+    rate = 22050
+    t = np.arange(rate) / rate
+    tone = (0.5 * np.sin(2 * np.pi * 200.0 * t) * np.hanning(t.size)).astype(np.float32)
+    shifted = shift_pitch(tone, Fraction(5, 4))
+    assert shifted.dtype == np.float32
+    spectrum = np.abs(np.fft.rfft(shifted * np.hanning(shifted.size)))
+    # Played at the same rate, 4/5 as many samples: 200 Hz becomes 250 Hz.
+    assert np.argmax(spectrum) * rate / shifted.size == pytest.approx(250.0, abs=2.0)
+    # No delay: the envelope's peak stays in the middle.
+    assert np.argmax(np.abs(shifted)) / shifted.size == pytest.approx(0.5, abs=0.01)
+    assert float(np.max(np.abs(shifted))) == pytest.approx(0.5, abs=0.01)
+    assert shift_pitch(np.zeros(0, dtype=np.float32), Fraction(5, 4)).size == 0
+
+
+def test_synthesis_imports_no_scipy_nor_the_mastering_side() -> None:
+    """A synthesis worker holds the model only: scipy alone would add ~75 MiB to each."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tempfile\n"
+        "from amacast.engines.base import Voice\n"
+        "from amacast.engines.registry import get_engine\n"
+        "from amacast.render_workers import Pending, init_worker, synthesise_task\n"
+        "with tempfile.TemporaryDirectory() as cache:\n"
+        "    init_worker(get_engine, cache, None, 1)\n"
+        "    voice = Voice('joe-high', 'piper', pitch=1.12)\n"
+        "    synthesise_task([Pending('k' * 64, 'Once more, with feeling.', voice, 's', 'w')])\n"
+        "loaded = ('scipy', 'pyloudnorm', 'amacast.render', 'amacast.mastering', 'onnxruntime')\n"
+        "print(' '.join(name for name in loaded if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["onnxruntime"]
 
 
 def test_length_curve_is_monotonic_and_identity_at_one() -> None:

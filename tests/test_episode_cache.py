@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import amacast.markup
 import amacast.parse
 from amacast.episode_cache import (
     POOL_THRESHOLD,
@@ -168,3 +169,26 @@ def test_project_cache_folder_follows_the_segment_cache_setting(tmp_path: Path) 
 
 def test_publish_lists_episodes_with_the_parsers_suffixes() -> None:
     assert PUBLISH_SUFFIXES == EPISODE_SUFFIXES
+
+
+def test_the_transcript_html_is_worked_out_once_and_kept_with_the_episode(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amacast.markup import transcript_html
+
+    paths = sorted(episodes_dir.glob("*.md"))
+    cache = tmp_path / "cache"
+    load_episodes(paths, cache, jobs=1)
+    worked: list[str] = []
+    real = amacast.markup.transcript_html
+
+    def counting(episode: Episode) -> str:
+        worked.append(episode.slug)
+        return real(episode)
+
+    monkeypatch.setattr(amacast.markup, "transcript_html", counting)
+    for episode, path in zip(load_episodes(paths, cache, jobs=1), paths, strict=True):
+        assert "transcript_html" in vars(episode)  # unpickled with it
+        assert episode.transcript_html == transcript_html(parse_episode(path))
+    assert worked == []
+    assert "<strong>" in parse_episode(EXAMPLES[0]).transcript_html

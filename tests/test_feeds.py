@@ -15,8 +15,9 @@ import podcastparser
 import pytest
 
 from amacast.config import Settings, podcast_guid_for_url
-from amacast.feeds import Feeds, build_feeds, episode_guid, transcript_html
+from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds_podcast_ns import PODCAST_NS
+from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode
 from amacast.parse import parse_episode, parse_episode_text
 from tests.conftest import FOSSASSAM, fossassam

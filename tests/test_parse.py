@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -237,6 +238,109 @@ def test_turn_line_numbers_and_blocks() -> None:
     assert episode.turns[0].text == "How do you plan a release?"
 
 
+_HEAD = """---
+title: "AMA with Rin"
+date: 2026-03-14
+---
+
+"""
+
+
+def test_reference_links_defined_elsewhere_resolve_in_every_block() -> None:
+    """Blocks are rendered from their own lines, with the file's link definitions."""
+    text = _HEAD + (
+        "We read [the guide][guide] first.\n\n"
+        "**Legend:**\n\n- R: Rin\n- P(n): Participants\n\n"
+        "**P1:** Where is [the guide]?\n\n"
+        "**R:** See [the docs][Docs] and\n"
+        "**P2:** [Guide][] and [missing][nowhere]?\n\n"
+        "- a list with [the guide]\n\n"
+        "[guide]: https://example.org/guide 'The guide'\n"
+        "[the guide]: <https://example.org/the guide>\n"
+        "[docs]: https://example.org/docs\n"
+    )
+    episode = parse_episode_text(text, "refs.md")
+    assert [t.speaker for t in episode.turns] == ["P1", "R", "P2"]
+    intro = episode.preamble[0]
+    assert intro.html == (
+        '<p>We read <a href="https://example.org/guide" title="The guide" '
+        'rel="noopener noreferrer">the guide</a> first.</p>\n'
+    )
+    assert intro.text == "We read the guide first."
+    question, answer, follow_up = (t.blocks[0] for t in episode.turns)
+    assert (
+        question.html
+        == '<p>Where is <a href="https://example.org/the%20guide" rel="noopener noreferrer">'
+        "the guide</a>?</p>\n"
+    )
+    assert question.text == "Where is the guide?"
+    assert answer.html == (
+        '<p>See <a href="https://example.org/docs" rel="noopener noreferrer">the docs</a> and</p>\n'
+    )
+    assert follow_up.html == (
+        '<p><a href="https://example.org/guide" title="The guide" rel="noopener noreferrer">'
+        "Guide</a> and [missing][nowhere]?</p>\n"
+    )
+    assert follow_up.text == "Guide and [missing][nowhere]?"
+    listing = episode.turns[-1].blocks[1]
+    assert listing.kind == "list"
+    assert 'href="https://example.org/the%20guide"' in listing.html
+    assert listing.end_line == listing.line + 1  # the blank line after it, not the definitions
+    assert "[guide]:" not in listing.markdown
+
+
+def test_line_numbers_count_lines_not_bytes() -> None:
+    text = _HEAD + (
+        "দেৱশিছ কংগৰৰ সৈতে কথা — 😀 “quotes”.\n\n"
+        "**Legend:**\n\n- R: Rïn 😀\n- P(n): Participants\n\n"
+        "**P1:** ভাল নে? 😀\n\n"
+        "**R:** হয়, ভাল।\n\n"
+        "> ünïcödé quote\n\n"
+        "1. ৰং\n"
+        "2. ছবি\n\n\n"
+        "| ক | খ |\n|---|---|\n| 😀 | ü |\n\n"
+        "**P2:**\n"
+        "শেষ প্ৰশ্ন\n"
+    )
+    episode = parse_episode_text(text, "lines.md")
+    lines = text.split("\n")
+    assert [(t.speaker, t.line, t.end_line) for t in episode.turns] == [
+        ("P1", 13, 13),
+        ("R", 15, 25),
+        ("P2", 27, 28),
+    ]
+    answer = episode.turns[1]
+    assert [(b.kind, b.line, b.end_line) for b in answer.blocks] == [
+        ("paragraph", 15, 15),
+        ("quote", 17, 17),
+        ("list", 19, 22),
+        ("table", 23, 25),
+    ]
+    for block in answer.blocks[1:]:
+        assert block.markdown == "\n".join(lines[block.line - 1 : block.end_line])
+    assert answer.blocks[2].text == "ৰং\nছবি"
+    assert episode.turns[2].blocks[0].line == 28
+    assert episode.turns[2].text == "শেষ প্ৰশ্ন"
+
+
+@pytest.mark.parametrize(
+    ("turn", "html", "text"),
+    [
+        ("**R:** Plain *words*", "<p>Plain <em>words</em></p>\n", "Plain words"),
+        ("**R**: Colon outside", "<p>Colon outside</p>\n", "Colon outside"),
+        ("**R:**\nOn the next line", "<p>On the next line</p>\n", "On the next line"),
+        ("**R:**  \nAfter a hard break", "<p>After a hard break</p>\n", "After a hard break"),
+        ("**R:** # not a heading", "<p># not a heading</p>\n", "# not a heading"),
+        ("**R:** a & b < c", "<p>a &amp; b &lt; c</p>\n", "a & b < c"),
+        ("**R:** `code` first", "<p><code>code</code> first</p>\n", "code first"),
+    ],
+)
+def test_a_label_is_taken_off_its_paragraph(turn: str, html: str, text: str) -> None:
+    source = _HEAD + f"**Legend:**\n\n- R: Rin\n\n{turn}\n"
+    block = parse_episode_text(source, "label.md").turns[0].blocks[0]
+    assert (block.kind, block.html, block.text) == ("paragraph", html, text)
+
+
 def test_rule_after_last_turn_starts_the_epilogue() -> None:
     episode = parse_episode(fixture("epilogue.md"))
     assert [b.text for b in episode.epilogue] == ["With that, Rin left the chat."]
@@ -263,7 +367,7 @@ def test_draft_stub_without_legend_is_only_a_warning() -> None:
         ),
         (
             "2022-02-18T12:15:17.605000Z",
-            dt.datetime(2022, 2, 18, 12, 15, 17, 605000, tzinfo=dt.timezone.utc),
+            dt.datetime(2022, 2, 18, 12, 15, 17, 605000, tzinfo=dt.UTC),
         ),
         ("2021-04-16", dt.datetime(2021, 4, 16)),
         ("2026-03-14 18:00", dt.datetime(2026, 3, 14, 18, 0)),
@@ -354,6 +458,59 @@ def test_random_markdown_never_raises(text: str) -> None:
         assert 1 <= turn.line <= lines
         for block in turn.blocks:
             assert turn.line <= block.line <= block.end_line <= lines
+
+
+_yamlish = st.lists(
+    st.sampled_from(
+        [
+            "title: x",
+            'title: "AMA: with quotes"',
+            "title: AMA: unquoted colon",
+            "date: 2019-11-13",
+            "date: 2019-11-13 19:00:00 +05:30",
+            "draft: yes",
+            "draft: true",
+            "tags: [a, b",
+            "tags:\n  - a\n  - 2",
+            "episode: 0x1F",
+            "voices: {S: joe}",
+            "  indented: x",
+            "\tindent: tab",
+            "key: &a x",
+            "other: *a",
+            "other: *missing",
+            "!!python/object:os.system x",
+            "title: x\ntitle: y",
+            "- a list",
+            "? complex",
+            "'unclosed",
+            "key: |\n  block\n  text",
+            "# comment",
+            "key:\tvalue",
+            "0\t",
+            "\ufeff",
+            "\x85",
+            "",
+        ]
+    )
+    | st.text(max_size=30),
+    max_size=12,
+).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_yamlish)
+def test_front_matter_reads_the_same_with_or_without_libyaml(front: str) -> None:
+    """libyaml reads front matter fast; errors and values are those of the pure-Python reader."""
+    import amacast.parse as parse_module
+
+    text = f"---\n{front}\n---\n\nIntro.\n"
+    fast = parse_episode_text(text, "front.md")
+    pure = parse_module._FrontMatterLoader
+    with mock.patch.object(parse_module, "_FastFrontMatterLoader", pure):
+        slow = parse_episode_text(text, "front.md")
+    assert fast.meta == slow.meta and fast.meta_lines == slow.meta_lines
+    assert fast.diagnostics == slow.diagnostics
 
 
 def test_other_corpus_formats_give_a_diagnostic_not_a_crash() -> None:

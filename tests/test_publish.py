@@ -449,3 +449,97 @@ def test_publish_leaves_the_garbage_collector_as_it_found_it(project: Path) -> N
     assert gc.get_freeze_count() == 0
     assert publish(project, project / "output", audio=False).ok
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = project / "output"
+    broken = project / "episodes" / "2026-05-01-broken.md"
+    broken.write_text(
+        '---\ntitle: "Broken"\ndate: 2026-05-01T10:00:00+00:00\n---\n\n**Legend:**\n\n'
+        "- S: Sam\n\n---\n\n**X:** who is X?\n",
+        encoding="utf-8",
+    )
+    warned = project / "episodes" / "2026-05-02-warned.md"
+    warned.write_text(
+        '---\ntitle: "Warned"\ncolour: blue\ndate: 2026-05-02T10:00:00+00:00\n---\n\n'
+        "**Legend:**\n\n- S: Sam\n- P(n): Participants\n\n---\n\n"
+        "**P1:** *Why?*\n\n**S:** Because.\n",
+        encoding="utf-8",
+    )
+    first = publish(project, output, audio=False, keep_going=True)
+    assert first.swapped and first.left_out == ("broken",)
+    assert "error" in {d.severity for d in first.diagnostics if "broken" in d.path}
+    assert {d.code for d in first.diagnostics if "warned" in d.path} == {"unknown-key"}
+
+    def no_parsing(*_args: object, **_kwargs: object) -> list[Episode]:
+        raise AssertionError("an unchanged rebuild loaded the episodes")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(publish_module, "load_episodes", no_parsing)
+        messages: list[str] = []
+        again = publish(project, output, audio=False, keep_going=True, progress=messages.append)
+    assert "output is up to date" in messages
+    assert again.diagnostics == first.diagnostics and again.notes == first.notes
+    assert again.left_out == first.left_out and again.drafts_skipped == first.drafts_skipped
+    assert again.published == first.published and again.files == first.files
+    assert again.swapped and not again.ok  # the broken episode is still an error
+
+    # Another way of asking (drafts included, audio, or stopping at errors) reads them again.
+    called: list[int] = []
+    real = publish_module.load_episodes
+
+    def counting(*args: object, **kwargs: object) -> list[Episode]:
+        called.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(publish_module, "load_episodes", counting)
+    assert publish(project, output, audio=False, keep_going=True, drafts=True).swapped
+    assert not publish(project, output, audio=False).swapped
+    assert len(called) == 2
+    # An edited transcript is read again, and so is a touched output file.
+    warned.write_text(warned.read_text(encoding="utf-8").replace("colour: blue\n", ""), "utf-8")
+    fixed = publish(project, output, audio=False, keep_going=True)
+    assert len(called) == 3 and not any("warned" in d.path for d in fixed.diagnostics)
+    (output / "index.html").write_text("edited", encoding="utf-8")
+    assert publish(project, output, audio=False, keep_going=True).swapped
+    assert len(called) == 4 and "edited" not in (output / "index.html").read_text("utf-8")
+
+
+def test_kept_audio_is_not_read_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output = project / "output"
+    renderer = FakeRenderer()
+    assert publish(project, output, audio=True, renderer=renderer).ok
+    read: list[str] = []
+    real = publish_module._hash_file
+
+    def recording(path: Path) -> str:
+        read.append(path.relative_to(path.parents[1]).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(publish_module, "_hash_file", recording)
+    edited = sorted((project / "episodes").glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    result = publish(project, output, audio=True, renderer=renderer)
+    assert result.ok and len(result.rendered) == 1 and result.reused
+    (slug,) = result.rendered
+    assert f"audio/{slug}.mp3" in read
+    assert not [name for name in read if name.endswith(".mp3") and slug not in name]
+    # The manifest still holds every file's true hash.
+    for relative, digest in read_manifest(output)["files"].items():
+        assert real(output / relative) == digest
+
+
+def test_compiled_templates_are_kept_and_follow_their_source(project: Path) -> None:
+    output = project / "output"
+    templates = project / "templates"
+    templates.mkdir()
+    (templates / "index.html").write_text("first {{ episodes | length }}", encoding="utf-8")
+    assert publish(project, output, audio=False).ok
+    compiled = project / ".amacast-cache" / "templates"
+    assert len(list(compiled.iterdir())) >= 2  # the index and the episode page
+    assert (output / "index.html").read_text(encoding="utf-8").startswith("first ")
+    (templates / "index.html").write_text("second {{ episodes | length }}", encoding="utf-8")
+    assert publish(project, output, audio=False).ok
+    assert (output / "index.html").read_text(encoding="utf-8").startswith("second ")

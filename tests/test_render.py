@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyloudnorm
 import pytest
+from engine_probe import ToneEngine, tone_factory
 from scipy.signal import resample_poly
 
 from amacast.cache import SegmentCache
@@ -334,26 +335,6 @@ def test_settings_from_table_accepts_good_values() -> None:
     )
 
 
-def tone_factory(name: str) -> Engine:
-    """A module-level engine factory (picklable for worker processes)."""
-    return ToneEngine()
-
-
-class ToneEngine:
-    """A fast stand-in engine for the process-pool test."""
-
-    name = "piper"
-
-    def version(self) -> str:
-        return "tone 1"
-
-    def synthesize(self, text: str, voice: Voice) -> PCM:
-        rate = 22050
-        t = np.arange(int(rate * (0.3 + 0.02 * len(text)))) / rate
-        tone = 0.4 * np.sin(2 * np.pi * 120.0 * voice.pitch * t) * np.hanning(t.size)
-        return PCM(tone.astype(np.float32), rate)
-
-
 def test_render_episodes_in_worker_processes(tmp_path: Path) -> None:
     episodes = [parse(), parse(EPISODE.replace("Rin Okafor", "Ada Obi"))]
     assert episodes[1].slug != episodes[0].slug
@@ -396,6 +377,47 @@ def test_render_episodes_in_worker_processes(tmp_path: Path) -> None:
         assert (tmp_path / "out2" / again[slug].mp3_path).read_bytes() == (
             tmp_path / "out" / results[slug].mp3_path
         ).read_bytes()
+
+
+def test_workers_that_synthesise_never_assemble(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synthesis workers import nothing of mastering; assembly workers synthesise nothing.
+
+    The second and third episodes share a paragraph with the first (same
+    voice), which the first one's tasks synthesise: they are assembled only
+    once it is in the cache.
+    """
+    import json
+    import os
+
+    from engine_probe import LOG_VARIABLE, probe_factory
+
+    log = tmp_path / "synthesis.jsonl"
+    monkeypatch.setenv(LOG_VARIABLE, str(log))
+    episodes = [
+        parse(),
+        parse(EPISODE.replace("Rin Okafor", "Ada Obi")),
+        parse(EPISODE.replace("Rin Okafor", "Bo Lind")),
+    ]
+    voices = {e.slug: assign_voices(e, {})[0] for e in episodes}
+    results = render_episodes(
+        episodes,
+        voices,
+        SETTINGS,
+        tmp_path / "out",
+        tmp_path / "cache",
+        podcast=PODCAST,
+        jobs=2,
+        engine_factory=probe_factory,
+    )
+    assert list(results) == [e.slug for e in episodes]
+    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    texts = [call["text"] for call in calls]
+    assert "The changelog, every single time." in texts
+    assert len(texts) == len(set(texts))  # each text once, in a synthesis worker
+    assert all(call["loaded"] == [] for call in calls)
+    assert os.getpid() not in {call["pid"] for call in calls}
 
 
 def test_missing_voice_is_reported(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ import pytest
 
 import amacast.staging as staging_module
 from amacast.staging import (
+    finish,
     link_unchanged,
     open_staging,
-    remove_empty_folders,
     swap,
     write_files,
 )
@@ -34,7 +34,7 @@ def sha(content: bytes) -> str:
 def build(output: Path, skeleton: Path, files: dict[str, bytes]) -> dict[str, str]:
     staging = open_staging(output, skeleton)
     hashes = write_files(staging, files, output)
-    remove_empty_folders(staging)
+    assert finish(staging) == sorted(files)
     swap(staging, output, skeleton)
     return hashes
 
@@ -64,7 +64,8 @@ def test_the_old_output_becomes_a_skeleton_of_empty_folders(tmp_path: Path) -> N
     output, skeleton = tmp_path / "output", tmp_path / "cache" / "skeleton"
     build(output, skeleton, {"episodes/a/index.html": b"a", "episodes/b/index.html": b"b"})
     build(output, skeleton, {"episodes/a/index.html": b"a2", "episodes/b/index.html": b"b"})
-    assert files_in(skeleton) == {}
+    # The previous output, kept whole: its files go when the next build starts from it.
+    assert files_in(skeleton) == {"episodes/a/index.html": b"a", "episodes/b/index.html": b"b"}
     assert folders_in(skeleton) == ["episodes", "episodes/a", "episodes/b"]
     # The next build starts from it: b's folder is gone with b, c's is new.
     build(output, skeleton, {"episodes/a/index.html": b"a2", "episodes/c/index.html": b"c"})
@@ -82,7 +83,7 @@ def test_a_skeleton_with_files_left_in_it_is_emptied(tmp_path: Path) -> None:
     assert files_in(staging) == {}
     assert not skeleton.exists()
     write_files(staging, {"index.html": b"i"})
-    remove_empty_folders(staging)
+    assert finish(staging) == ["index.html"]
     assert folders_in(staging) == []
 
 
@@ -124,3 +125,28 @@ def test_link_unchanged_leaves_out_edited_and_missing_files(tmp_path: Path) -> N
     assert (staging / "episodes/a/index.html").stat().st_ino == (
         previous / "episodes/a/index.html"
     ).stat().st_ino
+
+
+def test_many_files_are_written_and_linked_over_threads(tmp_path: Path) -> None:
+    output, skeleton = tmp_path / "output", tmp_path / "cache" / "skeleton"
+    count = 10 * staging_module.FILE_THREADS
+    first = {f"episodes/e{n}/index.html": f"page {n}".encode() for n in range(count)}
+    build(output, skeleton, first)
+    inodes = {name: (output / name).stat().st_ino for name in first}
+    second = {
+        name: content + (b" edited" if n % 2 else b"")
+        for n, (name, content) in enumerate(first.items())
+    }
+    hashes = build(output, skeleton, second)
+    assert files_in(output) == second
+    assert hashes == {name: sha(content) for name, content in second.items()}
+    for n, name in enumerate(second):
+        assert ((output / name).stat().st_ino == inodes[name]) == (n % 2 == 0)
+    # Linking checks every file's hash, the edited one is left out.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (output / "episodes/e0/index.html").write_bytes(b"edited by hand")
+    expected = {name: sha(content) for name, content in second.items()}
+    linked = link_unchanged(staging, output, expected)
+    assert set(linked) == set(second) - {"episodes/e0/index.html"}
+    assert files_in(staging) == {name: second[name] for name in linked}

