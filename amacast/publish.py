@@ -189,7 +189,7 @@ def publish(
     if as_before is not None:
         say("output is up to date")
         return replace(as_before, diagnostics=(*diagnostics, *as_before.diagnostics))
-    episodes = load_episodes([], cache, sources=transcripts)
+    episodes = load_episodes([t.path for t in transcripts], cache, sources=transcripts)
     if not gc.get_freeze_count():
         # A million objects live until the end of the build and hold no garbage:
         # spare the cyclic collector walking them again at every full pass
