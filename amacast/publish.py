@@ -41,7 +41,7 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, ParamSpec, TypeVar
 
@@ -185,10 +185,12 @@ def publish(
     inputs = _inputs_key(
         site_key, sources_digest(transcripts), drafts, keep_going, with_audio, output
     )
-    as_before = None if audio_from else _unchanged_output(previous, output, inputs, settings)
+    as_before = (
+        None if audio_from else _unchanged_output(previous, output, inputs, settings, diagnostics)
+    )
     if as_before is not None:
         say("output is up to date")
-        return replace(as_before, diagnostics=(*diagnostics, *as_before.diagnostics))
+        return as_before
     episodes = load_episodes([t.path for t in transcripts], cache, sources=transcripts)
     if not gc.get_freeze_count():
         # A million objects live until the end of the build and hold no garbage:
@@ -228,20 +230,8 @@ def publish(
         current = _current_output(previous, output, _build_key(site_key, good, kept, output))
     if current is not None:
         say("output is up to date")
-        notes = _with_episode_notes(current[0], bad, skipped)
-        return PublishResult(
-            settings=settings,
-            output=output,
-            diagnostics=tuple(diagnostics),
-            notes=tuple(notes),
-            published=tuple(e.slug for e in good),
-            reused=tuple(e.slug for e in good if e.slug in previous["episodes"]),
-            left_out=bad,
-            drafts_skipped=skipped,
-            files=dict(previous["files"]),
-            total_bytes=current[1],
-            swapped=True,
-        )
+        published = tuple(e.slug for e in good)
+        return _as_it_is(settings, output, previous, current, diagnostics, published, bad, skipped)
     skeleton = cache / SKELETON_DIR
     staging = open_staging(output, skeleton)
     try:
@@ -811,13 +801,18 @@ def _inputs_key(
 
 
 def _unchanged_output(
-    previous: Mapping[str, Any], output: Path, inputs: str, settings: Settings
+    previous: Mapping[str, Any],
+    output: Path,
+    inputs: str,
+    settings: Settings,
+    diagnostics: Sequence[Diagnostic],
 ) -> PublishResult | None:
     """The result the build that made ``output`` had, when it read exactly ``inputs``.
 
-    Its diagnostics and notes come from the manifest; every file the manifest
-    lists must still be there with its size (:func:`_current_output`).
-    None when anything differs, or the manifest is not one that records it.
+    Its diagnostics (after ``diagnostics``, those of the settings) and notes
+    come from the manifest; every file the manifest lists must still be there
+    with its size (:func:`_current_output`).  None when anything differs, or
+    the manifest is not one that records it.
     """
     build = previous.get("build") if previous else None
     if not isinstance(build, dict) or build.get("inputs") != inputs:
@@ -827,21 +822,41 @@ def _unchanged_output(
     if current is None or not isinstance(recorded, dict):
         return None
     try:
-        diagnostics = tuple(Diagnostic(**d) for d in recorded["diagnostics"])
+        found = [Diagnostic(**d) for d in recorded["diagnostics"]]
         left_out = tuple(str(slug) for slug in recorded["left_out"])
         skipped = tuple(str(slug) for slug in recorded["drafts_skipped"])
         published = tuple(str(slug) for slug in recorded["published"])
     except (KeyError, TypeError):
         return None
+    return _as_it_is(
+        settings, output, previous, current, [*diagnostics, *found], published, left_out, skipped
+    )
+
+
+def _as_it_is(
+    settings: Settings,
+    output: Path,
+    previous: Mapping[str, Any],
+    current: tuple[list[str], int],
+    diagnostics: Sequence[Diagnostic],
+    published: Sequence[str],
+    left_out: Sequence[str],
+    skipped: Sequence[str],
+) -> PublishResult:
+    """The result of a publish that leaves ``output`` as it is.
+
+    ``current`` is what :func:`_current_output` found: the notes the build
+    that made it recorded and the output's total size.
+    """
     return PublishResult(
         settings=settings,
         output=output,
-        diagnostics=diagnostics,
+        diagnostics=tuple(diagnostics),
         notes=tuple(_with_episode_notes(current[0], left_out, skipped)),
-        published=published,
+        published=tuple(published),
         reused=tuple(slug for slug in published if slug in previous["episodes"]),
-        left_out=left_out,
-        drafts_skipped=skipped,
+        left_out=tuple(left_out),
+        drafts_skipped=tuple(skipped),
         files=dict(previous["files"]),
         total_bytes=current[1],
         swapped=True,
