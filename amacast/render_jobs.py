@@ -136,13 +136,6 @@ class _Tracker:
             )
 
 
-def _engine_for(
-    factory: EngineFactory, threads: int = SYNTHESIS_THREADS
-) -> Callable[[Voice], Engine]:
-    """Makes (once per name) the engine of a voice, with its thread count fixed."""
-    return engine_maker(factory, threads)
-
-
 # --------------------------------------------------------------------------
 # Main side
 
@@ -185,7 +178,7 @@ def render_episodes(
     podcast = podcast or PodcastMeta()
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     cache = SegmentCache(cache_dir)
-    engine_for = _engine_for(engine_factory)
+    engine_for = engine_maker(engine_factory, SYNTHESIS_THREADS)
     plans: dict[str, list[Segment]] = {}
     pending: list[Pending] = []
     seen: set[str] = set()
@@ -219,8 +212,8 @@ def render_episodes(
     tracker = _Tracker(len(episodes), segments_total, work_total, progress)
     tracker.add()
     if not pending and (jobs == 1 or len(episodes) <= 1):
-        return _render_here(
-            episodes, voices, settings, out_dir, cache, podcast, engine_for, plans, pending, tracker
+        return _assemble_here(
+            episodes, voices, settings, out_dir, cache, podcast, engine_for, plans, tracker
         )
     return _render_pool(
         episodes,
@@ -238,7 +231,7 @@ def render_episodes(
     )
 
 
-def _render_here(
+def _assemble_here(
     episodes: Sequence[Episode],
     voices: Mapping[str, Mapping[str, Voice]],
     settings: RenderSettings,
@@ -247,10 +240,9 @@ def _render_here(
     podcast: PodcastMeta,
     engine_for: Callable[[Voice], Engine],
     plans: Mapping[str, list[Segment]],
-    pending: Sequence[Pending],
     tracker: _Tracker,
 ) -> dict[str, AudioInfo]:
-    missing = {item.key for item in pending}
+    """Assemble, in this process, episodes whose segments are all in the cache."""
     results: dict[str, AudioInfo] = {}
     for episode in episodes:
         plan = plans[episode.slug]
@@ -268,13 +260,7 @@ def _render_here(
             step = max(0, done - counted[phase])
             counted[phase] = max(done, counted[phase])
             if phase == "synthesis":
-                segment = plan[done - 1]
-                work = 0.0
-                key = segment_cache_key(engine_for(segment.voice), segment)
-                if key in missing:
-                    missing.discard(key)
-                    work = len(segment.text)
-                tracker.add(segments=step, work=work, current=slug)
+                tracker.add(segments=step, current=slug)  # read from the cache
             else:
                 chars = sum(len(s.text) for s in plan) / max(1, total)
                 tracker.add(work=ASSEMBLY_WEIGHT * chars * step, current=slug)
