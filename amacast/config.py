@@ -15,6 +15,7 @@ read-only mappings; the modules that own them check them.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import tomllib
@@ -92,6 +93,7 @@ class Settings:
     type: str = "episodic"
     locked: bool = False
     guid: str = ""
+    atom_entries: int = 50
     audio: Mapping[str, Any] = field(default_factory=_empty_table)
     voices: Mapping[str, Any] = field(default_factory=_empty_table)
     site: Mapping[str, Any] = field(default_factory=_empty_table)
@@ -152,6 +154,7 @@ class Settings:
         return podcast_guid_for_url(self.feed_url)
 
 
+@functools.lru_cache(maxsize=16)
 def podcast_guid_for_url(feed_url: str) -> str:
     """The Podcasting 2.0 GUID of a feed URL.
 

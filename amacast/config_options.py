@@ -177,6 +177,29 @@ class Flag(Option[bool]):
         return text
 
 
+class Count(Option[int]):
+    """A whole number, 0 or more."""
+
+    type_name = "a whole number"
+
+    def check_type(self, value: object) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._wrong_type(value)
+        return value
+
+    def validate(self, value: object, context: Context) -> int:
+        number = self.check_type(value)
+        if number < 0:
+            raise OptionError("config-invalid-value", f"must be 0 or more, got {number}")
+        return number
+
+    def from_string(self, text: str) -> object:
+        try:
+            return int(text.strip())
+        except ValueError:
+            return text
+
+
 class Url(Text):
     """An absolute http(s) URL of a folder; normalised to end with ``/``."""
 
@@ -404,6 +427,7 @@ OPTIONS: Mapping[str, Option[Any]] = MappingProxyType(
         "type": Choice(("episodic", "serial")),
         "locked": Flag(),
         "guid": Guid(),
+        "atom_entries": Count(),
         "audio": Table(),
         "voices": Table(),
         "site": Table(),

@@ -5,8 +5,11 @@ change parses to the same ``Episode``.  Each parsed episode is pickled to
 ``<cache>/parsed/<key>.pickle``, where the key is a SHA-256 over amacast's
 version and parser source, pyromark's version, the path the episode was read
 from (it is part of the ``Episode`` and of its diagnostics) and the file's
-bytes.  A rebuild reads every transcript, hashes it and unpickles the hits;
-only new or edited files are parsed again.
+bytes.  A rebuild keys every transcript and unpickles the hits; only new or
+edited files are parsed again.  Keying a file means reading and hashing it,
+unless its size, times and inode are those noted when it was last keyed
+(``<cache>/sources.pickle``, as git's index notes them): then the noted key
+is taken.
 
 The cache is only ever a shortcut: a file that is missing, unreadable,
 truncated or from another version is a miss, parsed again and rewritten
@@ -23,6 +26,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,25 +80,75 @@ def cache_key(path: str, data: bytes, fingerprint: str) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """A transcript as read: its path, its bytes (None when unreadable) and its cache key."""
+    """A transcript as read: its path, its bytes and its cache key.
+
+    ``data`` is None when the file cannot be read (then ``key`` is ``""``),
+    or when its key was known from its size and times (:func:`read_sources`).
+    """
 
     path: Path
     data: bytes | None
     key: str
 
 
-def read_sources(paths: Sequence[Path], version: str = __version__) -> list[Source]:
-    """Read and key every transcript (the key is ``""`` for one that cannot be read)."""
+#: Under the project's cache: each transcript's key by its size and times.
+SOURCES_FILE = "sources.pickle"
+#: A file changed this recently may change again within the same clock tick,
+#: unseen by its times: its key is not noted until it has been still this long.
+SETTLED_NS = 2_000_000_000
+
+_Noted = dict[str, tuple[tuple[int, int, int, int], str]]
+
+
+def read_sources(
+    paths: Sequence[Path], version: str = __version__, cache_dir: Path | None = None
+) -> list[Source]:
+    """Read and key every transcript (the key is ``""`` for one that cannot be read).
+
+    With ``cache_dir``, a file whose size, modification and change times and
+    inode are those noted by the last call is not read again: its key is
+    taken from the note (as git trusts its index), and its ``data`` is None.
+    """
     fingerprint = parser_fingerprint(version)
+    noted = _noted(cache_dir, fingerprint) if cache_dir is not None else {}
+    notes: _Noted = {}
+    settled = time.time_ns() - SETTLED_NS
     sources = []
     for path in paths:
+        name = str(path)
         try:
-            data: bytes | None = path.read_bytes()
+            info = os.stat(path)
+            signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         except OSError:
-            data = None
-        key = cache_key(str(path), data, fingerprint) if data is not None else ""
-        sources.append(Source(path, data, key))
+            info = None
+        if info is not None and name in noted and noted[name][0] == signature:
+            notes[name] = noted[name]
+            sources.append(Source(path, None, noted[name][1]))
+            continue
+        source = _read_source(path, fingerprint)
+        sources.append(source)
+        if source.key and info is not None and max(info.st_mtime_ns, info.st_ctime_ns) < settled:
+            notes[name] = (signature, source.key)
+    if cache_dir is not None and notes != noted:
+        _store(cache_dir / SOURCES_FILE, pickle.dumps((fingerprint, notes)))
     return sources
+
+
+def _read_source(path: Path, fingerprint: str) -> Source:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return Source(path, None, "")
+    return Source(path, data, cache_key(str(path), data, fingerprint))
+
+
+def _noted(cache_dir: Path, fingerprint: str) -> _Noted:
+    try:
+        with open(cache_dir / SOURCES_FILE, "rb") as stream:
+            stored, notes = pickle.load(stream)
+    except Exception:  # absent or unsound: nothing noted
+        return {}
+    return notes if stored == fingerprint and isinstance(notes, dict) else {}
 
 
 def sources_digest(sources: Sequence[Source]) -> str:
@@ -158,6 +212,13 @@ def load_episodes(
                 misses.append((at, source))
             else:
                 episodes[at] = episode
+    if any(source.data is None and source.key for _at, source in misses):
+        # Those keyed from their notes are read now; one changed since is keyed anew.
+        fingerprint = parser_fingerprint(version)
+        misses = [
+            (at, _read_source(source.path, fingerprint) if source.data is None else source)
+            for at, source in misses
+        ]
     store = str(cache_dir) if cache_dir is not None else None
     work = [
         (str(source.path), source.data, source.key, store if source.key else None)
@@ -232,14 +293,18 @@ def _read(cache_dir: Path, key: str) -> Episode | None:
 
 
 def _write(cache_dir: Path, key: str, pickled: bytes) -> None:
-    """Store one entry atomically; a cache that cannot be written is only slower."""
-    target = cache_file(cache_dir, key)
+    """Store one entry (:func:`_store`)."""
+    _store(cache_file(cache_dir, key), pickled)
+
+
+def _store(target: Path, content: bytes) -> None:
+    """Write a cache file atomically; a cache that cannot be written is only slower."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(pickled)
+                stream.write(content)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -16,6 +16,16 @@ matter ``guid`` or ``uuid5(podcast GUID, slug)``, so editing an episode's body
 never changes it.  Moving the podcast to another ``base_url`` would change
 derived GUIDs: pin ``guid`` in amacast.toml before moving.
 
+Entries kept between builds: each feed is serialised by feedgen, then cut
+around its entries, and every entry's text is returned in
+:attr:`Feeds.fragments` under a key of what it is made from (the episode's
+path, source hash and slug, its audio, and for podcast.xml its number).  A
+later build with the same settings hands them back as ``kept``: feedgen then
+builds the feed with only the entries it lacks, and the kept ones are put
+back in their places.  An entry's serialisation does not depend on the
+other entries (every namespace is declared on the root), so the result is
+byte for byte the feed built whole; a test holds it to that.
+
 People: each Legend speaker with a named role becomes a ``podcast:person`` in
 the ``cast`` group of the Podcast Taxonomy (host → ``host``, guest →
 ``guest``, narrator → ``narrator``).  Numbered participants (``P(n)``) are
@@ -24,10 +34,12 @@ audience members without names and are left out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +51,7 @@ from feedgen.util import xml_elem
 from amacast import feeds_podcast_ns
 from amacast.config import Settings
 from amacast.markup import xml_text
-from amacast.model import AudioInfo, Episode
+from amacast.model import AudioInfo, Episode, Listing, made_from, whole
 
 MP3_TYPE = "audio/mpeg"
 
@@ -70,6 +82,13 @@ class Feeds:
     notes: list[str] = field(default_factory=list)
     atom_entries: int = 0
     podcast_items: int = 0
+    fragments: dict[FragmentKey, bytes] = field(default_factory=dict)
+
+
+#: What one feed entry is made from, besides the settings: the feed it is in
+#: (``atom`` or ``podcast``), the episode's path, source hash and slug, a hash
+#: of its audio (``""`` without), and in podcast.xml its number.
+FragmentKey = tuple[str, ...]
 
 
 class _AtomLinksExtension(BaseExtension):  # type: ignore[misc]
@@ -104,7 +123,7 @@ class _AtomEntryLinks(BaseEntryExtension):  # type: ignore[misc]
 class _Item:
     """One episode with everything both feeds need, computed once."""
 
-    episode: Episode
+    episode: Episode | Listing
     published: dt.datetime
     updated: dt.datetime
     guid: str
@@ -112,11 +131,16 @@ class _Item:
     audio: AudioInfo | None
 
 
-def episode_guid(episode: Episode, settings: Settings) -> str:
+def episode_guid(episode: Episode | Listing, settings: Settings) -> str:
     """The episode's stable GUID: front matter ``guid``, else uuid5(podcast GUID, slug)."""
     if episode.guid:
         return episode.guid
-    return str(uuid.uuid5(uuid.UUID(settings.podcast_guid), episode.slug))
+    return str(uuid.uuid5(_uuid(settings.podcast_guid), episode.slug))
+
+
+@functools.lru_cache(maxsize=8)
+def _uuid(text: str) -> uuid.UUID:
+    return uuid.UUID(text)
 
 
 def atom_id(guid: str) -> str:
@@ -134,7 +158,7 @@ def _pct(char: str) -> str:
     return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
 
 
-def _updated(episode: Episode, published: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+def _updated(episode: Episode | Listing, published: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     value = episode.meta.get("lastmod")
     if isinstance(value, dt.datetime):
         stamp = value
@@ -156,12 +180,12 @@ def _positive_int(value: object) -> int | None:
 
 
 def _items(
-    episodes: Sequence[Episode], settings: Settings, audio: Mapping[str, AudioInfo]
-) -> tuple[list[_Item], list[Episode]]:
+    episodes: Sequence[Episode | Listing], settings: Settings, audio: Mapping[str, AudioInfo]
+) -> tuple[list[_Item], list[Episode | Listing]]:
     """Episodes with dates as items, oldest first; and those left out for want of a date."""
     tz = settings.tz
-    dated: list[tuple[dt.datetime, Episode]] = []
-    undated: list[Episode] = []
+    dated: list[tuple[dt.datetime, Episode | Listing]] = []
+    undated: list[Episode | Listing] = []
     for episode in episodes:
         published = episode.published(tz)
         if published is None:
@@ -185,14 +209,26 @@ def _items(
 
 
 def build_feeds(
-    episodes: Sequence[Episode], settings: Settings, audio: Mapping[str, AudioInfo]
+    episodes: Sequence[Episode | Listing],
+    settings: Settings,
+    audio: Mapping[str, AudioInfo],
+    *,
+    kept: Mapping[FragmentKey, bytes] | None = None,
+    full: Callable[[Listing], Episode] | None = None,
 ) -> Feeds:
     """Build atom.xml and podcast.xml for these episodes (already validated, drafts removed).
 
     ``audio`` maps a slug to what rendering produced; episodes without audio
     are in the Atom feed but left out of podcast.xml (apps reject items
-    without an enclosure), which a note reports.  Episodes without a date are
+    without an enclosure), which a note reports.  The Atom feed holds the
+    newest ``settings.atom_entries`` episodes (all for 0): feed readers fetch
+    it again and again, and each entry carries a whole transcript.  Episodes without a date are
     left out of both, with a note.  ``settings.base_url`` must be set.
+
+    ``kept`` are entries from :attr:`Feeds.fragments` of a build with the
+    same settings (the caller makes sure of that).  An episode may be given
+    as its :class:`~amacast.model.Listing` when ``kept`` has its entries;
+    ``full`` gives the whole episode of any other.
     """
     if not settings.base_url:
         raise ValueError("settings.base_url is required to build feeds")
@@ -214,13 +250,101 @@ def build_feeds(
         )
     newest_first = list(reversed(items))
     with_audio = [item for item in newest_first if item.audio is not None]
-    return Feeds(
-        atom=_atom_feed(newest_first, settings, newest),
-        podcast=_podcast_feed(with_audio, settings, newest),
-        notes=notes,
-        atom_entries=len(newest_first),
-        podcast_items=len(with_audio),
+    in_atom = newest_first[: settings.atom_entries] if settings.atom_entries else newest_first
+    kept = kept or {}
+    made: dict[FragmentKey, bytes] = {}
+    atom = _spliced(
+        [(_fragment_key("atom", item), item) for item in in_atom],
+        lambda todo: _atom_feed(todo, settings, newest),
+        (b"entry", b"feed"),
+        kept,
+        full,
+        made,
     )
+    podcast = _spliced(
+        [(_fragment_key("podcast", item), item) for item in with_audio],
+        lambda todo: _podcast_feed(todo, settings, newest),
+        (b"item", b"channel"),
+        kept,
+        full,
+        made,
+    )
+    return Feeds(
+        atom=atom,
+        podcast=podcast,
+        notes=notes,
+        atom_entries=len(in_atom),
+        podcast_items=len(with_audio),
+        fragments=made,
+    )
+
+
+def _fragment_key(feed: str, item: _Item) -> FragmentKey:
+    key = (feed, *made_from(item.episode, item.audio))
+    return (*key, str(item.number)) if feed == "podcast" else key
+
+
+def _spliced(
+    keyed: Sequence[tuple[FragmentKey, _Item]],
+    build: Callable[[Sequence[_Item]], bytes],
+    names: tuple[bytes, bytes],
+    kept: Mapping[FragmentKey, bytes],
+    full: Callable[[Listing], Episode] | None,
+    made: dict[FragmentKey, bytes],
+) -> bytes:
+    """A feed whose entries ``keyed`` are taken from ``kept`` where it has them.
+
+    ``build`` serialises the feed with the items given; ``names`` are the
+    entry's and the enclosing element's tags.  Every entry of the result goes
+    into ``made``, kept or new.
+    """
+    todo = [(key, _whole(item, full)) for key, item in keyed if key not in kept]
+    xml = build([item for _key, item in todo])
+    cut = _cut(xml, *names)
+    if cut is None or len(cut[1]) != len(todo):  # not as expected: no entry is kept
+        xml = build([_whole(item, full) for _key, item in keyed])
+        cut = _cut(xml, *names)
+        if cut is None:
+            return xml
+        todo = list(keyed)
+    head, fresh, tail = cut
+    made.update(zip((key for key, _item in todo), fresh, strict=True))
+    made.update((key, kept[key]) for key, _item in keyed if key not in made)
+    return head + b"".join(made[key] for key, _item in keyed) + tail
+
+
+def _whole(item: _Item, full: Callable[[Listing], Episode] | None) -> _Item:
+    """The item with its whole episode."""
+    episode = whole(item.episode, full)
+    return item if episode is item.episode else dataclasses.replace(item, episode=episode)
+
+
+def _cut(xml: bytes, entry: bytes, parent: bytes) -> tuple[bytes, list[bytes], bytes] | None:
+    """A pretty-printed feed cut into what precedes its entries, each entry, and the rest.
+
+    Each entry is cut from the start of its line to the end of the line that
+    closes it; the entries must follow one another.  With no entry, the cut
+    is at the line that closes ``parent``.  None when the text is not like that.
+    """
+    start_tag, end_tag = b"<" + entry + b">", b"</" + entry + b">\n"
+    fresh: list[bytes] = []
+    at = xml.find(start_tag)
+    if at < 0:
+        close = xml.rfind(b"</" + parent + b">")
+        if close < 0:
+            return None
+        cut = xml.rfind(b"\n", 0, close) + 1
+        return xml[:cut], [], xml[cut:]
+    first = previous_end = xml.rfind(b"\n", 0, at) + 1
+    while at >= 0:
+        begin = xml.rfind(b"\n", 0, at) + 1
+        end = xml.find(end_tag, at)
+        if begin != previous_end or end < 0:
+            return None
+        previous_end = end + len(end_tag)
+        fresh.append(xml[begin:previous_end])
+        at = xml.find(start_tag, previous_end)
+    return xml[:first], fresh, xml[previous_end:]
 
 
 def _count(n: int, noun: str) -> str:
@@ -247,6 +371,7 @@ def _atom_feed(items: Sequence[_Item], settings: Settings, updated: dt.datetime)
     for item in items:
         entry: FeedEntry = fg.add_entry(order="append")
         episode = item.episode
+        assert isinstance(episode, Episode)
         entry.id(atom_id(item.guid))
         entry.title(xml_text(episode.title))
         entry.published(item.published)
@@ -320,6 +445,7 @@ def _podcast_feed(items: Sequence[_Item], settings: Settings, updated: dt.dateti
 
 def _podcast_item(entry: FeedEntry, item: _Item, audio: AudioInfo, settings: Settings) -> None:
     episode = item.episode
+    assert isinstance(episode, Episode)
     entry.title(xml_text(episode.title))
     entry.link(href=settings.episode_url(episode.slug))
     entry.guid(item.guid, permalink=False)

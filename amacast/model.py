@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -98,8 +99,59 @@ class Turn:
         return "\n\n".join(block.text for block in self.blocks if block.text)
 
 
+class _FrontMatter:
+    """What :class:`Episode` and :class:`Listing` read from the front matter alike."""
+
+    date: dt.datetime | None
+    meta: Mapping[str, Any]
+
+    @property
+    def date_is_naive(self) -> bool:
+        """True when the front matter's date carries no timezone."""
+        return self.date is not None and self.date.tzinfo is None
+
+    def published(self, default_tz: dt.tzinfo) -> dt.datetime | None:
+        """The publication time, aware; a naive date is read in ``default_tz``."""
+        if self.date is None:
+            return None
+        if self.date.tzinfo is None:
+            return self.date.replace(tzinfo=default_tz)
+        return self.date
+
+    @property
+    def guid(self) -> str | None:
+        """An explicit ``guid`` from front matter, if any."""
+        value = self.meta.get("guid")
+        return str(value) if value not in (None, "") else None
+
+
+#: The front-matter keys a :class:`Listing` keeps (what the feeds read besides the text).
+LISTING_META = ("lastmod", "episode", "guid")
+
+
 @dataclass(frozen=True)
-class Episode:
+class Listing(_FrontMatter):
+    """What a build needs of an episode whose page and feed entries it already has.
+
+    A few hundred bytes instead of the whole transcript: the slug and date
+    that order and name it, the path and source hash its keys are made of,
+    and the front matter the feeds number and date it by (``meta`` holds only
+    :data:`LISTING_META`).  :meth:`Episode.listing` makes one.
+    """
+
+    path: str
+    source_hash: str
+    title: str
+    date: dt.datetime | None
+    draft: bool
+    slug: str
+    slug_line: int
+    guid_line: int
+    meta: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Episode(_FrontMatter):
     """One transcript, parsed.
 
     ``meta`` is the whole front matter as read (unknown keys included);
@@ -124,18 +176,24 @@ class Episode:
     legend_line: int = 0
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
-    @property
-    def date_is_naive(self) -> bool:
-        """True when the front matter's date carries no timezone."""
-        return self.date is not None and self.date.tzinfo is None
+    def listing(self) -> Listing:
+        """The :class:`Listing` of this episode."""
+        return Listing(
+            path=self.path,
+            source_hash=self.source_hash,
+            title=self.title,
+            date=self.date,
+            draft=self.draft,
+            slug=self.slug,
+            slug_line=self.slug_line,
+            guid_line=self.guid_line,
+            meta={key: self.meta[key] for key in LISTING_META if key in self.meta},
+        )
 
-    def published(self, default_tz: dt.tzinfo) -> dt.datetime | None:
-        """The publication time, aware; a naive date is read in ``default_tz``."""
-        if self.date is None:
-            return None
-        if self.date.tzinfo is None:
-            return self.date.replace(tzinfo=default_tz)
-        return self.date
+    @property
+    def guid_line(self) -> int:
+        """The line of the front matter's ``guid`` (1 without one)."""
+        return self.meta_lines.get("guid", 1)
 
     def speaker(self, code: str) -> Speaker | None:
         """The speaker with this code, or None."""
@@ -165,12 +223,6 @@ class Episode:
         from amacast.markup import transcript_html
 
         return transcript_html(self)
-
-    @property
-    def guid(self) -> str | None:
-        """An explicit ``guid`` from front matter, if any."""
-        value = self.meta.get("guid")
-        return str(value) if value not in (None, "") else None
 
     @property
     def questions(self) -> tuple[Turn, ...]:
@@ -217,3 +269,22 @@ class AudioInfo:
     chapters: tuple[Chapter, ...] = ()
     cues: tuple[Cue, ...] = ()
     sidecars: Mapping[str, str] = field(default_factory=dict)
+
+
+def made_from(episode: Episode | Listing, audio: AudioInfo | None) -> tuple[str, str, str, str]:
+    """What an episode's feed entries and index entry are made from, besides the settings.
+
+    The path, the source's hash, the slug and a hash of its audio (``""``
+    without): the key under which a build keeps them for the next one.
+    """
+    heard = hashlib.sha256(repr(audio).encode()).hexdigest() if audio is not None else ""
+    return (episode.path, episode.source_hash, episode.slug, heard)
+
+
+def whole(episode: Episode | Listing, full: Callable[[Listing], Episode] | None) -> Episode:
+    """The episode itself: ``full`` loads it when only its Listing is at hand."""
+    if isinstance(episode, Episode):
+        return episode
+    if full is None:
+        raise ValueError(f"{episode.path}: only its listing is at hand, and no way to load it")
+    return full(episode)

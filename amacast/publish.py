@@ -1,31 +1,33 @@
 """``amacast publish``: validate, feeds, audio and site into ``output/``, all or nothing.
 
-:func:`publish` builds everything into a folder beside the output
-(``output.tmp-XXXX`` in the same parent, so the final rename stays on one
-file system) and swaps it in only when every step succeeded: the old output is
-renamed to a backup, the new one renamed into place, the backup kept as the
-next build's folder tree, emptied when that build starts
-(:mod:`amacast.staging`).  A failed run (an episode with errors, an engine that
-fails half way, a full disk) removes its temporary folder and leaves the
-previous output byte for byte.
+:func:`publish` changes the output in place (:mod:`amacast.staging`): every
+new or changed file is written beside its place under a pending name (audio
+is rendered into a scratch folder beside the output), and only when every
+step succeeded are they all renamed into place, the files of deleted
+episodes removed and the manifest written last.  A failed run (an episode
+with errors, an engine that fails half way, a full disk, a rename that fails)
+removes what it wrote and leaves the previous output byte for byte.
 
 Incremental: a manifest in the output (``.amacast-manifest.json``) records,
 per episode, a key over everything its audio depends on (the transcript's
 hash, the ``[audio]`` and ``[voices]`` settings, amacast's version) and the
-``AudioInfo`` rendering produced.  An episode whose key is unchanged has its
-MP3 and sidecars hard-linked (or copied) from the previous output instead of
-rendered again.  Transcripts are parsed once per content
-(:mod:`amacast.episode_cache`).  The manifest's ``build`` entry keeps a key
-over everything the output is made from (amacast's code and templates, the
-project's templates, the settings, the cover, every transcript, the kept
-audio) and one per episode page: when the whole key is unchanged and the
-output's files are all there, nothing is written at all; otherwise pages whose
-key is unchanged are hard-linked from the previous output and only the others,
-the index and the feeds are rendered.  The new folder holds no file it was not
-given, so the files of deleted episodes are simply gone.
+``AudioInfo`` rendering produced.  An episode whose key is unchanged keeps
+its MP3 and sidecars instead of rendering them again.  The manifest's
+``build`` entry keeps a key over everything the output is made from
+(amacast's code and templates, the project's templates, the settings, the
+cover, every transcript, the kept audio) and one per episode page: when the
+whole key is unchanged and the output's files are all there, nothing is
+written at all; otherwise pages whose key is unchanged, and whose file is as
+the last build left it, stay, and only the others, the index and the feeds
+are made again.
+
+Transcripts are parsed once per content (:mod:`amacast.episode_cache`), and
+what a build makes of each (its listing and diagnostics, its feed entries,
+its line on the index) is kept for the next (:mod:`amacast.build_pack`): a
+rebuild loads whole only the episodes it renders something of.
 
 Before any of that, one hash over what a build reads before parsing (every
-transcript's bytes, the site key, how the build was asked to run) is compared
+transcript's key, the site key, how the build was asked to run) is compared
 with the one the manifest recorded: when it is the same and the output is
 whole, the diagnostics and notes that build reported are returned from the
 manifest, and nothing is parsed.
@@ -46,23 +48,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any, ParamSpec, TypeVar
 
 from amacast import __version__
+from amacast.build_pack import BuildPack, Episodes, load_pack, pack_key, save_pack
 from amacast.config import Settings, load_settings
 from amacast.episode_cache import (
-    load_episodes,
     project_cache_folder,
     read_sources,
     sources_digest,
 )
-from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode
+from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode, Listing, whole
 from amacast.sidecars import audio_info_path
-from amacast.staging import (
-    finish,
-    link_unchanged,
-    open_staging,
-    swap,
-    write_files,
-)
-from amacast.validate import validate_episodes
+from amacast.staging import Update, interrupted
+from amacast.validate import with_duplicates
 
 EPISODES_DIR = "episodes"
 #: As ``amacast.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
@@ -71,8 +67,6 @@ MANIFEST = ".amacast-manifest.json"
 MANIFEST_VERSION = 1
 TEMPLATES_DIR = "templates"
 CACHE_DIR = ".amacast-cache"
-#: Under the project's cache: the folder tree of the previous output, reused by the next build.
-SKELETON_DIR = "output-skeleton"
 #: Under the project's cache: the site's templates, compiled.
 COMPILED_TEMPLATES_DIR = "templates"
 
@@ -177,7 +171,7 @@ def publish(
     settings_problems = tuple(diagnostics)
 
     cache = project_cache_folder(root, settings.audio)
-    transcripts = read_sources(find_episodes(root))
+    transcripts = read_sources(find_episodes(root), cache_dir=cache)
     with_audio = audio_enabled(settings) if audio is None else audio
     previous = read_manifest(output)
     site_key = _site_key(root, settings)
@@ -191,15 +185,16 @@ def publish(
     if as_before is not None:
         say("output is up to date")
         return as_before
-    episodes = load_episodes([t.path for t in transcripts], cache, sources=transcripts)
+    pack = load_pack(cache, pack_key(site_key))
+    episodes = Episodes(transcripts, cache, pack, settings.timezone)
     if not gc.get_freeze_count():
         # A million objects live until the end of the build and hold no garbage:
         # spare the cyclic collector walking them again at every full pass
         # (a tenth of a rebuild's time).  Undone when publish returns.
         gc.freeze()
-    skipped = tuple(e.slug for e in episodes if e.draft and not drafts)
-    selected = [e for e in episodes if drafts or not e.draft]
-    found = validate_episodes(selected, settings.timezone)
+    skipped = tuple(e.slug for e in episodes.listed if e.draft and not drafts)
+    selected = [e for e in episodes.listed if drafts or not e.draft]
+    found = with_duplicates([d for e in selected for d in episodes.own[e.path]], selected)
     diagnostics += [_relative(d, root) for d in found]
     bad_paths = {d.path for d in found if d.severity == "error"}
     bad = tuple(e.slug for e in selected if e.path in bad_paths)
@@ -214,7 +209,9 @@ def publish(
     good = [e for e in selected if e.path not in bad_paths]
 
     if with_audio:
-        audio_problems = check_audio_settings(root, settings, good)
+        audio_problems = check_audio_settings(
+            root, settings, [whole(e, episodes.full) for e in good]
+        )
         diagnostics += audio_problems
         if any(d.severity == "error" for d in audio_problems):
             return PublishResult(
@@ -232,15 +229,14 @@ def publish(
         say("output is up to date")
         published = tuple(e.slug for e in good)
         return _as_it_is(settings, output, previous, current, diagnostics, published, bad, skipped)
-    skeleton = cache / SKELETON_DIR
-    staging = open_staging(output, skeleton)
+    update = Update(output)
     try:
         audio_infos: dict[str, AudioInfo] = {}
         keys: dict[str, str] = {}
         to_render: list[Episode] = []
         reused: list[str] = []
         adopted: list[str] = []
-        # Hashes of the files linked from a previous output: not read again.
+        # Hashes of the audio files kept or adopted, as their manifest gives them.
         known: dict[str, str] = {}
         sources = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
         cover = _cover(root, settings)
@@ -249,29 +245,33 @@ def publish(
         cover_hash = _cover_digest(cover)
         for episode in good:
             key = audio_key(episode, settings, cover_hash)
-            info = _reuse_audio(previous, output, staging, episode.slug, key, known)
-            if info is not None:
+            still = _current_audio(previous, output, episode.slug, key)
+            if still is not None:
                 reused.append(episode.slug)
             else:
                 for folder, manifest in sources:
-                    info = _reuse_audio(manifest, folder, staging, episode.slug, key, known)
-                    if info is not None:
+                    still = _current_audio(manifest, folder, episode.slug, key)
+                    if still is not None:
+                        _adopt(folder, still[1], update)
                         adopted.append(episode.slug)
                         break
-            if info is not None:
+            if still is not None:
                 keys[episode.slug] = key
-                audio_infos[episode.slug] = info
+                audio_infos[episode.slug] = still[0]
+                known.update(still[1])
             elif with_audio:
                 keys[episode.slug] = key
-                to_render.append(episode)
+                to_render.append(whole(episode, episodes.full))
         if with_audio:
             from_shards = f"{len(adopted)} adopted, " if sources else ""
             say(f"audio: {len(reused)} unchanged, {from_shards}{len(to_render)} to render")
             if to_render:
                 render = renderer or default_renderer(root, say)
-                made = render(to_render, settings, staging)
+                made = render(to_render, settings, update.scratch)
                 for episode in to_render:
                     audio_infos[episode.slug] = made[episode.slug]
+        for relative, path in update.bring_scratch().items():
+            known.setdefault(relative, _hash_file(path))
         audio_infos = {e.slug: audio_infos[e.slug] for e in good if e.slug in audio_infos}
         rendered = [e.slug for e in to_render]
 
@@ -279,17 +279,19 @@ def publish(
         from amacast.feeds import build_feeds
         from amacast.site import episode_page_path, site_rendering
 
-        # Pages whose inputs did not change are linked from the previous output.
+        # Pages whose inputs did not change stay as they are.
         page_keys = {e.slug: _page_key(site_key, e, audio_infos.get(e.slug)) for e in good}
-        old_keys = previous.get("build", {}).get("pages", {}) if previous else {}
+        old_pages = previous.get("build", {}).get("pages", {}) if previous else {}
         old_files = previous.get("files", {}) if previous else {}
-        unchanged = {
-            episode_page_path(slug): old_files[episode_page_path(slug)]
+        written_pages = pack.pages if pack.output == str(output) else {}
+        kept_pages = {
+            slug
             for slug, key in page_keys.items()
-            if old_keys.get(slug) == key and episode_page_path(slug) in old_files
+            if old_pages.get(slug) == key
+            and episode_page_path(slug) in old_files
+            and _as_written(output, episode_page_path(slug), written_pages)
         }
-        linked = link_unchanged(staging, output, unchanged)
-        pages = {e.slug for e in good if episode_page_path(e.slug) not in linked}
+        pages = {e.slug for e in good if e.slug not in kept_pages}
         # The pages render in worker processes while this one makes the feeds.
         with site_rendering(
             good,
@@ -298,32 +300,51 @@ def publish(
             root / TEMPLATES_DIR,
             pages=pages,
             compiled=cache / COMPILED_TEMPLATES_DIR,
-            into=staging,
-            previous=output,
+            into=update.target,
+            kept_views=pack.views,
+            full=episodes.full,
         ) as site_files:
             say("feeds: atom.xml, podcast.xml")
-            feeds = build_feeds(good, settings, audio_infos)
+            feeds = build_feeds(
+                good, settings, audio_infos, kept=pack.fragments, full=episodes.full
+            )
             files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
             if cover is not None:
                 files[cover[0]] = cover[1]
-            say(f"site: {len(pages)} episode page(s), {len(linked)} unchanged")
+            say(f"site: {len(pages)} episode page(s), {len(kept_pages)} unchanged")
             site = site_files()
             files.update(site.files)
-        written = {**write_files(staging, files, output), **site.written}
+        hashes = {
+            **{episode_page_path(slug): old_files[episode_page_path(slug)] for slug in kept_pages},
+            **known,
+            **update.write(files),
+            **update.took(site.written),
+        }
         del files
         if (output / ".gitkeep").is_file():
-            shutil.copy2(output / ".gitkeep", staging / ".gitkeep")
-
-        hashes = _hash_files(staging, finish(staging), {**known, **linked, **written})
+            hashes[".gitkeep"] = old_files.get(".gitkeep") or _hash_file(output / ".gitkeep")
+        hashes = dict(sorted(hashes.items()))
+        update.remove(_left_behind(output, previous, hashes))
         entries = _manifest_episodes(keys, audio_infos, hashes)
-        sizes = _sizes(staging, hashes)
+        page_stats = {
+            path: written_pages[path]
+            if slug in kept_pages
+            else _size_and_time(update.new_path(path))
+            for slug, path in ((slug, episode_page_path(slug)) for slug in page_keys)
+        }
+        sizes = {
+            relative: page_stats[relative][0]
+            if relative in page_stats
+            else update.new_path(relative).stat().st_size
+            for relative in hashes
+        }
         size = sum(sizes.values())
         notes = [*feeds.notes, *size_warnings(sizes, settings)]
         build = {
             "key": _build_key(site_key, good, entries, output),
             "notes": notes,
             "bytes": size,
-            "pages": page_keys,
+            "pages": dict(sorted(page_keys.items())),
             "inputs": inputs,
             "result": {
                 "diagnostics": [d.as_dict() for d in diagnostics[len(settings_problems) :]],
@@ -332,15 +353,21 @@ def publish(
                 "published": [e.slug for e in good],
             },
         }
-        _write_manifest(staging, keys, audio_infos, hashes, build)
-        total = size + (staging / MANIFEST).stat().st_size
-        swap(staging, output, skeleton)
+        manifest_bytes = _manifest_bytes(keys, audio_infos, hashes, build)
+        update.write({MANIFEST: manifest_bytes})
+        total = size + len(manifest_bytes)
+        update.commit(last=MANIFEST)
     except BaseException as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        update.discard()
         if isinstance(error, Exception) and not isinstance(error, PublishError):
             raise PublishError(f"publishing failed, {output} is unchanged: {error}") from error
         raise
 
+    save_pack(
+        cache,
+        BuildPack(pack.key, episodes.kept, feeds.fragments, site.views, str(output), page_stats),
+        pack,
+    )
     notes = _with_episode_notes(notes, bad, skipped)
     for folder, manifest in sources:
         if not manifest:
@@ -384,9 +411,16 @@ def find_episodes(root: Path) -> list[Path]:
     the parser.
     """
     folder = root / EPISODES_DIR
-    if not folder.is_dir():
+    try:
+        with os.scandir(folder) as entries:
+            names = [
+                entry.name
+                for entry in entries
+                if os.path.splitext(entry.name)[1] in EPISODE_SUFFIXES and entry.is_file()
+            ]
+    except OSError:  # no such folder, or not one
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in EPISODE_SUFFIXES and p.is_file())
+    return [folder / name for name in sorted(names)]
 
 
 def audio_enabled(settings: Settings) -> bool:
@@ -395,7 +429,7 @@ def audio_enabled(settings: Settings) -> bool:
     return bool(value)
 
 
-def audio_key(episode: Episode, settings: Settings, cover_hash: str = "") -> str:
+def audio_key(episode: Episode | Listing, settings: Settings, cover_hash: str = "") -> str:
     """A hash of everything an episode's audio depends on.
 
     The transcript, the ``[audio]`` and ``[voices]`` tables, the podcast's
@@ -431,7 +465,7 @@ def write_audio_manifest(
         for relative in [*_audio_files(info), audio_info_path(slug)]:
             if (folder / relative).is_file():
                 hashes[relative] = _hash_file(folder / relative)
-    _write_manifest(folder, keys, audio, hashes)
+    (folder / MANIFEST).write_bytes(_manifest_bytes(keys, audio, hashes))
 
 
 def check_audio_settings(
@@ -584,42 +618,71 @@ def _episode_audio_files(info: AudioInfo, present: Mapping[str, str]) -> list[st
     return files
 
 
-def _reuse_audio(
-    previous: Mapping[str, Any],
-    old_output: Path,
-    staging: Path,
-    slug: str,
-    key: str,
-    known: dict[str, str],
-) -> AudioInfo | None:
-    """The previous audio of an unchanged episode, linked into ``staging``; None to render.
+def _current_audio(
+    manifest: Mapping[str, Any], folder: Path, slug: str, key: str
+) -> tuple[AudioInfo, dict[str, str]] | None:
+    """The audio ``manifest`` lists for ``slug`` under ``key``, when its files are in ``folder``.
 
-    The linked files' hashes, as the previous manifest gives them, go into ``known``.
+    Returns its AudioInfo and its files with the hashes the manifest gives
+    them; None when the key differs or a file is missing (to be rendered).
     """
-    entry = previous.get("episodes", {}).get(slug) if previous else None
+    entry = manifest.get("episodes", {}).get(slug) if manifest else None
     if not isinstance(entry, dict) or entry.get("audio_key") != key or "audio" not in entry:
         return None
     try:
         info = audio_info_from_dict(entry["audio"])
     except (KeyError, TypeError, ValueError):
         return None
-    expected = previous.get("files", {})
-    files = entry.get("files") or _audio_files(info)
-    sources = [(str(relative), old_output / str(relative)) for relative in files]
-    for relative, source in sources:
-        if not source.is_file() or relative not in expected:
+    expected = manifest.get("files", {})
+    files = [str(relative) for relative in entry.get("files") or _audio_files(info)]
+    for relative in files:
+        if not (folder / relative).is_file() or relative not in expected:
             return None
-    if (old_output / info.mp3_path).stat().st_size != info.byte_length:
+    if (folder / info.mp3_path).stat().st_size != info.byte_length:
         return None
-    for relative, source in sources:
-        target = staging / relative
+    return info, {relative: str(expected[relative]) for relative in files}
+
+
+def _adopt(folder: Path, files: Iterable[str], update: Update) -> None:
+    """Link (or copy) these files of ``folder`` into the build's scratch folder."""
+    for relative in files:
+        target = update.scratch / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(source, target)
+            os.link(folder / relative, target)
         except OSError:
-            shutil.copy2(source, target)
-        known[relative] = str(expected[relative])
-    return info
+            shutil.copy2(folder / relative, target)
+
+
+def _size_and_time(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _as_written(output: Path, relative: str, written: Mapping[str, tuple[int, int]]) -> bool:
+    """True when the file has the size and time it had when a build wrote it."""
+    try:
+        info = os.stat(output / relative, follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and written.get(relative) == (info.st_size, info.st_mtime_ns)
+
+
+def _left_behind(output: Path, previous: Mapping[str, Any], files: Mapping[str, str]) -> list[str]:
+    """The files of ``output`` a build that makes ``files`` removes.
+
+    Those the previous manifest lists; without one, every file there (an
+    output folder is the build's alone).
+    """
+    if previous:
+        listed: Iterable[str] = previous.get("files", {})
+    else:
+        listed = [
+            os.path.relpath(os.path.join(folder, name), output).replace(os.sep, "/")
+            for folder, _subfolders, names in os.walk(output)
+            for name in names
+        ]
+    return sorted(set(listed) - set(files) - {MANIFEST, ".gitkeep"})
 
 
 def audio_info_to_dict(info: AudioInfo) -> dict[str, Any]:
@@ -642,20 +705,6 @@ def audio_info_from_dict(data: Mapping[str, Any]) -> AudioInfo:
     )
 
 
-def _hash_files(
-    folder: Path, files: Sequence[str], known: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """SHA-256 of these files under ``folder`` (the manifest aside); ``known`` ones not read."""
-    known = known or {}
-    hashes: dict[str, str] = {}
-    for relative in files:
-        if relative in known:
-            hashes[relative] = known[relative]
-        elif relative != MANIFEST:
-            hashes[relative] = _hash_file(folder / relative)
-    return hashes
-
-
 def _hash_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -664,13 +713,12 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_manifest(
-    staging: Path,
+def _manifest_bytes(
     keys: Mapping[str, str],
     audio: Mapping[str, AudioInfo],
     hashes: Mapping[str, str],
     build: Mapping[str, Any] | None = None,
-) -> None:
+) -> bytes:
     episodes = _manifest_episodes(keys, audio, hashes)
     manifest = {
         "version": MANIFEST_VERSION,
@@ -681,7 +729,7 @@ def _write_manifest(
     if build is not None:
         manifest["build"] = dict(build)
     text = json.dumps(manifest, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
-    (staging / MANIFEST).write_text(text, encoding="utf-8")
+    return text.encode("utf-8")
 
 
 def _manifest_episodes(
@@ -702,7 +750,7 @@ def _manifest_episodes(
 def _kept_audio(
     root: Path,
     settings: Settings,
-    episodes: Sequence[Episode],
+    episodes: Sequence[Episode | Listing],
     previous: Mapping[str, Any],
     with_audio: bool,
     audio_from: Sequence[Path],
@@ -757,7 +805,7 @@ def _site_key(root: Path, settings: Settings) -> str:
 
 
 def _build_key(
-    site_key: str, episodes: Sequence[Episode], audio: Mapping[str, Any], output: Path
+    site_key: str, episodes: Sequence[Episode | Listing], audio: Mapping[str, Any], output: Path
 ) -> str:
     """A hash of everything the output is made from.
 
@@ -774,17 +822,16 @@ def _build_key(
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _page_key(site_key: str, episode: Episode, audio: AudioInfo | None) -> str:
+def _page_key(site_key: str, episode: Episode | Listing, audio: AudioInfo | None) -> str:
     """A hash of what one episode's page is made from."""
-    inputs = [
-        site_key,
-        episode.slug,
-        episode.path,
-        episode.source_hash,
-        audio_info_to_dict(audio) if audio else None,
-    ]
-    text = json.dumps(inputs, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(
+        "\0".join([site_key, episode.slug, episode.path, episode.source_hash, ""]).encode(
+            "utf-8", "surrogatepass"
+        )
+    )
+    if audio is not None:
+        digest.update(json.dumps(audio_info_to_dict(audio), sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def _inputs_key(
@@ -869,10 +916,13 @@ def _current_output(
     """The feeds' notes and total size when ``output`` was built from ``build_key``, else None.
 
     Every file the manifest lists must still be there, with the total size
-    it had (a file edited by hand is rebuilt).
+    it had (a file edited by hand is rebuilt), and no build of it may have
+    been stopped half way since.
     """
     build = previous.get("build") if previous else None
     if not build_key or not isinstance(build, dict) or build.get("key") != build_key:
+        return None
+    if interrupted(output):
         return None
     files = previous.get("files", {})
     try:

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,8 +26,18 @@ from markupsafe import Markup
 
 from amacast.config import Settings
 from amacast.markup import clean_html
-from amacast.model import AudioInfo, Block, Chapter, Episode, Speaker, Turn
-from amacast.staging import write_files
+from amacast.model import (
+    AudioInfo,
+    Block,
+    Chapter,
+    Episode,
+    Listing,
+    Speaker,
+    Turn,
+    made_from,
+    whole,
+)
+from amacast.staging import Target, write_files
 from amacast.workers import forked_pool, worker_count
 
 STATIC_FILES: tuple[str, ...] = ("style.css", "player.js", "favicon.svg")
@@ -136,12 +146,15 @@ def render_site(
 class SiteFiles:
     """What :func:`site_rendering` made: files as bytes, and those it wrote itself.
 
-    ``written`` maps the path of each episode page written into the output
-    folder to its SHA-256 (empty unless the rendering was given one).
+    ``written`` is what :func:`amacast.staging.write_files` returned for the
+    episode pages written for the output (empty unless the rendering was given one).
+    ``views`` are the index's entries, by :func:`amacast.model.made_from`
+    (empty when the project's own templates may show more of each episode).
     """
 
     files: dict[str, bytes]
-    written: dict[str, str]
+    written: dict[str, str | None]
+    views: dict[tuple[str, ...], EpisodeView] = field(default_factory=dict)
 
 
 #: Fewer pages than this per worker are rendered in this process.
@@ -154,7 +167,7 @@ _forked: dict[str, Any] = {}
 
 @contextlib.contextmanager
 def site_rendering(
-    episodes: Sequence[Episode],
+    episodes: Sequence[Episode | Listing],
     settings: Settings,
     audio: Mapping[str, AudioInfo],
     template_dir: Path | None = None,
@@ -162,34 +175,38 @@ def site_rendering(
     pages: Container[str] | None = None,
     jobs: int | None = None,
     compiled: Path | None = None,
-    into: Path | None = None,
-    previous: Path | None = None,
+    into: Target | None = None,
+    kept_views: Mapping[tuple[str, ...], EpisodeView] | None = None,
+    full: Callable[[Listing], Episode] | None = None,
 ) -> Iterator[Callable[[], SiteFiles]]:
     """:func:`render_site` started: the pages render in workers while the caller works.
 
     Yields a function that returns the site's files once all are rendered
     (call it inside the ``with``).  ``compiled`` is a folder that keeps the
     compiled templates between builds.  With ``into``, the episode pages
-    are written there by whoever renders them (:func:`amacast.staging.write_files`,
-    linking those equal to the file in ``previous``) rather than returned.
+    are written there by whoever renders them (:func:`amacast.staging.write_files`)
+    rather than returned.
+    ``kept_views`` are :attr:`SiteFiles.views` of a build with the same
+    settings and templates; an episode whose page is not rendered and whose
+    view is kept may be given as its Listing, ``full`` loads the others.
     """
     env = make_environment(template_dir, compiled)
     env.get_template("episode.html")  # compiled once, before the workers fork
     site = _site_context(settings)
     ordered = sorted(episodes, key=_newest_first)
-    wanted = [e for e in ordered if pages is None or e.slug in pages]
+    wanted = [whole(e, full) for e in ordered if pages is None or e.slug in pages]
     # The packaged index shows no transcript: it needs no sanitised HTML.
     lean = not any(
         template_dir is not None and (template_dir / name).is_file()
         for name in ("index.html", "base.html")
     )
+    kept_views = kept_views if lean and kept_views is not None else {}
     state = {
         "env": env,
         "site": site,
         "settings": settings,
         "audio": audio,
         "into": into,
-        "previous": previous,
     }
     _forked.update(state, episodes={e.slug: e for e in wanted})
     try:
@@ -200,31 +217,38 @@ def site_rendering(
             rendered = pool.map(_page_task, chunks) if pool is not None else None
 
             def files() -> SiteFiles:
-                views = [
-                    _episode_view(episode, settings, audio.get(episode.slug), content=not lean)
-                    for episode in ordered
-                ]
+                views: dict[tuple[str, ...], EpisodeView] = {}
+                for episode in ordered:
+                    info = audio.get(episode.slug)
+                    key = made_from(episode, info)
+                    view = kept_views.get(key)
+                    if view is None:
+                        view = _episode_view(whole(episode, full), settings, info, content=not lean)
+                    views[key] = view
                 result = {
                     "index.html": _encode(
                         env.get_template("index.html").render(
-                            site=site, episodes=views, root="", page_url=site["base_url"]
+                            site=site,
+                            episodes=list(views.values()),
+                            root="",
+                            page_url=site["base_url"],
                         )
                     )
                 }
-                written: dict[str, str] = {}
+                written: dict[str, str | None] = {}
                 for made, hashes in rendered if rendered is not None else map(_page_task, chunks):
                     result.update(made)
                     written.update(hashes)
                 for name in STATIC_FILES:
                     result[name] = _static_file(name, template_dir)
-                return SiteFiles(result, written)
+                return SiteFiles(result, written, views if lean else {})
 
             yield files
     finally:
         _forked.clear()
 
 
-def _page_task(slugs: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+def _page_task(slugs: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str | None]]:
     """Episode pages by slug, from the episodes and templates :func:`site_rendering` set up.
 
     Returns the pages, or, when they are to be written, their hashes.
@@ -239,7 +263,7 @@ def _page_task(slugs: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str]]:
         rendered[view.page_path] = _encode(html)
     if _forked["into"] is None:
         return rendered, {}
-    return {}, write_files(_forked["into"], rendered, _forked["previous"])
+    return {}, write_files(_forked["into"], rendered)
 
 
 def make_environment(
@@ -318,7 +342,7 @@ def _static_file(name: str, template_dir: Path | None) -> bytes:
     return resources.files("amacast").joinpath("static").joinpath(name).read_bytes()
 
 
-def _newest_first(episode: Episode) -> tuple[int, float, str]:
+def _newest_first(episode: Episode | Listing) -> tuple[int, float, str]:
     if episode.date is None:
         return (1, 0.0, episode.slug)
     moment = episode.date

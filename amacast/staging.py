@@ -1,19 +1,25 @@
-"""The folder a publish builds in, and swapping it in place of ``output/``.
+"""Changing ``output/`` in place, all at once at the end of a build.
 
-A site of N episodes is N folders (``episodes/<slug>/index.html``).  Making
-and removing folders is what costs on many file systems (``rmdir`` waits for
-the journal: milliseconds each), far more than writing the small pages.  So
-the previous output is not deleted after a swap: it is kept whole as a
-*skeleton* under the project's cache.  The next build starts from that
-skeleton instead of from nothing: it unlinks the files (cheap; walking the
-tree once) and, when done, removes the folders nothing was written into
-(:func:`finish`, walking the new tree once and listing its files).
+A rebuild changes few files of a large site: one episode's page, the index,
+the feeds.  Building a whole new folder beside the output and swapping it in
+would cost a file operation for each of the thousands of files that did not
+change.  So a build changes the output where it is, in two steps:
 
-Unchanged files are not written again either: a page whose bytes equal the
-previous output's file is hard-linked from there (both outputs are on one file
-system, since the new one is renamed into place).  The output stays all or
-nothing: the staging folder is complete before the swap, and a failed swap
-puts the previous output back.
+1. while it builds, each new or changed file is written next to its place
+   under a *pending* name (``episodes/a/.index.html.amacast-new``); a file
+   whose bytes equal the one already there is not written at all.  Files
+   made elsewhere (rendered audio, in a scratch folder beside the output)
+   wait there.
+2. :meth:`Update.commit` renames every pending file over its place and
+   removes the files the build no longer makes, the manifest last.  Each
+   rename is atomic, so a reader never sees half a file.  If a rename fails,
+   every one done before it is undone: the replaced files were hard-linked
+   aside first.
+
+A build that fails before the commit calls :meth:`Update.discard`, which
+removes the pending files and the folders made for them: the output is byte
+for byte what it was.  A first build (no output yet) writes the files
+straight into a new folder and removes it all when it fails.
 """
 
 from __future__ import annotations
@@ -23,92 +29,73 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 
+#: Appended to a file's name for the new version waiting beside it.
+PENDING_SUFFIX = ".amacast-new"
 
-def open_staging(output: Path, skeleton: Path | None = None) -> Path:
-    """A new, file-free folder beside ``output`` to build into.
-
-    When ``skeleton`` is a folder tree kept by :func:`swap` (on the same file
-    system), it is moved there, emptied of any file, instead of starting from
-    an empty folder.
-    """
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
-    if skeleton is not None and skeleton.is_dir() and not skeleton.is_symlink():
-        try:
-            if os.stat(skeleton).st_dev == os.stat(staging).st_dev:
-                staging.rmdir()
-                os.replace(skeleton, staging)
-                _remove_files(staging)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(exist_ok=True)
-    staging.chmod(0o755)
-    return staging
-
-
-#: Threads that create files and folders at once: each waits on the file
-#: system, not on Python, and on some file systems (ext4 with ``discard``, network
-#: and virtual disks) one creation at a time is what a build mostly waits for.
+#: Threads that create files at once: each waits on the file system, not on
+#: Python, and on some file systems (ext4 with ``discard``, network and virtual
+#: disks) one creation at a time is what a build mostly waits for.
 FILE_THREADS = 8
 
 
-def write_files(
-    staging: Path, files: Mapping[str, bytes], previous_output: Path | None = None
-) -> dict[str, str]:
-    """Write ``files`` (relative path -> bytes) into ``staging``; return their SHA-256s.
+@dataclass(frozen=True)
+class Target:
+    """Where a build writes: the output folder, and whether straight into place.
 
-    A file whose bytes equal the one at the same path in ``previous_output``
-    is hard-linked from there rather than written (copied when linking fails).
+    ``direct`` is True for an output the build made itself (nothing there to
+    keep): files go to their own names.  Otherwise they go to their pending
+    names (:func:`pending_name`) until :meth:`Update.commit`.
     """
 
-    def write(relative: str) -> str:
+    output: Path
+    direct: bool = False
+
+    def path(self, relative: str) -> Path:
+        """Where the new version of ``relative`` is written."""
+        return self.output / (relative if self.direct else pending_name(relative))
+
+
+def pending_name(relative: str) -> str:
+    """The name the new version of ``relative`` waits under: ``dir/.name.amacast-new``."""
+    folder, _, name = relative.rpartition("/")
+    return f"{folder}/.{name}{PENDING_SUFFIX}" if folder else f".{name}{PENDING_SUFFIX}"
+
+
+def write_files(target: Target, files: Mapping[str, bytes]) -> dict[str, str | None]:
+    """Write ``files`` (relative path -> bytes) for ``target``.
+
+    Returns each path's SHA-256, or None for a file left unwritten because
+    the output already holds exactly these bytes there.
+    """
+
+    def write(relative: str) -> str | None:
         content = files[relative]
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if previous_output is None or not _link_if_same(
-            previous_output / relative, target, content
-        ):
-            target.write_bytes(content)
+        if not target.direct and _holds(target.output / relative, content):
+            return None
+        path = target.path(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
         return hashlib.sha256(content).hexdigest()
 
     return dict(zip(files, _each(write, list(files)), strict=True))
 
 
-def link_unchanged(
-    staging: Path, previous_output: Path, expected: Mapping[str, str]
-) -> dict[str, str]:
-    """Hard-link files of ``previous_output`` into ``staging`` that still hash as expected.
-
-    ``expected`` maps a relative path to the SHA-256 the previous manifest
-    gave it; a file that is missing or was edited since is left out.
-    Returns the linked paths with their hashes.
-    """
-
-    def link(relative: str) -> bool:
-        source = previous_output / relative
-        target = staging / relative
-        try:
-            if source.is_symlink():
-                return False
-            if hashlib.sha256(source.read_bytes()).hexdigest() != expected[relative]:
-                return False
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
-        except OSError:
+def _holds(path: Path, content: bytes) -> bool:
+    """True when ``path`` is a regular file holding exactly ``content``."""
+    try:
+        if path.is_symlink() or path.stat().st_size != len(content):
             return False
-        return True
-
-    names = list(expected)
-    return {
-        name: expected[name] for name, done in zip(names, _each(link, names), strict=True) if done
-    }
+        return path.read_bytes() == content
+    except OSError:
+        return False
 
 
 def _each(function: Callable[[str], T], names: Sequence[str]) -> list[T]:
@@ -124,92 +111,175 @@ def _each(function: Callable[[str], T], names: Sequence[str]) -> list[T]:
         return [result for part in pool.map(batch, range(0, len(names), size)) for result in part]
 
 
-def finish(staging: Path) -> list[str]:
-    """Remove the folders of ``staging`` that hold no file (left from the skeleton).
+class Update:
+    """The changes one build makes to ``output``: see the module's documentation."""
 
-    Returns the files under ``staging``, relative POSIX paths in the order of
-    ``sorted(staging.rglob("*"))``.
-    """
-    found: list[tuple[list[str], str]] = []
-    top = str(staging)
-    for folder, _subfolders, names in os.walk(top, topdown=False):
-        files = [name for name in names if os.path.isfile(os.path.join(folder, name))]
-        if not names and folder != top:
-            with contextlib.suppress(OSError):  # not empty: a subfolder kept a file
-                os.rmdir(folder)
-        if files:
-            parts = os.path.relpath(folder, top).split(os.sep) if folder != top else []
-            found.extend(([*parts, name], "/".join([*parts, name])) for name in files)
-    return [relative for _parts, relative in sorted(found)]
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        made = not (output.exists() or output.is_symlink())
+        output.mkdir(parents=True, exist_ok=True)
+        self.target = Target(output, direct=made)
+        self._incoming: dict[str, Path] = {}
+        self._removing: list[str] = []
+        self._scratch: Path | None = None
+        self._marker = _marker(output)
+        if self._marker.exists() and not made:
+            _remove_pending(output)
+        self._marker.touch()
+
+    @property
+    def scratch(self) -> Path:
+        """A folder beside the output for files made elsewhere (see :meth:`bring`)."""
+        if self._scratch is None:
+            parent = self.output.parent
+            self._scratch = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.tmp-", dir=parent))
+        return self._scratch
+
+    def write(self, files: Mapping[str, bytes]) -> dict[str, str]:
+        """Write ``files`` (:func:`write_files`) and take them in; their SHA-256s, all of them."""
+        return self.took(write_files(self.target, files), files)
+
+    def took(
+        self, written: Mapping[str, str | None], files: Mapping[str, bytes] | None = None
+    ) -> dict[str, str]:
+        """Take in what :func:`write_files` wrote (in this process or another).
+
+        Returns the SHA-256 of each file, those left unwritten included (from
+        ``files`` when given, else by reading the output's file).
+        """
+        hashes = {}
+        for relative, digest in written.items():
+            if digest is None:
+                content = files[relative] if files is not None else self.current(relative)
+                digest = hashlib.sha256(content).hexdigest()
+            elif not self.target.direct:
+                self._incoming[relative] = self.target.path(relative)
+            hashes[relative] = digest
+        return hashes
+
+    def current(self, relative: str) -> bytes:
+        """The bytes the output holds at ``relative`` now."""
+        return (self.output / relative).read_bytes()
+
+    def bring(self, relative: str, source: Path) -> None:
+        """Move ``source`` (in :attr:`scratch`) to ``relative`` in the output at the commit."""
+        if self.target.direct:
+            path = self.output / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, path)
+        else:
+            self._incoming[relative] = source
+
+    def bring_scratch(self) -> dict[str, Path]:
+        """:meth:`bring` every file in :attr:`scratch`; returns them by relative path."""
+        if self._scratch is None:
+            return {}
+        found = {}
+        for folder, _subfolders, names in os.walk(self._scratch):
+            for name in names:
+                path = Path(folder, name)
+                found[path.relative_to(self._scratch).as_posix()] = path
+        for relative, path in sorted(found.items()):
+            self.bring(relative, path)
+        return {relative: self.new_path(relative) for relative in sorted(found)}
+
+    def new_path(self, relative: str) -> Path:
+        """Where the file ``relative`` is now: its new version if it has one, else the output's."""
+        return self._incoming.get(relative, self.output / relative)
+
+    def remove(self, relatives: Iterable[str]) -> None:
+        """Remove these files of the output at the commit (those that are there)."""
+        self._removing.extend(relatives)
+
+    def commit(self, last: str | None = None) -> None:
+        """Put every new file in place and remove the others, or, on failure, none of it.
+
+        The new version of ``last`` (the manifest) is put in place after all else.
+        """
+        if last in self._incoming:
+            self._incoming[last] = self._incoming.pop(last)
+        removing = [relative for relative in self._removing if relative != last]
+        backup = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
+        undo: list[tuple[Path, Path | None]] = []  # (place, its previous file aside, or None)
+        try:
+            for number, relative in enumerate(removing):
+                place = self.output / relative
+                removed = backup / f"removed-{number}"
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(place, removed)
+                    undo.append((place, removed))
+            for number, (relative, source) in enumerate(self._incoming.items()):
+                place = self.output / relative
+                aside: Path | None = backup / str(number)
+                try:
+                    os.link(place, backup / str(number), follow_symlinks=False)
+                except FileNotFoundError:
+                    aside = None
+                place.parent.mkdir(parents=True, exist_ok=True)
+                undo.append((place, aside))
+                os.replace(source, place)
+        except BaseException:
+            for place, aside in reversed(undo):
+                with contextlib.suppress(OSError):
+                    if aside is None:
+                        place.unlink()
+                    else:
+                        os.replace(aside, place)
+            self.discard()
+            raise
+        finally:
+            shutil.rmtree(backup, ignore_errors=True)
+        _prune(self.output, removing)
+        self._incoming.clear()
+        self._end()
+
+    def discard(self) -> None:
+        """Undo the build: remove what it wrote; a folder it made itself goes whole."""
+        if self.target.direct:
+            shutil.rmtree(self.output, ignore_errors=True)
+        else:
+            _remove_pending(self.output)
+        self._incoming.clear()
+        self._end()
+
+    def _end(self) -> None:
+        self._drop_scratch()
+        self._marker.unlink(missing_ok=True)
+
+    def _drop_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
 
-def swap(staging: Path, output: Path, skeleton: Path | None = None) -> None:
-    """Put ``staging`` where ``output`` is; the previous output becomes ``skeleton``.
-
-    The old output is renamed to a backup, the new one renamed into place (on
-    failure the backup is renamed back).  The backup is then kept, files and
-    all, as ``skeleton`` for the next build (:func:`open_staging` empties it),
-    or removed when there is no skeleton path or it is on another file system.
-    """
-    backup: Path | None = None
-    if output.exists() or output.is_symlink():
-        backup = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
-        backup.rmdir()
-        os.rename(output, backup)
-    try:
-        os.rename(staging, output)
-    except BaseException:
-        if backup is not None:
-            with contextlib.suppress(OSError):
-                os.rename(backup, output)
-        raise
-    if backup is not None:
-        _keep_as_skeleton(backup, skeleton)
+def interrupted(output: Path) -> bool:
+    """True when a build of ``output`` was stopped before its end (pending files may be left)."""
+    return _marker(output).exists()
 
 
-def _keep_as_skeleton(backup: Path, skeleton: Path | None) -> None:
-    if skeleton is None or backup.is_symlink() or not backup.is_dir():
-        _remove(backup)
-        return
-    try:
-        skeleton.parent.mkdir(parents=True, exist_ok=True)
-        if os.stat(skeleton.parent).st_dev != os.stat(backup).st_dev:
-            raise OSError("the cache is on another file system")
-        if skeleton.exists() or skeleton.is_symlink():
-            _remove(skeleton)
-        os.rename(backup, skeleton)
-    except OSError:
-        _remove(backup)
+def _marker(output: Path) -> Path:
+    """Marks a build under way: a build that finds it knows the last one was killed."""
+    return output.parent / f".{output.name}.amacast-building"
 
 
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink(missing_ok=True)
-    else:
-        shutil.rmtree(path, ignore_errors=True)
+def _prune(top: Path, relatives: Iterable[str]) -> None:
+    """Remove the folders of these files, and their parents, that are left empty."""
+    folders = {Path(relative).parent for relative in relatives}
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        while folder.parts:
+            try:
+                (top / folder).rmdir()
+            except OSError:  # not empty, or gone
+                break
+            folder = folder.parent
 
 
-def _remove_files(folder: Path) -> None:
-    """Unlink every file and symlink under ``folder``, keeping the folders."""
-    doomed: list[str] = []
-    for parent, subfolders, names in os.walk(folder):
-        doomed.extend(os.path.join(parent, name) for name in names)
-        for name in list(subfolders):
-            path = os.path.join(parent, name)
-            if os.path.islink(path):
-                doomed.append(path)
-                subfolders.remove(name)
-    _each(os.unlink, doomed)
-
-
-def _link_if_same(source: Path, target: Path, content: bytes) -> bool:
-    """Hard-link ``source`` to ``target`` when it holds exactly ``content``."""
-    try:
-        if source.is_symlink() or source.stat().st_size != len(content):
-            return False
-        if source.read_bytes() != content:
-            return False
-        os.link(source, target)
-    except OSError:
-        return False
-    return True
+def _remove_pending(output: Path) -> None:
+    """Remove every pending file under ``output``, and the folders made only for them."""
+    found: list[str] = []
+    for folder, _subfolders, names in os.walk(output):
+        found.extend(os.path.join(folder, n) for n in names if n.endswith(PENDING_SUFFIX))
+    for path in found:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    _prune(output, [os.path.relpath(path, output) for path in found])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from amacast.model import Diagnostic, Episode
+from amacast.model import Diagnostic, Episode, Listing
 
 _FRONT_MATTER_BROKEN = {
     "no-front-matter",
@@ -99,17 +99,27 @@ def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic
 
 def validate_episodes(episodes: Sequence[Episode], timezone: str = "UTC") -> list[Diagnostic]:
     """Every diagnostic of a set of episodes, duplicate slugs and GUIDs included, in file order."""
-    found: list[Diagnostic] = []
-    for episode in episodes:
-        found.extend(validate_episode(episode, timezone))
-    found.extend(_duplicates(episodes))
-    return sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
+    return with_duplicates(
+        [d for episode in episodes for d in validate_episode(episode, timezone)], episodes
+    )
 
 
-def _duplicates(episodes: Iterable[Episode]) -> list[Diagnostic]:
+def with_duplicates(
+    found: Iterable[Diagnostic], episodes: Sequence[Episode | Listing]
+) -> list[Diagnostic]:
+    """``found`` (each episode's own diagnostics) with duplicate slugs and GUIDs, in file order.
+
+    The episodes may be :class:`~amacast.model.Listing` s: a build that has
+    each episode's own diagnostics from before only needs their slugs and GUIDs.
+    """
+    every = [*found, *_duplicates(episodes)]
+    return sorted(every, key=lambda d: (d.path, d.line, d.column, d.code))
+
+
+def _duplicates(episodes: Iterable[Episode | Listing]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    by_slug: dict[str, Episode] = {}
-    by_guid: dict[str, Episode] = {}
+    by_slug: dict[str, Episode | Listing] = {}
+    by_guid: dict[str, Episode | Listing] = {}
     for episode in episodes:
         first = by_slug.setdefault(episode.slug, episode)
         if first is not episode:
@@ -132,12 +142,11 @@ def _duplicates(episodes: Iterable[Episode]) -> list[Diagnostic]:
                 found.append(
                     Diagnostic(
                         episode.path,
-                        episode.meta_lines.get("guid", 1),
+                        episode.guid_line,
                         1,
                         "duplicate-guid",
                         "error",
-                        f"the guid `{guid}` is also used by "
-                        f"{first.path}:{first.meta_lines.get('guid', 1)}",
+                        f"the guid `{guid}` is also used by {first.path}:{first.guid_line}",
                         "every episode needs its own guid; "
                         "remove this one to let amacast derive it",
                     )

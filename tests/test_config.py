@@ -355,3 +355,18 @@ def test_the_example_project_settings_are_clean() -> None:
     assert diagnostics == []
     assert settings.title == "Ask Us Anything"
     assert settings.base_url == "https://example.github.io/amacast/"
+
+
+def test_atom_entries_is_a_whole_number_of_zero_or_more(tmp_path: Path) -> None:
+    settings, diagnostics = load(tmp_path, BASE)
+    assert settings.atom_entries == 50 and errors(diagnostics) == []
+    settings, diagnostics = load(tmp_path, BASE + "atom_entries = 0\n")
+    assert settings.atom_entries == 0 and errors(diagnostics) == []
+    _, diagnostics = load(tmp_path, BASE + 'atom_entries = "ten"\n')
+    assert only(diagnostics, "config-wrong-type").message == (
+        "atom_entries: expected a whole number, got a string"
+    )
+    _, diagnostics = load(tmp_path, BASE + "atom_entries = -3\n")
+    assert only(diagnostics, "config-invalid-value").line == BASE.count("\n") + 1
+    settings, diagnostics = load(tmp_path, BASE, overrides={"atom_entries": "7"})
+    assert settings.atom_entries == 7 and errors(diagnostics) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import uuid
@@ -524,3 +525,74 @@ def test_atom_ids_are_iris_for_any_explicit_guid() -> None:
     )
     assert atom_id("https://example.org/ep/1") == "https://example.org/ep/1"
     assert atom_id("my episode #1") == "urn:x-amacast-guid:my%20episode%20%231"
+
+
+def five_episodes() -> list[Episode]:
+    """Five episodes, one without audio and one without a date, in no particular order."""
+    made = [
+        episode(
+            f"episodes/e{n}.md",
+            title=f"AMA number {n}",
+            slug=f"ama-{n}",
+            date=f"2026-0{n}-1{n}T10:00:00+05:30",
+            body=f"Answer {n} with <b>bold</b> & a ]]> end." * n,
+        )
+        for n in (3, 1, 4, 2)
+    ]
+    undated = parse_episode_text(transcript(slug="undated").replace("date: ", "lastmod: "), "u.md")
+    return [*made, undated]
+
+
+@pytest.mark.parametrize("kept_mask", range(32))
+def test_kept_entries_give_the_feed_built_whole(kept_mask: int) -> None:
+    episodes = five_episodes()
+    audio = {e.slug: audio_for(e) for e in episodes if e.slug != "ama-4"}
+    whole = build_feeds(episodes, SETTINGS, audio)
+    assert set(whole.fragments) and whole.atom_entries == 4 and whole.podcast_items == 3
+    by_slug = {key[3]: key for key in whole.fragments}
+    assert len(whole.fragments) == 7  # 4 Atom entries, 3 podcast items
+    # Keep the entries of the episodes in the mask; give those as Listings.
+    chosen = {e.slug for bit, e in enumerate(episodes) if kept_mask >> bit & 1}
+    kept = {key: text for key, text in whole.fragments.items() if key[3] in chosen}
+    loaded: list[str] = []
+
+    def full(listing: object) -> Episode:
+        loaded.append(listing.slug)
+        return next(e for e in episodes if e.slug == listing.slug)
+
+    given = [e.listing() if e.slug in chosen or e.slug == "ama-1" else e for e in episodes]
+    again = build_feeds(given, SETTINGS, audio, kept=kept, full=full)
+    assert again.atom == whole.atom
+    assert again.podcast == whole.podcast
+    assert again.fragments == whole.fragments
+    # Only an episode given as a Listing whose entries were not kept is loaded whole.
+    expected = [] if "ama-1" in chosen else ["ama-1", "ama-1"]
+    assert loaded == expected
+    assert by_slug.keys() == {"ama-1", "ama-2", "ama-3", "ama-4"}
+
+
+def test_a_kept_entry_follows_what_it_is_made_from() -> None:
+    episodes = two_episodes()
+    audio = {e.slug: audio_for(e) for e in episodes}
+    first = build_feeds(episodes, SETTINGS, audio)
+    longer = {**audio, "ama-with-bob": dataclasses.replace(audio["ama-with-bob"], duration=99.0)}
+    # Bob's podcast item depends on his audio; his Atom entry's key changes with it too.
+    again = build_feeds(episodes, SETTINGS, longer, kept=first.fragments)
+    assert again.podcast == build_feeds(episodes, SETTINGS, longer).podcast
+    assert b"<itunes:duration>0:01:39</itunes:duration>" in again.podcast
+    stale = [key for key in first.fragments if key[3] == "ama-with-bob"]
+    assert stale and not set(stale) & set(again.fragments)
+
+
+def test_the_atom_feed_holds_the_newest_entries_and_podcast_xml_all() -> None:
+    episodes = five_episodes()
+    audio = {e.slug: audio_for(e) for e in episodes}
+    few = build_feeds(episodes, dataclasses.replace(SETTINGS, atom_entries=2), audio)
+    atom = feedparser.parse(few.atom)
+    assert [entry.title for entry in atom.entries] == ["AMA number 4", "AMA number 3"]
+    assert few.atom_entries == 2 and few.podcast_items == 4
+    assert len(podcastparser.parse("podcast.xml", io.BytesIO(few.podcast))["episodes"]) == 4
+    every = build_feeds(episodes, dataclasses.replace(SETTINGS, atom_entries=0), audio)
+    assert len(feedparser.parse(every.atom).entries) == 4
+    # The feed's own date is the newest episode's either way.
+    assert atom.feed.updated == feedparser.parse(every.atom).feed.updated

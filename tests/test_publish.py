@@ -11,6 +11,8 @@ import feedparser
 import pytest
 
 import amacast.publish as publish_module
+import amacast.staging as staging_module
+from amacast.build_pack import Episodes
 from amacast.config import Settings
 from amacast.model import AudioInfo, Chapter, Episode
 from amacast.publish import (
@@ -22,6 +24,7 @@ from amacast.publish import (
     read_manifest,
 )
 from amacast.sidecars import audio_info_json, load_audio_info
+from amacast.staging import Update
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -267,30 +270,55 @@ def test_engine_failing_midway_leaves_output_byte_for_byte(project: Path) -> Non
     assert leftovers(project) == []
 
 
-def test_failing_swap_restores_the_previous_output(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failing", [1, 2, 4])
+def test_a_commit_failing_half_way_restores_the_previous_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch, failing: int
 ) -> None:
     output = project / "output"
     publish(project, output, audio=False)
     before = snapshot(output)
-    # An edit, so the second publish has a new output to swap in.
-    episode = sorted((project / "episodes").glob("*.md"))[0]
-    episode.write_text(episode.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
-    real_rename = publish_module.os.rename
-    calls: list[tuple[str, str]] = []
+    # An edit and a deleted episode: files to replace and a file to remove.
+    first, second = sorted((project / "episodes").glob("*.md"))[:2]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    second.unlink()
+    real_replace = staging_module.os.replace
+    calls: list[str] = []
 
-    def rename(source: str | Path, target: str | Path) -> None:
-        calls.append((str(source), str(target)))
-        if ".tmp-" in str(source):
-            raise OSError(28, "No space left on device")
-        real_rename(source, target)
+    def replace(source: str | Path, target: str | Path) -> None:
+        if Path(target).is_relative_to(output):
+            calls.append(str(target))
+            if len(calls) == failing:
+                raise OSError(28, "No space left on device")
+        real_replace(source, target)
 
-    monkeypatch.setattr(publish_module.os, "rename", rename)
+    monkeypatch.setattr(staging_module.os, "replace", replace)
     with pytest.raises(PublishError, match="No space left"):
         publish(project, output, audio=False)
-    monkeypatch.setattr(publish_module.os, "rename", real_rename)
-    assert len(calls) == 3  # output -> backup, staging -> output (fails), backup -> output
+    monkeypatch.setattr(staging_module.os, "replace", real_replace)
+    assert len(calls) >= failing
     assert snapshot(output) == before
+    assert leftovers(project) == []
+    # The next build goes through and equals a first build of the same episodes.
+    assert publish(project, output, audio=False).ok
+    fresh = project / "fresh"
+    publish(project, fresh, audio=False)
+    site, fresh_site = snapshot(output), snapshot(fresh)
+    del site[MANIFEST], fresh_site[MANIFEST]  # it records the pages' times
+    assert site == fresh_site
+
+
+def test_a_build_killed_half_way_leaves_no_pending_file_behind(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    before = snapshot(output)
+    # What a build killed before its commit leaves: a pending file and its marker.
+    update = Update(output)
+    update.write({"episodes/gone/index.html": b"half", "index.html": b"new"})
+    assert {".index.html.amacast-new", "episodes"} <= {p.name for p in output.iterdir()}
+    del update
+    assert publish(project, output, audio=False).ok
+    assert snapshot(output) == before
+    assert not (output / "episodes" / "gone").exists()
     assert leftovers(project) == []
 
 
@@ -473,11 +501,11 @@ def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
     assert "error" in {d.severity for d in first.diagnostics if "broken" in d.path}
     assert {d.code for d in first.diagnostics if "warned" in d.path} == {"unknown-key"}
 
-    def no_parsing(*_args: object, **_kwargs: object) -> list[Episode]:
+    def no_parsing(*_args: object, **_kwargs: object) -> Episodes:
         raise AssertionError("an unchanged rebuild loaded the episodes")
 
     with monkeypatch.context() as patch:
-        patch.setattr(publish_module, "load_episodes", no_parsing)
+        patch.setattr(publish_module, "Episodes", no_parsing)
         messages: list[str] = []
         again = publish(project, output, audio=False, keep_going=True, progress=messages.append)
     assert "output is up to date" in messages
@@ -488,13 +516,13 @@ def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
 
     # Another way of asking (drafts included, audio, or stopping at errors) reads them again.
     called: list[int] = []
-    real = publish_module.load_episodes
+    real = publish_module.Episodes
 
-    def counting(*args: object, **kwargs: object) -> list[Episode]:
+    def counting(*args: object, **kwargs: object) -> Episodes:
         called.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(publish_module, "load_episodes", counting)
+    monkeypatch.setattr(publish_module, "Episodes", counting)
     assert publish(project, output, audio=False, keep_going=True, drafts=True).swapped
     assert not publish(project, output, audio=False).swapped
     assert len(called) == 2

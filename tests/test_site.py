@@ -23,6 +23,7 @@ from amacast.site import (
     sanitize_html,
     site_rendering,
 )
+from amacast.staging import Target
 
 SEEDS = Path("/work/shared/seeds")
 
@@ -517,7 +518,7 @@ def test_pages_rendered_by_worker_processes_equal_those_rendered_here(
     assert len([name for name in there if name.startswith("episodes/")]) == len(many)
     # Pages written by the workers themselves: the same bytes, with their hashes.
     into = tmp_path / "staging"
-    with site_rendering(many, SETTINGS, audio, None, jobs=2, into=into) as collect:
+    with site_rendering(many, SETTINGS, audio, None, jobs=2, into=Target(into, True)) as collect:
         site = collect()
     pages = {name: content for name, content in here.items() if name.startswith("episodes/")}
     assert site.files == {name: here[name] for name in here if name not in pages}

@@ -1,20 +1,15 @@
-"""The build folder: unchanged files linked, the old output's folders kept as a skeleton."""
+"""Changing the output in place: pending files, one commit, and undoing either."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
 import amacast.staging as staging_module
-from amacast.staging import (
-    finish,
-    link_unchanged,
-    open_staging,
-    swap,
-    write_files,
-)
+from amacast.staging import Target, Update, interrupted, pending_name, write_files
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
@@ -27,126 +22,179 @@ def folders_in(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir())
 
 
+def inodes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()
+    }
+
+
 def sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def build(output: Path, skeleton: Path, files: dict[str, bytes]) -> dict[str, str]:
-    staging = open_staging(output, skeleton)
-    hashes = write_files(staging, files, output)
-    assert finish(staging) == sorted(files)
-    swap(staging, output, skeleton)
+def beside(folder: Path) -> list[str]:
+    """What a build left next to the output: scratch, backup or marker."""
+    return sorted(p.name for p in folder.parent.iterdir() if p != folder)
+
+
+def build(output: Path, files: dict[str, bytes], removed: tuple[str, ...] = ()) -> dict[str, str]:
+    update = Update(output)
+    hashes = update.write(files)
+    update.remove(removed)
+    update.commit()
     return hashes
 
 
-def test_a_first_build_writes_everything(tmp_path: Path) -> None:
-    output, skeleton = tmp_path / "output", tmp_path / "cache" / "skeleton"
-    files = {"index.html": b"<p>index</p>", "episodes/a/index.html": b"a"}
-    hashes = build(output, skeleton, files)
-    assert files_in(output) == files
-    assert hashes == {name: sha(content) for name, content in files.items()}
-    assert not skeleton.exists()  # there was no previous output to keep
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+@pytest.fixture()
+def output(tmp_path: Path) -> Path:
+    return tmp_path / "site" / "output"
 
 
-def test_unchanged_files_are_linked_and_changed_ones_written(tmp_path: Path) -> None:
-    output, skeleton = tmp_path / "output", tmp_path / "cache" / "skeleton"
-    build(output, skeleton, {"same.html": b"same", "edited.html": b"old"})
-    same_inode = (output / "same.html").stat().st_ino
-    edited_inode = (output / "edited.html").stat().st_ino
-    build(output, skeleton, {"same.html": b"same", "edited.html": b"new"})
-    assert files_in(output) == {"same.html": b"same", "edited.html": b"new"}
-    assert (output / "same.html").stat().st_ino == same_inode
-    assert (output / "edited.html").stat().st_ino != edited_inode
+FIRST = {
+    "index.html": b"index",
+    "episodes/a/index.html": b"a",
+    "episodes/b/index.html": b"b",
+}
 
 
-def test_the_old_output_becomes_a_skeleton_of_empty_folders(tmp_path: Path) -> None:
-    output, skeleton = tmp_path / "output", tmp_path / "cache" / "skeleton"
-    build(output, skeleton, {"episodes/a/index.html": b"a", "episodes/b/index.html": b"b"})
-    build(output, skeleton, {"episodes/a/index.html": b"a2", "episodes/b/index.html": b"b"})
-    # The previous output, kept whole: its files go when the next build starts from it.
-    assert files_in(skeleton) == {"episodes/a/index.html": b"a", "episodes/b/index.html": b"b"}
-    assert folders_in(skeleton) == ["episodes", "episodes/a", "episodes/b"]
-    # The next build starts from it: b's folder is gone with b, c's is new.
-    build(output, skeleton, {"episodes/a/index.html": b"a2", "episodes/c/index.html": b"c"})
-    assert files_in(output) == {"episodes/a/index.html": b"a2", "episodes/c/index.html": b"c"}
-    assert folders_in(output) == ["episodes", "episodes/a", "episodes/c"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "output"]
+def test_a_first_build_writes_straight_into_a_new_folder(output: Path) -> None:
+    hashes = build(output, FIRST)
+    assert files_in(output) == FIRST
+    assert hashes == {name: sha(content) for name, content in FIRST.items()}
+    assert beside(output) == []
+    assert not interrupted(output)
 
 
-def test_a_skeleton_with_files_left_in_it_is_emptied(tmp_path: Path) -> None:
-    output, skeleton = tmp_path / "output", tmp_path / "skeleton"
-    (skeleton / "episodes" / "x").mkdir(parents=True)
-    (skeleton / "episodes" / "x" / "stale.html").write_bytes(b"stale")
-    (skeleton / "stray.txt").write_bytes(b"stray")
-    staging = open_staging(output, skeleton)
-    assert files_in(staging) == {}
-    assert not skeleton.exists()
-    write_files(staging, {"index.html": b"i"})
-    assert finish(staging) == ["index.html"]
-    assert folders_in(staging) == []
+def test_a_failed_first_build_leaves_no_folder(output: Path) -> None:
+    update = Update(output)
+    update.write(FIRST)
+    update.discard()
+    assert not output.exists() and beside(output) == []
 
 
-def test_a_failed_swap_puts_the_previous_output_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_rebuild_replaces_changed_files_keeps_the_rest_and_removes_the_gone(
+    output: Path,
 ) -> None:
-    output, skeleton = tmp_path / "output", tmp_path / "skeleton"
-    build(output, skeleton, {"index.html": b"old"})
-    staging = open_staging(output, skeleton)
-    write_files(staging, {"index.html": b"new"}, output)
-    real_rename = staging_module.os.rename
+    build(output, FIRST)
+    before = inodes(output)
+    update = Update(output)
+    update.write({"index.html": b"index 2", "episodes/a/index.html": b"a", "new.xml": b"n"})
+    # Until the commit, the output is as it was, the new bytes waiting beside.
+    assert files_in(output)["index.html"] == b"index"
+    assert (output / pending_name("index.html")).read_bytes() == b"index 2"
+    assert not (output / pending_name("episodes/a/index.html")).exists()  # same bytes
+    update.remove(["episodes/b/index.html"])
+    update.commit()
+    assert files_in(output) == {
+        "index.html": b"index 2",
+        "episodes/a/index.html": b"a",
+        "new.xml": b"n",
+    }
+    after = inodes(output)
+    assert after["episodes/a/index.html"] == before["episodes/a/index.html"]
+    assert after["index.html"] != before["index.html"]
+    assert folders_in(output) == ["episodes", "episodes/a"]  # b's folder went with its page
+    assert beside(output) == []
 
-    def failing(source: str | Path, target: str | Path) -> None:
-        if Path(source) == staging:
+
+def test_unchanged_bytes_are_not_written_and_still_hashed(output: Path) -> None:
+    build(output, FIRST)
+    written = write_files(Target(output), {"index.html": b"index", "x.html": b"x"})
+    assert written == {"index.html": None, "x.html": sha(b"x")}
+    update = Update(output)
+    assert update.took(written) == {"index.html": sha(b"index"), "x.html": sha(b"x")}
+    update.commit()
+    assert files_in(output)["x.html"] == b"x"
+
+
+@pytest.mark.parametrize("failing", [1, 2, 3])
+def test_a_commit_that_fails_half_way_puts_everything_back(
+    output: Path, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    build(output, FIRST)
+    before, before_inodes = files_in(output), inodes(output)
+    update = Update(output)
+    update.write({"index.html": b"index 2", "episodes/a/index.html": b"a 2", "new/c.html": b"c"})
+    update.remove(["episodes/b/index.html"])
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        calls.append(str(target))
+        if len(calls) == failing:
             raise OSError(28, "No space left on device")
-        real_rename(source, target)
+        real_replace(source, target)
 
-    monkeypatch.setattr(staging_module.os, "rename", failing)
+    monkeypatch.setattr(staging_module.os, "replace", replace)
     with pytest.raises(OSError, match="No space left"):
-        swap(staging, output, skeleton)
-    assert files_in(output) == {"index.html": b"old"}
+        update.commit()
+    monkeypatch.setattr(staging_module.os, "replace", real_replace)
+    assert files_in(output) == before and inodes(output) == before_inodes
+    assert folders_in(output) == ["episodes", "episodes/a", "episodes/b"]
+    assert beside(output) == [] and not interrupted(output)
 
 
-def test_link_unchanged_leaves_out_edited_and_missing_files(tmp_path: Path) -> None:
-    previous = tmp_path / "previous"
-    (previous / "episodes" / "a").mkdir(parents=True)
-    (previous / "episodes" / "a" / "index.html").write_bytes(b"a")
-    (previous / "edited.html").write_bytes(b"edited by hand")
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    expected = {
-        "episodes/a/index.html": sha(b"a"),
-        "edited.html": sha(b"as built"),
-        "missing.html": sha(b"missing"),
-    }
-    linked = link_unchanged(staging, previous, expected)
-    assert linked == {"episodes/a/index.html": sha(b"a")}
-    assert files_in(staging) == {"episodes/a/index.html": b"a"}
-    assert (staging / "episodes/a/index.html").stat().st_ino == (
-        previous / "episodes/a/index.html"
-    ).stat().st_ino
+def test_discard_removes_pending_files_and_their_new_folders(output: Path) -> None:
+    build(output, FIRST)
+    before = files_in(output)
+    update = Update(output)
+    update.write({"index.html": b"index 2", "episodes/new/index.html": b"new"})
+    (update.scratch / "audio").mkdir()
+    (update.scratch / "audio" / "x.mp3").write_bytes(b"mp3")
+    update.bring_scratch()
+    update.discard()
+    assert files_in(output) == before
+    assert folders_in(output) == ["episodes", "episodes/a", "episodes/b"]
+    assert beside(output) == []
 
 
-def test_many_files_are_written_and_linked_over_threads(tmp_path: Path) -> None:
-    output, skeleton = tmp_path / "output", tmp_path / "cache" / "skeleton"
-    count = 10 * staging_module.FILE_THREADS
-    first = {f"episodes/e{n}/index.html": f"page {n}".encode() for n in range(count)}
-    build(output, skeleton, first)
-    inodes = {name: (output / name).stat().st_ino for name in first}
-    second = {
-        name: content + (b" edited" if n % 2 else b"")
-        for n, (name, content) in enumerate(first.items())
-    }
-    hashes = build(output, skeleton, second)
-    assert files_in(output) == second
-    assert hashes == {name: sha(content) for name, content in second.items()}
-    for n, name in enumerate(second):
-        assert ((output / name).stat().st_ino == inodes[name]) == (n % 2 == 0)
-    # Linking checks every file's hash, the edited one is left out.
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    (output / "episodes/e0/index.html").write_bytes(b"edited by hand")
-    expected = {name: sha(content) for name, content in second.items()}
-    linked = link_unchanged(staging, output, expected)
-    assert set(linked) == set(second) - {"episodes/e0/index.html"}
-    assert files_in(staging) == {name: second[name] for name in linked}
+def test_files_made_elsewhere_are_brought_in_at_the_commit(output: Path) -> None:
+    build(output, FIRST)
+    update = Update(output)
+    (update.scratch / "audio").mkdir()
+    (update.scratch / "audio" / "x.mp3").write_bytes(b"mp3")
+    brought = update.bring_scratch()
+    assert list(brought) == ["audio/x.mp3"]
+    assert brought["audio/x.mp3"].read_bytes() == b"mp3"
+    assert not (output / "audio").exists()
+    update.commit()
+    assert files_in(output)["audio/x.mp3"] == b"mp3"
+    assert beside(output) == []
+
+
+def test_the_last_file_is_put_in_place_after_everything_else(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(output, FIRST)
+    update = Update(output)
+    update.write({"manifest.json": b"m", "index.html": b"index 2", "z.html": b"z"})
+    update.remove(["episodes/b/index.html"])
+    order: list[str] = []
+    real_replace = os.replace
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        order.append(Path(target).name if Path(target).is_relative_to(output) else "aside")
+        real_replace(source, target)
+
+    monkeypatch.setattr(staging_module.os, "replace", replace)
+    update.commit(last="manifest.json")
+    assert order[-1] == "manifest.json" and order[0] == "aside"
+
+
+def test_a_build_killed_before_its_commit_is_cleaned_up_by_the_next(output: Path) -> None:
+    build(output, FIRST)
+    before = files_in(output)
+    killed = Update(output)
+    killed.write({"index.html": b"half", "episodes/z/index.html": b"z"})
+    assert interrupted(output)
+    del killed  # no commit, no discard: as if the process died
+    update = Update(output)
+    assert files_in(output) == before
+    assert folders_in(output) == ["episodes", "episodes/a", "episodes/b"]
+    update.commit()
+    assert not interrupted(output)
+
+
+def test_pending_names_are_hidden_files_beside_their_place() -> None:
+    assert pending_name("index.html") == ".index.html.amacast-new"
+    assert pending_name("episodes/a/index.html") == "episodes/a/.index.html.amacast-new"

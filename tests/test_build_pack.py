@@ -1,0 +1,192 @@
+"""What a build keeps for the next: listings, feed entries and index entries, and noted sources."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+import amacast.build_pack as build_pack
+import amacast.episode_cache as episode_cache
+from amacast.build_pack import PACK_FILE, BuildPack, load_pack, pack_key, save_pack
+from amacast.episode_cache import SOURCES_FILE, read_sources
+from amacast.publish import MANIFEST, publish
+from tests.test_publish import example_project, snapshot
+
+OLD = 1_600_000_000  # a modification time long past: the file is settled
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return example_project(tmp_path)
+
+
+def site_of(folder: Path) -> dict[str, bytes]:
+    """The output's files but the manifest."""
+    files = snapshot(folder)
+    del files[MANIFEST]
+    return files
+
+
+def loaded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the transcripts a build loads whole (parsed, or unpickled from the cache)."""
+    calls: list[str] = []
+    real = build_pack.load_episodes
+
+    def counting(paths: list[Path], *args: object, **kwargs: object) -> object:
+        calls.extend(Path(p).name for p in paths)
+        return real(paths, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_pack, "load_episodes", counting)
+    return calls
+
+
+def edit(path: Path, line: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", "utf-8")
+
+
+def test_a_rebuild_loads_only_the_changed_episode_and_equals_a_fresh_build(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    size_before = (project / ".amacast-cache" / PACK_FILE).stat().st_size
+    edited = sorted((project / "episodes").glob("*.md"))[1]
+    edit(edited, "A line added later.")
+    calls = loaded(monkeypatch)
+    assert publish(project, output, audio=False).ok
+    # The edited one is parsed; its page is rendered from it, the feeds and index too.
+    assert calls == [edited.name]
+    assert "A line added later." in (output / "atom.xml").read_text("utf-8")
+    # The pack grew by a record of what changed, not by a copy of itself.
+    grown = (project / ".amacast-cache" / PACK_FILE).stat().st_size - size_before
+    assert 0 < grown < size_before / 2
+    monkeypatch.undo()
+    shutil.rmtree(project / ".amacast-cache")
+    assert publish(project, project / "fresh", audio=False).ok
+    assert site_of(output) == site_of(project / "fresh")
+
+
+def test_an_episode_whose_page_is_deleted_is_loaded_to_render_it_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    expected = site_of(output)
+    page = sorted(output.glob("episodes/*/index.html"))[-1]
+    page.unlink()
+    calls = loaded(monkeypatch)
+    assert publish(project, output, audio=False).ok
+    assert site_of(output) == expected
+    assert len(calls) == 1  # that one episode, for its page; the rest from the pack
+
+
+def test_a_page_edited_by_hand_is_rendered_again_from_the_cached_episode(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    expected = site_of(output)
+    page = sorted(output.glob("episodes/*/index.html"))[0]
+    page.write_bytes(page.read_bytes().replace(b"</main>", b"<p>mine</p></main>"))
+    calls = loaded(monkeypatch)
+    assert publish(project, output, audio=False).ok
+    assert site_of(output) == expected
+    assert len(calls) == 1  # that one episode, for its page
+
+
+def test_new_settings_start_from_an_empty_pack(project: Path) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    toml = project / "amacast.toml"
+    toml.write_text(toml.read_text("utf-8") + "\natom_entries = 2\n", "utf-8")
+    assert publish(project, output, audio=False).ok
+    shutil.rmtree(project / ".amacast-cache")
+    assert publish(project, project / "fresh", audio=False).ok
+    assert site_of(output) == site_of(project / "fresh")
+    assert (output / "atom.xml").read_bytes().count(b"<entry>") == 2
+
+
+def test_a_damaged_pack_is_read_up_to_the_damage_and_written_anew(
+    project: Path, tmp_path: Path
+) -> None:
+    output = project / "output"
+    publish(project, output, audio=False)
+    pack_file = project / ".amacast-cache" / PACK_FILE
+    whole = pack_file.read_bytes()
+    pack_file.write_bytes(whole + b"\x80\x05garbage")  # a record cut short
+    site_key_pack = load_pack(pack_file.parent, _key_in(pack_file))
+    assert site_key_pack.stored == -1 and site_key_pack.listings
+    assert publish(project, output, audio=False).ok  # up to date: the pack is not read
+    edit(sorted((project / "episodes").glob("*.md"))[0], "Edited.")
+    assert publish(project, output, audio=False).ok
+    assert load_pack(pack_file.parent, _key_in(pack_file)).stored > 0
+    assert b"garbage" not in pack_file.read_bytes()
+
+
+def _key_in(pack_file: Path) -> str:
+    with open(pack_file, "rb") as stream:
+        _format, key = pickle.load(stream)
+    return str(key)
+
+
+def test_save_appends_what_is_new_and_rewrites_what_is_mostly_outdated(tmp_path: Path) -> None:
+    key = pack_key("site")
+    first = BuildPack(key, fragments={("atom", str(n)): b"x" * 100 for n in range(100)})
+    save_pack(tmp_path, first, load_pack(tmp_path, key))
+    kept = load_pack(tmp_path, key)
+    assert kept.fragments == first.fragments and kept.stored == 100
+    second = BuildPack(key, fragments={**first.fragments, ("atom", "new"): b"y"})
+    size = (tmp_path / PACK_FILE).stat().st_size
+    save_pack(tmp_path, second, kept)
+    assert (tmp_path / PACK_FILE).stat().st_size - size < 200  # one small record
+    again = load_pack(tmp_path, key)
+    assert again.fragments == second.fragments and again.stored == 101
+    # A pack mostly of entries nothing uses any more is written anew, with only the current.
+    small = BuildPack(key, fragments={("atom", "only"): b"z"})
+    for _round in range(3):
+        save_pack(tmp_path, small, load_pack(tmp_path, key))  # the first one rewrites
+    final = load_pack(tmp_path, key)
+    assert final.fragments == small.fragments and final.stored == 1
+    # Another key: nothing kept.
+    assert load_pack(tmp_path, pack_key("other site")).fragments == {}
+
+
+def test_noted_sources_are_not_read_again_until_they_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files count as settled at once (their change time cannot be set back).
+    monkeypatch.setattr(episode_cache, "SETTLED_NS", -10 * 10**9)
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    paths = []
+    for name in ("a.md", "b.md"):
+        path = folder / name
+        path.write_text(f"---\ntitle: {name}\n---\n", "utf-8")
+        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
+        paths.append(path)
+    cache = tmp_path / "cache"
+    first = read_sources(paths, cache_dir=cache)
+    assert all(source.data is not None for source in first)
+    assert (cache / SOURCES_FILE).is_file()
+    second = read_sources(paths, cache_dir=cache)
+    assert [s.key for s in second] == [s.key for s in first]
+    assert all(source.data is None for source in second)
+    # Same size, same modification time set back: the change time still tells.
+    paths[0].write_text(paths[0].read_text("utf-8").replace("a.md", "x.md"), "utf-8")
+    os.utime(paths[0], ns=(OLD * 10**9, OLD * 10**9))
+    third = read_sources(paths, cache_dir=cache)
+    assert third[0].data is not None and third[0].key != first[0].key
+    assert third[1].data is None and third[1].key == first[1].key
+
+
+def test_a_file_changed_just_now_is_not_noted(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.md"
+    path.write_text("---\ntitle: t\n---\n", "utf-8")
+    cache = tmp_path / "cache"
+    read_sources([path], cache_dir=cache)
+    again = read_sources([path], cache_dir=cache)
+    assert again[0].data is not None  # read again: it may change within the same clock tick
