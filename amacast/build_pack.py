@@ -22,23 +22,25 @@ diagnostics are kept by the transcript's cache key
 feed entries and index entries by :func:`amacast.model.made_from`.
 
 :class:`Episodes` is how a build sees its transcripts through the pack:
-listings for all, the whole episode of each one that is new or changed
-(parsed, or from the parsed-episode cache), and any other whole episode
-loaded from that cache when something needs it (a page to render, audio).
+listings for all; each one that is new or changed loaded whole (parsed, or
+from the parsed-episode cache) in the worker that also renders its page;
+any other whole episode loaded from that cache when something needs it (a
+page to render, audio).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amacast.episode_cache import Source, load_episodes
+from amacast.episode_cache import Source, load_episodes, map_episodes
 from amacast.model import Diagnostic, Episode, Listing
 from amacast.validate import validate_episode
 
@@ -166,14 +168,22 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
         pass
 
 
+#: What a build does with each episode it loads whole, in the process that loads it:
+#: given the episode and its own diagnostics; what it returns is in :attr:`Episodes.made`.
+Make = Callable[[Episode, tuple[Diagnostic, ...]], Any]
+
+
 class Episodes:
     """A project's transcripts as a build sees them, through what the last build kept.
 
-    :attr:`listed` has one item per transcript, in order: the whole
-    :class:`~amacast.model.Episode` of each one the pack does not list (new,
-    changed, or a pack made for other settings), its Listing otherwise.
-    :attr:`own` has each one's diagnostics (:func:`amacast.validate.validate_episode`
-    under ``timezone``), by path.  :meth:`full` gives any whole episode.
+    :attr:`listed` has one :class:`~amacast.model.Listing` per transcript, in
+    order.  Those the pack does not list (new, changed, or a pack made for
+    other settings) are loaded whole, in worker processes when there are
+    many, which validate them and, with ``make``, do more with them where
+    they are (render their pages): what ``make`` returned is in
+    :attr:`made`, by path.  :attr:`own` has each one's diagnostics
+    (:func:`amacast.validate.validate_episode` under ``timezone``), by path.
+    :meth:`full` gives any whole episode.
     """
 
     def __init__(
@@ -182,26 +192,25 @@ class Episodes:
         cache_dir: Path | None,
         pack: BuildPack,
         timezone: str,
+        make: Make | None = None,
     ) -> None:
         self._cache_dir = cache_dir
         self._sources = {str(source.path): source for source in sources}
-        self.listed: list[Episode | Listing] = []
+        self.listed: list[Listing] = []
         self.own: dict[str, tuple[Diagnostic, ...]] = {}
         self.kept: dict[str, tuple[Listing, tuple[Diagnostic, ...]]] = {}
+        self.made: dict[str, Any] = {}
         misses = [s for s in sources if not s.key or s.key not in pack.listings]
-        parsed = load_episodes([s.path for s in misses], cache_dir, sources=misses)
-        fresh = {str(source.path): episode for source, episode in zip(misses, parsed, strict=True)}
+        digests = map_episodes(misses, cache_dir, functools.partial(_digest, timezone, make))
+        fresh = {str(source.path): digest for source, digest in zip(misses, digests, strict=True)}
         for source in sources:
             path = str(source.path)
             if path in fresh:
-                episode = fresh[path]
-                own = tuple(validate_episode(episode, timezone))
-                self.listed.append(episode)
-                if source.key:
-                    self.kept[source.key] = (episode.listing(), own)
+                listing, own, self.made[path] = fresh[path]
             else:
                 listing, own = pack.listings[source.key]
-                self.listed.append(listing)
+            self.listed.append(listing)
+            if source.key:
                 self.kept[source.key] = (listing, own)
             self.own[path] = own
 
@@ -209,3 +218,10 @@ class Episodes:
         """The whole episode of ``listing``: parsed again, or from the parsed-episode cache."""
         source = self._sources[listing.path]
         return load_episodes([source.path], self._cache_dir, sources=[source])[0]
+
+
+def _digest(
+    timezone: str, make: Make | None, episode: Episode
+) -> tuple[Listing, tuple[Diagnostic, ...], Any]:
+    own = tuple(validate_episode(episode, timezone))
+    return episode.listing(), own, make(episode, own) if make is not None else None

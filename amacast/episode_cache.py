@@ -27,14 +27,15 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyromark
 
 from amacast import __version__
+from amacast.files import read_file, write_all
 from amacast.markup import sanitiser_version
 from amacast.model import Episode
 from amacast.workers import forked_pool, worker_count
@@ -136,7 +137,7 @@ def read_sources(
 
 def _read_source(path: Path, fingerprint: str) -> Source:
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError:
         return Source(path, None, "")
     return Source(path, data, cache_key(str(path), data, fingerprint))
@@ -258,27 +259,97 @@ def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[bytes]:
             yield from pool.map(_parse_pickled, work, chunksize=CHUNK)
 
 
+T = TypeVar("T")
+#: What :func:`map_episodes` workers call: set before they fork, cleared after.
+_mapping: dict[str, Any] = {}
+#: A transcript for :func:`map_episodes`: a :data:`_Work` and the parser's fingerprint.
+_Job = tuple[str, "bytes | None", str, "str | None", str]
+
+
+def map_episodes(
+    sources: Sequence[Source],
+    cache_dir: Path | None,
+    work: Callable[[Episode], T],
+    *,
+    jobs: int | None = None,
+    version: str = __version__,
+) -> list[T]:
+    """``work`` of each source's episode, in order; the episode from the cache where known.
+
+    Like :func:`load_episodes`, but what travels back from the workers is
+    only what ``work`` returns: loading, parsing (and caching) and ``work``
+    all happen in forked worker processes when there are many, which
+    inherit ``work`` rather than receive it.  The workers read the files
+    themselves.
+    """
+    fingerprint = parser_fingerprint(version)
+    store = str(cache_dir) if cache_dir is not None else None
+    workers = worker_count(len(sources), jobs, minimum=CHUNK)
+    workers = workers if len(sources) >= POOL_THRESHOLD else 0
+    to_do: list[_Job] = [
+        (
+            str(source.path),
+            None if workers > 1 and source.key else source.data,
+            source.key,
+            store if source.key else None,
+            fingerprint,
+        )
+        for source in sources
+    ]
+    from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
+
+    _mapping["work"] = work
+    try:
+        with forked_pool(workers) as pool:
+            if pool is None:
+                return [_work_on(job) for job in to_do]
+            return list(pool.map(_work_on, to_do, chunksize=CHUNK))
+    finally:
+        _mapping.clear()
+
+
+def _work_on(job: _Job) -> Any:
+    return _mapping["work"](_episode_of(job))
+
+
+def _episode_of(job: _Job) -> Episode:
+    """The episode of one transcript: from the cache, else parsed (and cached)."""
+    path, data, key, store, fingerprint = job
+    if store is not None and key:
+        with _collector_paused():
+            cached = _read(Path(store), key)
+        if cached is not None:
+            return cached
+    if data is None and key:  # not read yet: read now, keyed anew should it have changed
+        source = _read_source(Path(path), fingerprint)
+        data, key = source.data, source.key
+    return _parsed((path, data, key, store if key else None))[0]
+
+
 def _parse_pickled(item: _Work) -> bytes:
     """Parse one transcript, pickle ``(CACHE_FORMAT, key, Episode)`` and store it.
 
     Runs in a worker when there are many: the workers write the cache files too.
     """
+    return _parsed(item)[1]
+
+
+def _parsed(item: _Work) -> tuple[Episode, bytes]:
+    """One transcript parsed, and pickled as :func:`_parse_pickled` says, stored when asked."""
     from amacast.parse import parse_episode
 
     path, data, key, store = item
     episode = parse_episode(path, data)
-    episode.transcript_html  # noqa: B018  (worked out here, in parallel: pickled with it)
     pickled = pickle.dumps((CACHE_FORMAT, key, episode), protocol=pickle.HIGHEST_PROTOCOL)
     if store is not None:
         _write(Path(store), key, pickled)
-    return pickled
+    return episode, pickled
 
 
 def _read(cache_dir: Path, key: str) -> Episode | None:
     """The cached episode, or None when absent or not a sound entry for this key."""
     try:
-        with open(cache_file(cache_dir, key), "rb") as stream:
-            stored = pickle.load(stream)
+        stored = pickle.loads(read_file(cache_file(cache_dir, key)))
     except Exception:  # absent, truncated, or not a pickle at all: a miss
         return None
     if (
@@ -300,11 +371,16 @@ def _write(cache_dir: Path, key: str, pickled: bytes) -> None:
 def _store(target: Path, content: bytes) -> None:
     """Write a cache file atomically; a cache that cannot be written is only slower."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            try:
+                write_all(handle, content)
+            finally:
+                os.close(handle)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

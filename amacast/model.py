@@ -217,8 +217,8 @@ class Episode(_FrontMatter):
     def transcript_html(self) -> str:
         """The whole transcript as clean HTML (:func:`amacast.markup.transcript_html`).
 
-        Worked out once; it travels with the episode when pickled (the
-        parsed-episode cache computes it in the worker that parses).
+        Worked out once per episode, when a feed entry is made of it (the
+        parsed-episode cache keeps episodes without it: few are needed).
         """
         from amacast.markup import transcript_html
 

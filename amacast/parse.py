@@ -24,7 +24,7 @@ import pyromark
 import yaml
 from pyromark.event import BrokenLink, Event, Range
 
-from amacast.markup import clean_html
+from amacast.markup import clean_html, clean_html_many
 from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -244,6 +244,9 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
         pairs, legend_blocks, speakers_declared, patterns, reader, markdown
     )
     speakers = _speakers(speakers_declared, patterns, turns_raw)
+    groups = _cleaned([preamble, *(turn[3] for turn in turns_raw), epilogue])
+    preamble, epilogue = groups[0], groups[-1]
+    turns_raw = [(*turn[:3], blocks) for turn, blocks in zip(turns_raw, groups[1:-1], strict=True)]
 
     title = meta.get("title")
     title_text = (
@@ -281,6 +284,22 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
         legend_line=legend_line,
         diagnostics=tuple(reader.diagnostics),
     )
+
+
+def _cleaned(groups: Sequence[Sequence[Block]]) -> list[list[Block]]:
+    """The blocks with the HTML :meth:`_Markdown.html` left to clean, cleaned in one go."""
+    raw = [
+        (g, b)
+        for g, group in enumerate(groups)
+        for b, block in enumerate(group)
+        if block.html and "<" not in block.markdown
+    ]
+    result = [list(group) for group in groups]
+    cleaned = clean_html_many([groups[g][b].html for g, b in raw])
+    for (g, b), html in zip(raw, cleaned, strict=True):
+        old = result[g][b]
+        result[g][b] = Block(old.kind, old.markdown, html, old.text, old.line, old.end_line)
+    return result
 
 
 def _empty_episode(reader: _Reader, source_hash: str) -> Episode:
@@ -606,8 +625,14 @@ class _Markdown:
         return self._parser.events_with_range(source, merge_text=True)
 
     def html(self, source: str) -> str:
-        """``source``, whole lines without their last line end, rendered to clean HTML."""
-        return clean_html(self._parser.html(source + "\n"))
+        """``source``, whole lines without their last line end, rendered to HTML.
+
+        Cleaned here when ``source`` may hold HTML of its own (it has a
+        ``<``); otherwise the HTML is pyromark's alone, whole and well-formed,
+        and :func:`_cleaned` cleans it with the file's other such blocks.
+        """
+        rendered = self._parser.html(source + "\n")
+        return clean_html(rendered) if "<" in source else rendered
 
     def _resolve(self, link: BrokenLink) -> tuple[str, str] | None:
         if self._definitions is None:

@@ -42,23 +42,27 @@ import json
 import os
 import shutil
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from amacast import __version__
-from amacast.build_pack import BuildPack, Episodes, load_pack, pack_key, save_pack
+from amacast.build_pack import BuildPack, Episodes, Make, load_pack, pack_key, save_pack
 from amacast.config import Settings, load_settings
 from amacast.episode_cache import (
     project_cache_folder,
     read_sources,
     sources_digest,
 )
-from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode, Listing, whole
+from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode, Listing, made_from, whole
 from amacast.sidecars import audio_info_path
-from amacast.staging import Update, interrupted
+from amacast.staging import Target, Update, interrupted, write_files
 from amacast.validate import with_duplicates
+
+if TYPE_CHECKING:  # imported only by builds that write
+    from amacast.site import Pages
 
 EPISODES_DIR = "episodes"
 #: As ``amacast.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
@@ -185,52 +189,80 @@ def publish(
     if as_before is not None:
         say("output is up to date")
         return as_before
-    pack = load_pack(cache, pack_key(site_key))
-    episodes = Episodes(transcripts, cache, pack, settings.timezone)
-    if not gc.get_freeze_count():
-        # A million objects live until the end of the build and hold no garbage:
-        # spare the cyclic collector walking them again at every full pass
-        # (a tenth of a rebuild's time).  Undone when publish returns.
-        gc.freeze()
-    skipped = tuple(e.slug for e in episodes.listed if e.draft and not drafts)
-    selected = [e for e in episodes.listed if drafts or not e.draft]
-    found = with_duplicates([d for e in selected for d in episodes.own[e.path]], selected)
-    diagnostics += [_relative(d, root) for d in found]
-    bad_paths = {d.path for d in found if d.severity == "error"}
-    bad = tuple(e.slug for e in selected if e.path in bad_paths)
-    if bad and not keep_going:
-        return PublishResult(
-            settings=settings,
-            output=output,
-            diagnostics=tuple(diagnostics),
-            left_out=bad,
-            drafts_skipped=skipped,
-        )
-    good = [e for e in selected if e.path not in bad_paths]
+    stopped = interrupted(output)  # before this build marks its own start
+    update = Update(output)
+    committed = False
+    try:
+        pack = load_pack(cache, pack_key(site_key))
+        cover = _cover(root, settings)
+        cover_hash = _cover_digest(cover)
+        from amacast.site import Pages, episode_page_path, site_rendering
 
-    if with_audio:
-        audio_problems = check_audio_settings(
-            root, settings, [whole(e, episodes.full) for e in good]
-        )
-        diagnostics += audio_problems
-        if any(d.severity == "error" for d in audio_problems):
+        # An episode loaded whole gets its page where it is loaded (in the
+        # workers), unless it waits for audio; the page is used if its key
+        # still holds once every episode is known.
+        early: Make | None = None
+        if not audio_from:
+            early = functools.partial(
+                _early_page,
+                _EarlyPages(
+                    Pages(settings, root / TEMPLATES_DIR, cache / COMPILED_TEMPLATES_DIR),
+                    update.target,
+                    previous,
+                    output,
+                    cover_hash,
+                    site_key,
+                    with_audio,
+                    drafts,
+                ),
+            )
+        episodes = Episodes(transcripts, cache, pack, settings.timezone, early)
+        if not gc.get_freeze_count():
+            # A million objects live until the end of the build and hold no garbage:
+            # spare the cyclic collector walking them again at every full pass
+            # (a tenth of a rebuild's time).  Undone when publish returns.
+            gc.freeze()
+        skipped = tuple(e.slug for e in episodes.listed if e.draft and not drafts)
+        selected = [e for e in episodes.listed if drafts or not e.draft]
+        found = with_duplicates([d for e in selected for d in episodes.own[e.path]], selected)
+        diagnostics += [_relative(d, root) for d in found]
+        bad_paths = {d.path for d in found if d.severity == "error"}
+        bad = tuple(e.slug for e in selected if e.path in bad_paths)
+        if bad and not keep_going:
             return PublishResult(
                 settings=settings,
                 output=output,
                 diagnostics=tuple(diagnostics),
+                left_out=bad,
                 drafts_skipped=skipped,
             )
-    # Inputs the output was built from last time: nothing to write at all.
-    kept = _kept_audio(root, settings, good, previous, with_audio, audio_from)
-    current = None
-    if kept is not None:
-        current = _current_output(previous, output, _build_key(site_key, good, kept, output))
-    if current is not None:
-        say("output is up to date")
-        published = tuple(e.slug for e in good)
-        return _as_it_is(settings, output, previous, current, diagnostics, published, bad, skipped)
-    update = Update(output)
-    try:
+        good = [e for e in selected if e.path not in bad_paths]
+
+        if with_audio:
+            audio_problems = check_audio_settings(
+                root, settings, [whole(e, episodes.full) for e in good]
+            )
+            diagnostics += audio_problems
+            if any(d.severity == "error" for d in audio_problems):
+                return PublishResult(
+                    settings=settings,
+                    output=output,
+                    diagnostics=tuple(diagnostics),
+                    drafts_skipped=skipped,
+                )
+        # Inputs the output was built from last time: nothing to write at all.
+        kept = _kept_audio(root, settings, good, previous, with_audio, audio_from)
+        current = None
+        if kept is not None:
+            current = _current_output(
+                previous, output, _build_key(site_key, good, kept, output), stopped
+            )
+        if current is not None:
+            say("output is up to date")
+            published = tuple(e.slug for e in good)
+            return _as_it_is(
+                settings, output, previous, current, diagnostics, published, bad, skipped
+            )
         audio_infos: dict[str, AudioInfo] = {}
         keys: dict[str, str] = {}
         to_render: list[Episode] = []
@@ -239,10 +271,8 @@ def publish(
         # Hashes of the audio files kept or adopted, as their manifest gives them.
         known: dict[str, str] = {}
         sources = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
-        cover = _cover(root, settings)
         # Audio that is still current is kept even when this run renders none
         # (`amacast build`), so a build after a publish keeps the enclosures.
-        cover_hash = _cover_digest(cover)
         for episode in good:
             key = audio_key(episode, settings, cover_hash)
             still = _current_audio(previous, output, episode.slug, key)
@@ -268,30 +298,35 @@ def publish(
             if to_render:
                 render = renderer or default_renderer(root, say)
                 made = render(to_render, settings, update.scratch)
-                for episode in to_render:
-                    audio_infos[episode.slug] = made[episode.slug]
+                audio_infos.update((e.slug, made[e.slug]) for e in to_render)
         for relative, path in update.bring_scratch().items():
             known.setdefault(relative, _hash_file(path))
         audio_infos = {e.slug: audio_infos[e.slug] for e in good if e.slug in audio_infos}
         rendered = [e.slug for e in to_render]
 
-        # Imported here: a build with nothing to write never loads them.
+        # Imported here: a build with nothing to write never loads it.
         from amacast.feeds import build_feeds
-        from amacast.site import episode_page_path, site_rendering
 
-        # Pages whose inputs did not change stay as they are.
         page_keys = {e.slug: _page_key(site_key, e, audio_infos.get(e.slug)) for e in good}
+        made_early = _early_pages_used(episodes, selected, good, page_keys, update)
+        early_views: dict[tuple[str, ...], Any] = {
+            made_from(e, audio_infos.get(e.slug)): made_early[e.slug][0]
+            for e in good
+            if e.slug in made_early and made_early[e.slug][0] is not None
+        }
+        # Pages whose inputs did not change stay as they are.
         old_pages = previous.get("build", {}).get("pages", {}) if previous else {}
         old_files = previous.get("files", {}) if previous else {}
         written_pages = pack.pages if pack.output == str(output) else {}
         kept_pages = {
             slug
             for slug, key in page_keys.items()
-            if old_pages.get(slug) == key
+            if slug not in made_early
+            and old_pages.get(slug) == key
             and episode_page_path(slug) in old_files
             and _as_written(output, episode_page_path(slug), written_pages)
         }
-        pages = {e.slug for e in good if e.slug not in kept_pages}
+        pages = {e.slug for e in good if e.slug not in kept_pages and e.slug not in made_early}
         # The pages render in worker processes while this one makes the feeds.
         with site_rendering(
             good,
@@ -301,7 +336,7 @@ def publish(
             pages=pages,
             compiled=cache / COMPILED_TEMPLATES_DIR,
             into=update.target,
-            kept_views=pack.views,
+            kept_views={**pack.views, **early_views},
             full=episodes.full,
         ) as site_files:
             say("feeds: atom.xml, podcast.xml")
@@ -311,7 +346,8 @@ def publish(
             files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
             if cover is not None:
                 files[cover[0]] = cover[1]
-            say(f"site: {len(pages)} episode page(s), {len(kept_pages)} unchanged")
+            rendered_pages = len(pages) + len(made_early)
+            say(f"site: {rendered_pages} episode page(s), {len(kept_pages)} unchanged")
             site = site_files()
             files.update(site.files)
         hashes = {
@@ -319,12 +355,16 @@ def publish(
             **known,
             **update.write(files),
             **update.took(site.written),
+            **update.took(
+                {k: v for _view, written in made_early.values() for k, v in written.items()}
+            ),
         }
         del files
         if (output / ".gitkeep").is_file():
             hashes[".gitkeep"] = old_files.get(".gitkeep") or _hash_file(output / ".gitkeep")
         hashes = dict(sorted(hashes.items()))
-        update.remove(_left_behind(output, previous, hashes))
+        if not update.target.direct:  # a folder this build made holds only its files
+            update.remove(_left_behind(output, previous, hashes))
         entries = _manifest_episodes(keys, audio_infos, hashes)
         page_stats = {
             path: written_pages[path]
@@ -357,11 +397,14 @@ def publish(
         update.write({MANIFEST: manifest_bytes})
         total = size + len(manifest_bytes)
         update.commit(last=MANIFEST)
-    except BaseException as error:
-        update.discard()
-        if isinstance(error, Exception) and not isinstance(error, PublishError):
-            raise PublishError(f"publishing failed, {output} is unchanged: {error}") from error
-        raise
+        committed = True
+    except Exception as error:
+        if isinstance(error, PublishError):
+            raise
+        raise PublishError(f"publishing failed, {output} is unchanged: {error}") from error
+    finally:
+        if not committed:
+            update.discard()
 
     save_pack(
         cache,
@@ -389,6 +432,80 @@ def publish(
         total_bytes=total,
         swapped=True,
     )
+
+
+@dataclass(frozen=True)
+class _EarlyPages:
+    """What the workers that load episodes need to render their pages (:func:`_early_page`)."""
+
+    pages: Pages
+    target: Target
+    previous: Mapping[str, Any]
+    output: Path
+    cover_hash: str
+    site_key: str
+    with_audio: bool
+    drafts: bool
+
+
+#: A page rendered where its episode was loaded: its key, index entry and what was written.
+_EarlyPage = tuple[str, Any, dict[str, str | None]]
+
+
+def _early_page(
+    context: _EarlyPages, episode: Episode, own: Sequence[Diagnostic]
+) -> _EarlyPage | None:
+    """Render the page of an episode just loaded, with the audio it keeps (in a worker).
+
+    None for a draft left out, an episode with errors, and one whose audio
+    is still to be rendered.
+    """
+    if (episode.draft and not context.drafts) or any(d.severity == "error" for d in own):
+        return None
+    settings = context.pages.settings
+    key = audio_key(episode, settings, context.cover_hash)
+    still = _current_audio(context.previous, context.output, episode.slug, key)
+    if still is None and context.with_audio:
+        return None
+    info = still[0] if still is not None else None
+    path, content = context.pages.render(episode, info)
+    written = write_files(context.target, {path: content})
+    return (
+        _page_key(context.site_key, episode, info),
+        context.pages.index_view(episode, info),
+        written,
+    )
+
+
+def _early_pages_used(
+    episodes: Episodes,
+    selected: Sequence[Listing],
+    good: Sequence[Listing],
+    page_keys: Mapping[str, str],
+    update: Update,
+) -> dict[str, tuple[Any, dict[str, str | None]]]:
+    """The pages rendered early that still hold, by slug; the files of the others are dropped.
+
+    A page holds when its episode is published with the key it was
+    rendered for, and no other episode has its slug (both wrote one file).
+    """
+    slugs = Counter(e.slug for e in selected)
+    published = {e.path for e in good}
+    used = {}
+    for episode in selected:
+        made: _EarlyPage | None = episodes.made.get(episode.path)
+        if made is None:
+            continue
+        key, view, written = made
+        if (
+            episode.path in published
+            and page_keys[episode.slug] == key
+            and slugs[episode.slug] == 1
+        ):
+            used[episode.slug] = (view, written)
+        else:
+            update.drop(written)
+    return used
 
 
 def _with_episode_notes(
@@ -864,7 +981,7 @@ def _unchanged_output(
     build = previous.get("build") if previous else None
     if not isinstance(build, dict) or build.get("inputs") != inputs:
         return None
-    current = _current_output(previous, output, str(build.get("key", "")))
+    current = _current_output(previous, output, str(build.get("key", "")), interrupted(output))
     recorded = build.get("result")
     if current is None or not isinstance(recorded, dict):
         return None
@@ -911,18 +1028,18 @@ def _as_it_is(
 
 
 def _current_output(
-    previous: Mapping[str, Any], output: Path, build_key: str
+    previous: Mapping[str, Any], output: Path, build_key: str, stopped: bool
 ) -> tuple[list[str], int] | None:
     """The feeds' notes and total size when ``output`` was built from ``build_key``, else None.
 
     Every file the manifest lists must still be there, with the total size
     it had (a file edited by hand is rebuilt), and no build of it may have
-    been stopped half way since.
+    been ``stopped`` half way since.
     """
     build = previous.get("build") if previous else None
     if not build_key or not isinstance(build, dict) or build.get("key") != build_key:
         return None
-    if interrupted(output):
+    if stopped:
         return None
     files = previous.get("files", {})
     try:

@@ -190,25 +190,12 @@ def site_rendering(
     settings and templates; an episode whose page is not rendered and whose
     view is kept may be given as its Listing, ``full`` loads the others.
     """
-    env = make_environment(template_dir, compiled)
-    env.get_template("episode.html")  # compiled once, before the workers fork
-    site = _site_context(settings)
+    maker = Pages(settings, template_dir, compiled)  # compiled once, before the workers fork
+    env, site, lean = maker.env, maker.site, maker.lean
     ordered = sorted(episodes, key=_newest_first)
     wanted = [whole(e, full) for e in ordered if pages is None or e.slug in pages]
-    # The packaged index shows no transcript: it needs no sanitised HTML.
-    lean = not any(
-        template_dir is not None and (template_dir / name).is_file()
-        for name in ("index.html", "base.html")
-    )
     kept_views = kept_views if lean and kept_views is not None else {}
-    state = {
-        "env": env,
-        "site": site,
-        "settings": settings,
-        "audio": audio,
-        "into": into,
-    }
-    _forked.update(state, episodes={e.slug: e for e in wanted})
+    _forked.update(pages=maker, audio=audio, into=into, episodes={e.slug: e for e in wanted})
     try:
         workers = worker_count(len(wanted), jobs, minimum=PAGES_PER_WORKER)
         with forked_pool(workers) as pool:
@@ -253,17 +240,45 @@ def _page_task(slugs: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str | 
 
     Returns the pages, or, when they are to be written, their hashes.
     """
-    env: jinja2.Environment = _forked["env"]
-    page = env.get_template("episode.html")
-    rendered = {}
-    for slug in slugs:
-        episode = _forked["episodes"][slug]
-        view = _episode_view(episode, _forked["settings"], _forked["audio"].get(slug))
-        html = page.render(site=_forked["site"], episode=view, root="../../", page_url=view.url)
-        rendered[view.page_path] = _encode(html)
+    maker: Pages = _forked["pages"]
+    rendered = dict(
+        maker.render(_forked["episodes"][slug], _forked["audio"].get(slug)) for slug in slugs
+    )
     if _forked["into"] is None:
         return rendered, {}
     return {}, write_files(_forked["into"], rendered)
+
+
+class Pages:
+    """Episode pages, one at a time, wherever the episode is: the templates compiled once.
+
+    Made before worker processes fork, which inherit it.  ``lean`` is True
+    when the project overrides neither ``index.html`` nor ``base.html``: the
+    packaged index shows no transcript, so its entries (:meth:`index_view`)
+    carry none.
+    """
+
+    def __init__(
+        self, settings: Settings, template_dir: Path | None = None, compiled: Path | None = None
+    ) -> None:
+        self.settings = settings
+        self.env = make_environment(template_dir, compiled)
+        self.page = self.env.get_template("episode.html")
+        self.site = _site_context(settings)
+        self.lean = not any(
+            template_dir is not None and (template_dir / name).is_file()
+            for name in ("index.html", "base.html")
+        )
+
+    def render(self, episode: Episode, info: AudioInfo | None) -> tuple[str, bytes]:
+        """The episode's page: its path in the output, and its bytes."""
+        view = _episode_view(episode, self.settings, info)
+        html = self.page.render(site=self.site, episode=view, root="../../", page_url=view.url)
+        return view.page_path, _encode(html)
+
+    def index_view(self, episode: Episode, info: AudioInfo | None) -> EpisodeView | None:
+        """The episode's entry on a lean index (None when the index is not lean)."""
+        return _episode_view(episode, self.settings, info, content=False) if self.lean else None
 
 
 def make_environment(
@@ -286,6 +301,7 @@ def make_environment(
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         bytecode_cache=bytecode,
+        auto_reload=False,  # a build's templates do not change under it: no stat per page
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

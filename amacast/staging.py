@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from amacast.files import write_file
+
 T = TypeVar("T")
 
 #: Appended to a file's name for the new version waiting beside it.
@@ -80,9 +82,7 @@ def write_files(target: Target, files: Mapping[str, bytes]) -> dict[str, str | N
         content = files[relative]
         if not target.direct and _holds(target.output / relative, content):
             return None
-        path = target.path(relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        write_file(target.path(relative), content)
         return hashlib.sha256(content).hexdigest()
 
     return dict(zip(files, _each(write, list(files)), strict=True))
@@ -160,6 +160,14 @@ class Update:
     def current(self, relative: str) -> bytes:
         """The bytes the output holds at ``relative`` now."""
         return (self.output / relative).read_bytes()
+
+    def drop(self, written: Mapping[str, str | None]) -> None:
+        """Remove what :func:`write_files` wrote for the output that is not to be taken in."""
+        for relative, digest in written.items():
+            if digest is not None:
+                self._incoming.pop(relative, None)
+                with contextlib.suppress(OSError):
+                    self.target.path(relative).unlink()
 
     def bring(self, relative: str, source: Path) -> None:
         """Move ``source`` (in :attr:`scratch`) to ``relative`` in the output at the commit."""

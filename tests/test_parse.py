@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from unittest import mock
 
+import pyromark
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import amacast.markup
+import amacast.parse
 from amacast.parse import (
     parse_date,
     parse_episode,
@@ -17,7 +21,7 @@ from amacast.parse import (
     parse_episode_text,
     slugify,
 )
-from tests.conftest import SEED, fixture, fossassam, shared_file
+from tests.conftest import CORPUS, FIXTURES, ROOT, SEED, fixture, fossassam, shared_file
 
 
 def first_words(text: str, n: int = 4) -> str:
@@ -540,3 +544,60 @@ def test_every_turn_starts_where_a_plain_reading_of_the_file_says(name: str) -> 
     assert len(expected) == len(episode.turns) > 0
     actual = [(t.speaker, t.line, " ".join(t.text.split()[:3])) for t in episode.turns]
     assert actual == expected
+
+
+#: Markdown without HTML of its own: pieces pyromark renders to whole, well-formed HTML.
+MARKDOWN_PIECES = [
+    "A plain paragraph.",
+    "*em* and **strong** and ~~gone~~ & more",
+    '[a link](https://example.org/a?b=1&c=2 "title")',
+    "[bad](javascript:alert(1)) and ![img](data:text/html,x)",
+    "- one\n- two\n  - nested",
+    "1. first\n2. second",
+    "> quoted *text*\n> more",
+    "```\ncode & stuff\n```",
+    "`inline & code`",
+    "# Heading\n\nText after.",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "control \x0b char and \ufffe noncharacter",
+    "entities &amp; &copy; &#x41;",
+    "trailing two spaces  \nline break",
+    "---",
+    "\ue000 private use alone",
+]
+
+
+def _every_transcript() -> list[Path]:
+    files = [*sorted((ROOT / "episodes").glob("*.md")), *sorted(FIXTURES.glob("*.md"))]
+    if CORPUS.is_dir():
+        files += sorted(CORPUS.glob("*.md"))
+    return files
+
+
+def test_blocks_cleaned_together_equal_blocks_cleaned_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"{CORPUS} is absent: only the examples and fixtures are compared")
+    files = _every_transcript()
+    together = [parse_episode(path) for path in files]
+    one_by_one_calls: list[int] = []
+
+    def one_by_one(pieces: list[str]) -> list[str]:
+        one_by_one_calls.append(len(pieces))
+        return [amacast.markup.clean_html(piece) for piece in pieces]
+
+    monkeypatch.setattr(amacast.parse, "clean_html_many", one_by_one)
+    alone = [parse_episode(path) for path in files]
+    assert sum(one_by_one_calls) > 10 * len(files)  # most blocks are cleaned together
+    for path, mine, theirs in zip(files, together, alone, strict=True):
+        assert mine == theirs, path.name
+
+
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), min_size=2, max_size=8))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_pyromark_html_cleaned_together_is_cleaned_alike(pieces: list[str]) -> None:
+    rendered = [pyromark.html(piece, options=amacast.parse._OPTIONS) for piece in pieces]
+    assert amacast.markup.clean_html_many(rendered) == [
+        amacast.markup.clean_html(html) for html in rendered
+    ]
