@@ -12,10 +12,10 @@ unless its size, times and inode are those noted when it was last keyed
 is taken.
 
 The cache is only ever a shortcut: a file that is missing, unreadable,
-truncated or from another version is a miss, parsed again and rewritten
-(atomically: a temporary file renamed into place, so concurrent builds never
-see half a file).  When many files miss, they are parsed in a pool of worker
-processes, each returning the pickled ``Episode``.
+truncated or from another version is a miss, parsed again and rewritten.  An
+entry is written straight under its name (half an entry, from a build killed
+while writing it, does not unpickle: a miss).  When many files miss, they are
+parsed in a pool of worker processes.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 import pyromark
 
 from amacast import __version__
-from amacast.files import read_file, write_all
+from amacast.files import read_file, write_all, write_file
 from amacast.markup import sanitiser_version
 from amacast.model import Episode
 from amacast.workers import forked_pool, worker_count
@@ -364,8 +364,14 @@ def _read(cache_dir: Path, key: str) -> Episode | None:
 
 
 def _write(cache_dir: Path, key: str, pickled: bytes) -> None:
-    """Store one entry (:func:`_store`)."""
-    _store(cache_file(cache_dir, key), pickled)
+    """Store one entry, straight under its name; one that cannot be written is only a miss.
+
+    Not through a temporary file: an entry cut short (a build killed while
+    writing it) does not unpickle, so it is a miss and is written again;
+    two builds writing one entry write the same bytes.
+    """
+    with contextlib.suppress(OSError):
+        write_file(cache_file(cache_dir, key), pickled)
 
 
 def _store(target: Path, content: bytes) -> None:
