@@ -30,7 +30,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -102,6 +101,7 @@ def _each(function: Callable[[str], T], names: Sequence[str]) -> list[T]:
     """``function`` of each name, in order; over :data:`FILE_THREADS` threads when many."""
     if len(names) < 2 * FILE_THREADS:
         return [function(name) for name in names]
+    from concurrent.futures import ThreadPoolExecutor  # only for many files: slow to import
     size = -(-len(names) // (4 * FILE_THREADS))  # a few batches a thread: few futures
 
     def batch(start: int) -> list[T]:

@@ -11,10 +11,12 @@ pay for the processes, there is no pool and the caller works in-process.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 
 def worker_count(tasks: int, jobs: int | None = None, *, minimum: int = 2) -> int:
@@ -34,7 +36,14 @@ def forked_pool(workers: int) -> Iterator[Executor | None]:
     The processes start at the first submitted task: whatever the parent
     set up before that, the workers see.
     """
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2:
+        yield None
+        return
+    # Imported here: most rebuilds start no process, and these take a while to import.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
     with ProcessPoolExecutor(
