@@ -99,10 +99,17 @@ class Turn:
         return "\n\n".join(block.text for block in self.blocks if block.text)
 
 
-class _FrontMatter:
-    """What :class:`Episode` and :class:`Listing` read from the front matter alike."""
+@dataclass(frozen=True)
+class _Named:
+    """What :class:`Episode` and :class:`Listing` both hold: where it is, what it is called."""
 
+    path: str
+    source_hash: str
+    title: str
     date: dt.datetime | None
+    draft: bool
+    slug: str
+    slug_line: int
     meta: Mapping[str, Any]
 
     @property
@@ -130,7 +137,7 @@ LISTING_META = ("lastmod", "episode", "guid")
 
 
 @dataclass(frozen=True)
-class Listing(_FrontMatter):
+class Listing(_Named):
     """What a build needs of an episode whose page and feed entries it already has.
 
     A few hundred bytes instead of the whole transcript: the slug and date
@@ -139,19 +146,11 @@ class Listing(_FrontMatter):
     :data:`LISTING_META`).  :meth:`Episode.listing` makes one.
     """
 
-    path: str
-    source_hash: str
-    title: str
-    date: dt.datetime | None
-    draft: bool
-    slug: str
-    slug_line: int
     guid_line: int
-    meta: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class Episode(_FrontMatter):
+class Episode(_Named):
     """One transcript, parsed.
 
     ``meta`` is the whole front matter as read (unknown keys included);
@@ -160,14 +159,6 @@ class Episode(_FrontMatter):
     ``published``.  ``source_hash`` is the SHA-256 of the file's bytes.
     """
 
-    path: str
-    source_hash: str
-    title: str
-    date: dt.datetime | None
-    draft: bool
-    slug: str
-    slug_line: int
-    meta: Mapping[str, Any]
     meta_lines: Mapping[str, int]
     preamble: tuple[Block, ...]
     speakers: tuple[Speaker, ...]

@@ -102,6 +102,7 @@ def _each(function: Callable[[str], T], names: Sequence[str]) -> list[T]:
     if len(names) < 2 * FILE_THREADS:
         return [function(name) for name in names]
     from concurrent.futures import ThreadPoolExecutor  # only for many files: slow to import
+
     size = -(-len(names) // (4 * FILE_THREADS))  # a few batches a thread: few futures
 
     def batch(start: int) -> list[T]:

@@ -9,7 +9,7 @@ enclosures, transcripts and people), then measures in process:
    the call (tracemalloc, in a second, separate run so tracing does not slow
    the timed one);
 3. ``publish(audio=False)`` end to end as ``amacast build`` runs it
-   (settings, parse, validate, feeds, site, atomic swap);
+   (settings, parse, validate, feeds, site, the output changed in place);
 
 and prints the feed sizes and this process's peak RSS (which includes the
 interpreter, amacast's imports and the parsed episodes).
@@ -143,7 +143,7 @@ def main() -> int:
         result = publish(root, output, audio=False)
         elapsed = time.perf_counter() - start
         print(
-            f"amacast build end to end (settings, parse, validate, feeds, site, swap): "
+            f"amacast build end to end (settings, parse, validate, feeds, site, commit): "
             f"{elapsed:.2f} s, ok={result.ok}"
         )
         print(f"peak RSS of this process: {maxrss_mib():.0f} MiB")

@@ -17,6 +17,10 @@ It prints the median wall time and peak memory of each and the ratios against
 the targets of issue 6: cold <= 1.5x Hugo's cold wall time, no-change rebuild
 <= 0.25x, one-changed rebuild <= 0.3x, peak memory <= Hugo's.
 
+amacast runs from its compiled bytecode, as an installed copy does (``pip
+install`` writes it): the script compiles the package first and clears
+``PYTHONDONTWRITEBYTECODE`` for the builds it times.
+
 Peak memory is measured two ways: ``ru_maxrss`` of the child from
 ``os.wait4`` (the largest single process: Hugo is one process with threads),
 and the largest sum of the proportional set sizes (PSS) of the child and all
