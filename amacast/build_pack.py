@@ -80,8 +80,15 @@ class BuildPack:
         self.listings.update(listings)
         self.fragments.update(fragments)
         self.views.update(views)
-        self.output, self.pages = output, pages
-        self.stored += len(listings) + len(fragments) + len(views)
+        if output != self.output:
+            self.output, self.pages = output, {}
+        self.pages.update(pages)
+        self.stored += len(listings) + len(fragments) + len(views) + len(pages)
+
+    @property
+    def size(self) -> int:
+        """How many entries the pack holds."""
+        return len(self.listings) + len(self.fragments) + len(self.views) + len(self.pages)
 
     def record(self, since: BuildPack | None = None) -> tuple[Any, ...]:
         """This pack as one record of the file; with ``since``, only what it adds to that."""
@@ -91,12 +98,17 @@ class BuildPack:
 
         if since is None:
             return (self.listings, self.fragments, self.views, self.output, self.pages)
+        same_output = since.output == self.output
         return (
             new(self.listings, since.listings),
             new(self.fragments, since.fragments),
             new(self.views, since.views),
             self.output,
-            self.pages,
+            {
+                path: noted
+                for path, noted in self.pages.items()
+                if not same_output or since.pages.get(path) != noted
+            },
         )
 
 
@@ -144,7 +156,7 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     """
     whole = pickle.dumps((PACK_FORMAT, pack.key), protocol=pickle.HIGHEST_PROTOCOL)
     record = pack.record()
-    outdated = kept.stored > 2 * (len(pack.listings) + len(pack.fragments) + len(pack.views)) + 64
+    outdated = kept.stored > 2 * pack.size + 64
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         if kept.key == pack.key and kept.stored > 0 and not outdated:

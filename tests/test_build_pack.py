@@ -190,3 +190,22 @@ def test_a_file_changed_just_now_is_not_noted(tmp_path: Path) -> None:
     read_sources([path], cache_dir=cache)
     again = read_sources([path], cache_dir=cache)
     assert again[0].data is not None  # read again: it may change within the same clock tick
+
+
+def test_a_record_carries_only_the_pages_that_changed(tmp_path: Path) -> None:
+    key = pack_key("site")
+    pages = {f"episodes/{n}/index.html": (100 + n, 10**9 + n) for n in range(200)}
+    first = BuildPack(key, output="/out", pages=pages)
+    save_pack(tmp_path, first, load_pack(tmp_path, key))
+    kept = load_pack(tmp_path, key)
+    assert kept.pages == pages and kept.output == "/out"
+    changed = {**pages, "episodes/7/index.html": (999, 2 * 10**9)}
+    record = BuildPack(key, output="/out", pages=changed).record(since=kept)
+    assert record[4] == {"episodes/7/index.html": (999, 2 * 10**9)}
+    save_pack(tmp_path, BuildPack(key, output="/out", pages=changed), kept)
+    assert load_pack(tmp_path, key).pages == changed
+    # Another output folder: its pages replace the others whole.
+    elsewhere = {"episodes/x/index.html": (1, 2)}
+    save_pack(tmp_path, BuildPack(key, output="/other", pages=elsewhere), load_pack(tmp_path, key))
+    again = load_pack(tmp_path, key)
+    assert again.output == "/other" and again.pages == elsewhere
