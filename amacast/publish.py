@@ -210,7 +210,7 @@ def publish(
                     update.target,
                     previous,
                     output,
-                    cover_hash,
+                    audio_keyer(settings, cover_hash),
                     site_key,
                     with_audio,
                     drafts,
@@ -273,8 +273,9 @@ def publish(
         sources = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
         # Audio that is still current is kept even when this run renders none
         # (`amacast build`), so a build after a publish keeps the enclosures.
+        keyer = audio_keyer(settings, cover_hash)
         for episode in good:
-            key = audio_key(episode, settings, cover_hash)
+            key = keyer(episode.source_hash)
             still = _current_audio(previous, output, episode.slug, key)
             if still is not None:
                 reused.append(episode.slug)
@@ -442,7 +443,7 @@ class _EarlyPages:
     target: Target
     previous: Mapping[str, Any]
     output: Path
-    cover_hash: str
+    keyer: Callable[[str], str]
     site_key: str
     with_audio: bool
     drafts: bool
@@ -462,8 +463,7 @@ def _early_page(
     """
     if (episode.draft and not context.drafts) or any(d.severity == "error" for d in own):
         return None
-    settings = context.pages.settings
-    key = audio_key(episode, settings, context.cover_hash)
+    key = context.keyer(episode.source_hash)
     still = _current_audio(context.previous, context.output, episode.slug, key)
     if still is None and context.with_audio:
         return None
@@ -553,15 +553,32 @@ def audio_key(episode: Episode | Listing, settings: Settings, cover_hash: str = 
     title and author (spoken in the intro, written to the ID3 tags), the
     cover (embedded in the tags) and amacast's version.
     """
+    return audio_keyer(settings, cover_hash)(episode.source_hash)
+
+
+#: Stands for the transcript's hash in the text :func:`audio_keyer` hashes.
+_SOURCE = "@source@"
+
+
+def audio_keyer(settings: Settings, cover_hash: str = "") -> Callable[[str], str]:
+    """:func:`audio_key` by the episode's source hash, the settings' part worked out once."""
     inputs = {
-        "source": episode.source_hash,
+        "source": _SOURCE,
         "audio": _plain(settings.audio),
         "voices": _plain(settings.voices),
         "podcast": [settings.title, settings.author, settings.image, cover_hash],
         "version": __version__,
     }
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    parts = text.split(_SOURCE)
+    if len(parts) != 2:  # the settings hold the stand-in too: put the hash in each time
+        return lambda source: hashlib.sha256(
+            json.dumps(
+                {**inputs, "source": source}, sort_keys=True, ensure_ascii=True, default=str
+            ).encode("utf-8")
+        ).hexdigest()
+    before, after = (part.encode("utf-8") for part in parts)
+    return lambda source: hashlib.sha256(before + source.encode("ascii") + after).hexdigest()
 
 
 def cover_hash(root: Path, settings: Settings) -> str:
@@ -778,8 +795,10 @@ def _size_and_time(path: Path) -> tuple[int, int]:
 
 def _as_written(output: Path, relative: str, written: Mapping[str, tuple[int, int]]) -> bool:
     """True when the file has the size and time it had when a build wrote it."""
+    if relative not in written:
+        return False
     try:
-        info = os.stat(output / relative, follow_symlinks=False)
+        info = os.stat(f"{output}/{relative}", follow_symlinks=False)
     except OSError:
         return False
     return stat.S_ISREG(info.st_mode) and written.get(relative) == (info.st_size, info.st_mtime_ns)
@@ -883,11 +902,10 @@ def _kept_audio(
     except OSError:
         return None
     kept: dict[str, Any] = {}
+    keyer = audio_keyer(settings, cover_hash)
     for episode in episodes:
         entry = previous.get("episodes", {}).get(episode.slug) if previous else None
-        if isinstance(entry, dict) and entry.get("audio_key") == audio_key(
-            episode, settings, cover_hash
-        ):
+        if isinstance(entry, dict) and entry.get("audio_key") == keyer(episode.source_hash):
             kept[episode.slug] = entry
         elif with_audio:
             return None  # this one is to be rendered

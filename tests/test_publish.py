@@ -571,3 +571,24 @@ def test_compiled_templates_are_kept_and_follow_their_source(project: Path) -> N
     (templates / "index.html").write_text("second {{ episodes | length }}", encoding="utf-8")
     assert publish(project, output, audio=False).ok
     assert (output / "index.html").read_text(encoding="utf-8").startswith("second ")
+
+
+@pytest.mark.parametrize("title", ["Ask Us Anything", "A title with @source@ in it"])
+def test_audio_keys_hash_the_sorted_json_of_their_inputs(title: str) -> None:
+    import hashlib
+
+    from amacast import __version__
+
+    settings = Settings(title=title, author="A", audio={"engine": "piper"}, voices={"S": "joe"})
+    keyer = publish_module.audio_keyer(settings, "cover-hash")
+    for source in ("0" * 64, "f" * 64):
+        inputs = {
+            "source": source,
+            "audio": {"engine": "piper"},
+            "voices": {"S": "joe"},
+            "podcast": [title, "A", "", "cover-hash"],
+            "version": __version__,
+        }
+        text = json.dumps(inputs, sort_keys=True, ensure_ascii=True, default=str)
+        assert keyer(source) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert keyer("0" * 64) != keyer("f" * 64)
