@@ -34,13 +34,13 @@ import contextlib
 import functools
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from amacast.episode_cache import Source, load_episodes, map_episodes
+from amacast.files import replace_file
 from amacast.model import Diagnostic, Episode, Listing
 from amacast.validate import validate_episode
 
@@ -154,11 +154,8 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     is written anew, atomically.  A cache that cannot be written only slows
     the next build.
     """
-    whole = pickle.dumps((PACK_FORMAT, pack.key), protocol=pickle.HIGHEST_PROTOCOL)
-    record = pack.record()
     outdated = kept.stored > 2 * pack.size + 64
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
         if kept.key == pack.key and kept.stored > 0 and not outdated:
             added = pickle.dumps(pack.record(since=kept), protocol=pickle.HIGHEST_PROTOCOL)
             descriptor = os.open(cache_dir / PACK_FILE, os.O_WRONLY | os.O_APPEND)
@@ -167,17 +164,9 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
             finally:
                 os.close(descriptor)
             return
-        whole += pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        handle, temporary = tempfile.mkstemp(prefix=".build-", dir=cache_dir)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(whole)
-            os.replace(temporary, cache_dir / PACK_FILE)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+        header = pickle.dumps((PACK_FORMAT, pack.key), protocol=pickle.HIGHEST_PROTOCOL)
+        record = pickle.dumps(pack.record(), protocol=pickle.HIGHEST_PROTOCOL)
+        replace_file(cache_dir / PACK_FILE, header + record)
 
 
 #: What a build does with each episode it loads whole, in the process that loads it:

@@ -25,7 +25,6 @@ import gc
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import Any, TypeVar
 import pyromark
 
 from amacast import __version__
-from amacast.files import read_file, write_all, write_file
+from amacast.files import read_file, replace_file, write_file
 from amacast.markup import sanitiser_version
 from amacast.model import Episode
 from amacast.workers import forked_pool, worker_count
@@ -131,7 +130,8 @@ def read_sources(
         if source.key and info is not None and max(info.st_mtime_ns, info.st_ctime_ns) < settled:
             notes[name] = (signature, source.key)
     if cache_dir is not None and notes != noted:
-        _store(cache_dir / SOURCES_FILE, pickle.dumps((fingerprint, notes)))
+        with contextlib.suppress(OSError):  # not noted: the next call reads the files again
+            replace_file(cache_dir / SOURCES_FILE, pickle.dumps((fingerprint, notes)))
     return sources
 
 
@@ -372,24 +372,3 @@ def _write(cache_dir: Path, key: str, pickled: bytes) -> None:
     """
     with contextlib.suppress(OSError):
         write_file(cache_file(cache_dir, key), pickled)
-
-
-def _store(target: Path, content: bytes) -> None:
-    """Write a cache file atomically; a cache that cannot be written is only slower."""
-    try:
-        try:
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            try:
-                write_all(handle, content)
-            finally:
-                os.close(handle)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass

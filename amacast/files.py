@@ -11,6 +11,7 @@ those calls are a measurable share of a build.  These helpers go straight to
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 #: Read in pieces of this size: most transcripts fit in one.
@@ -48,3 +49,25 @@ def write_all(descriptor: int, content: bytes) -> None:
     view = memoryview(content)
     while view:
         view = view[os.write(descriptor, view) :]
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Put ``content`` at ``path`` atomically: written beside it, then renamed over it.
+
+    Readers see the old file or the new one, never half of either.  The
+    folder is made if there is none; raises OSError as writing would.
+    """
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        try:
+            write_all(handle, content)
+        finally:
+            os.close(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
