@@ -195,7 +195,7 @@ def publish(
     try:
         pack = load_pack(cache, pack_key(site_key))
         cover = _cover(root, settings)
-        cover_hash = _cover_digest(cover)
+        keyer = audio_keyer(settings, _cover_digest(cover))
         from amacast.site import Pages, episode_page_path, site_rendering
 
         # An episode loaded whole gets its page where it is loaded (in the
@@ -210,7 +210,7 @@ def publish(
                     update.target,
                     previous,
                     output,
-                    audio_keyer(settings, cover_hash),
+                    keyer,
                     site_key,
                     with_audio,
                     drafts,
@@ -251,7 +251,7 @@ def publish(
                     drafts_skipped=skipped,
                 )
         # Inputs the output was built from last time: nothing to write at all.
-        kept = _kept_audio(root, settings, good, previous, with_audio, audio_from)
+        kept = _kept_audio(good, previous, with_audio, audio_from, keyer)
         current = None
         if kept is not None:
             current = _current_output(
@@ -273,7 +273,6 @@ def publish(
         sources = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
         # Audio that is still current is kept even when this run renders none
         # (`amacast build`), so a build after a publish keeps the enclosures.
-        keyer = audio_keyer(settings, cover_hash)
         for episode in good:
             key = keyer(episode.source_hash)
             still = _current_audio(previous, output, episode.slug, key)
@@ -884,25 +883,20 @@ def _manifest_episodes(
 
 
 def _kept_audio(
-    root: Path,
-    settings: Settings,
     episodes: Sequence[Episode | Listing],
     previous: Mapping[str, Any],
     with_audio: bool,
     audio_from: Sequence[Path],
+    keyer: Callable[[str], str],
 ) -> dict[str, Any] | None:
     """The previous manifest's entries of the audio a build would keep unchanged.
 
     None when this build would render or adopt audio (nothing to compare).
+    ``keyer`` is this build's :func:`audio_keyer`.
     """
     if audio_from:
         return None
-    try:
-        cover_hash = _cover_digest(_cover(root, settings))
-    except OSError:
-        return None
     kept: dict[str, Any] = {}
-    keyer = audio_keyer(settings, cover_hash)
     for episode in episodes:
         entry = previous.get("episodes", {}).get(episode.slug) if previous else None
         if isinstance(entry, dict) and entry.get("audio_key") == keyer(episode.source_hash):
