@@ -198,6 +198,7 @@ def publish(
         keyer = audio_keyer(settings, _cover_digest(cover))
         from amacast.site import Pages, episode_page_path, site_rendering
 
+        maker = Pages(settings, root / TEMPLATES_DIR, cache / COMPILED_TEMPLATES_DIR)
         # An episode loaded whole gets its page where it is loaded (in the
         # workers), unless it waits for audio; the page is used if its key
         # still holds once every episode is known.
@@ -206,7 +207,7 @@ def publish(
             early = functools.partial(
                 _early_page,
                 _EarlyPages(
-                    Pages(settings, root / TEMPLATES_DIR, cache / COMPILED_TEMPLATES_DIR),
+                    maker,
                     update.target,
                     previous,
                     output,
@@ -334,10 +335,10 @@ def publish(
             audio_infos,
             root / TEMPLATES_DIR,
             pages=pages,
-            compiled=cache / COMPILED_TEMPLATES_DIR,
             into=update.target,
             kept_views={**pack.views, **early_views},
             full=episodes.full,
+            maker=maker,
         ) as site_files:
             say("feeds: atom.xml, podcast.xml")
             feeds = build_feeds(

@@ -178,6 +178,7 @@ def site_rendering(
     into: Target | None = None,
     kept_views: Mapping[tuple[str, ...], EpisodeView] | None = None,
     full: Callable[[Listing], Episode] | None = None,
+    maker: Pages | None = None,
 ) -> Iterator[Callable[[], SiteFiles]]:
     """:func:`render_site` started: the pages render in workers while the caller works.
 
@@ -189,8 +190,11 @@ def site_rendering(
     ``kept_views`` are :attr:`SiteFiles.views` of a build with the same
     settings and templates; an episode whose page is not rendered and whose
     view is kept may be given as its Listing, ``full`` loads the others.
+    ``maker`` is the :class:`Pages` of these settings and templates, when the
+    caller has one already.
     """
-    maker = Pages(settings, template_dir, compiled)  # compiled once, before the workers fork
+    if maker is None:
+        maker = Pages(settings, template_dir, compiled)  # compiled once, before workers fork
     env, site, lean = maker.env, maker.site, maker.lean
     ordered = sorted(episodes, key=_newest_first)
     wanted = [whole(e, full) for e in ordered if pages is None or e.slug in pages]
