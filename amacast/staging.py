@@ -123,6 +123,7 @@ class Update:
         self._incoming: dict[str, Path] = {}
         self._removing: list[str] = []
         self._scratch: Path | None = None
+        self._ended = False
         self._marker = _marker(output)
         if self._marker.exists() and not made:
             _remove_pending(output)
@@ -222,7 +223,7 @@ class Update:
                 aside: Path | None = backup / str(number)
                 try:
                     os.link(place, backup / str(number), follow_symlinks=False)
-                except FileNotFoundError:
+                except FileNotFoundError:  # a new file: undone by removing it
                     aside = None
                 place.parent.mkdir(parents=True, exist_ok=True)
                 undo.append((place, aside))
@@ -243,7 +244,12 @@ class Update:
         self._end()
 
     def discard(self) -> None:
-        """Undo the build: remove what it wrote; a folder it made itself goes whole."""
+        """Undo the build: remove what it wrote; a folder it made itself goes whole.
+
+        Nothing to do once the update is committed or discarded.
+        """
+        if self._ended:
+            return
         if self.target.direct:
             shutil.rmtree(self.output, ignore_errors=True)
         else:
@@ -252,6 +258,7 @@ class Update:
         self._end()
 
     def _end(self) -> None:
+        self._ended = True
         self._drop_scratch()
         self._marker.unlink(missing_ok=True)
 

@@ -198,3 +198,29 @@ def test_a_build_killed_before_its_commit_is_cleaned_up_by_the_next(output: Path
 def test_pending_names_are_hidden_files_beside_their_place() -> None:
     assert pending_name("index.html") == ".index.html.amacast-new"
     assert pending_name("episodes/a/index.html") == "episodes/a/.index.html.amacast-new"
+
+
+def test_discarding_after_a_failed_commit_walks_the_output_no_more(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(output, FIRST)
+    update = Update(output)
+    update.write({"index.html": b"index 2"})
+    walks: list[str] = []
+    real_walk = os.walk
+
+    def walk(top: str | Path, *args: object, **kwargs: object) -> object:
+        walks.append(str(top))
+        return real_walk(top, *args, **kwargs)  # type: ignore[call-overload]
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(staging_module.os, "walk", walk)
+    monkeypatch.setattr(staging_module.os, "replace", replace)
+    with pytest.raises(OSError):
+        update.commit()
+    update.discard()  # as publish does when a build ends without its commit
+    assert walks == [str(output)]  # the commit's own undo walked it once
+    monkeypatch.undo()
+    assert files_in(output) == FIRST
