@@ -237,8 +237,8 @@ def build(
 ) -> None:
     """Write the feeds and the site into output/, without rendering audio.
 
-    Like `amacast publish`, all or nothing: everything is built beside
-    output/ and swapped in only when every step succeeded.  MP3s of episodes
+    Like `amacast publish`, all or nothing: new and changed files are written
+    beside their places and put in place only when every step succeeded.  MP3s of episodes
     that did not change since the last publish are kept; with --audio the
     new and changed ones are rendered too.  Exit codes: 0 built, 1 errors in
     the input or a failed step, 2 usage.
@@ -280,8 +280,8 @@ def publish(
 ) -> None:
     """Validate, then write feeds, audio and the site into output/, all or nothing.
 
-    Everything is built in a folder beside output/ and swapped in only when
-    every step succeeded; a failed run leaves output/ as it was.  Episodes
+    New and changed files are written beside their places in output/ and put
+    in place only when every step succeeded; a failed run leaves output/ as it was.  Episodes
     whose transcript and voice settings did not change keep their MP3s.
 
     With --audio-from DIR (once per shard), audio rendered by

@@ -1,4 +1,4 @@
-"""``publish``: the whole output built beside output/, swapped in only on success, incrementally."""
+"""``publish``: output/ changed in place, all at once and only on success, incrementally."""
 
 from __future__ import annotations
 
