@@ -4,11 +4,10 @@ A rebuild after one transcript changed needs little of the others: their
 slugs and dates (:class:`~amacast.model.Listing`), their diagnostics, their
 entries in the two feeds and on the index page.  Loading every parsed
 episode whole to make those again is most of such a rebuild's work, so a
-build keeps them, in one file (``<cache>/build.pickle``), for the next.
-The file is a header and records: a build adds a record with what it made
-that the file lacked, so a rebuild that changed one episode writes a few
-kilobytes, not the whole; when most of the file is outdated, it is written
-anew.
+build keeps them, in the build state (:mod:`amacast.build.state`: SQLite
+rows of JSON and XML, never pickle), for the next.  A build adds the rows it
+made that the state lacked, so a rebuild that changed one episode writes a
+few kilobytes, and drops the rows no episode uses any more.
 
 It also notes the size and time of each episode page it wrote, which
 tells the next build that a page is still as written without reading it.
@@ -32,21 +31,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amacast.build import state
+from amacast.build.codec import DecodeError, dumps, loads
 from amacast.episode_cache import Source, load_episodes, map_episodes
-from amacast.files import replace_file
 from amacast.model import Diagnostic, Episode, Listing
 from amacast.validate import validate_episode
 
-PACK_FILE = "build.pickle"
-#: The pack file: ``(PACK_FORMAT, key)`` pickled, then records (:meth:`BuildPack.record`).
-PACK_FORMAT = "amacast-build-1"
+#: A stored listing: the listing and the episode's own diagnostics.
+Kept = tuple[Listing, tuple[Diagnostic, ...]]
 
 
 @dataclass
@@ -65,51 +62,11 @@ class BuildPack:
     #: as that build wrote it.
     output: str = ""
     pages: dict[str, tuple[int, int]] = field(default_factory=dict)
-    #: How many entries the file holds (outdated ones too); -1 when it is damaged.
-    stored: int = 0
-
-    def add(
-        self,
-        listings: dict[str, tuple[Listing, tuple[Diagnostic, ...]]],
-        fragments: dict[tuple[str, ...], bytes],
-        views: dict[tuple[str, ...], Any],
-        output: str,
-        pages: dict[str, tuple[int, int]],
-    ) -> None:
-        """Take in one record of the file (see :meth:`record`)."""
-        self.listings.update(listings)
-        self.fragments.update(fragments)
-        self.views.update(views)
-        if output != self.output:
-            self.output, self.pages = output, {}
-        self.pages.update(pages)
-        self.stored += len(listings) + len(fragments) + len(views) + len(pages)
 
     @property
     def size(self) -> int:
         """How many entries the pack holds."""
         return len(self.listings) + len(self.fragments) + len(self.views) + len(self.pages)
-
-    def record(self, since: BuildPack | None = None) -> tuple[Any, ...]:
-        """This pack as one record of the file; with ``since``, only what it adds to that."""
-
-        def new(mapping: dict[Any, Any], old: dict[Any, Any]) -> dict[Any, Any]:
-            return {key: value for key, value in mapping.items() if key not in old}
-
-        if since is None:
-            return (self.listings, self.fragments, self.views, self.output, self.pages)
-        same_output = since.output == self.output
-        return (
-            new(self.listings, since.listings),
-            new(self.fragments, since.fragments),
-            new(self.views, since.views),
-            self.output,
-            {
-                path: noted
-                for path, noted in self.pages.items()
-                if not same_output or since.pages.get(path) != noted
-            },
-        )
 
 
 def pack_key(site_key: str) -> str:
@@ -124,49 +81,68 @@ def pack_key(site_key: str) -> str:
 
 
 def load_pack(cache_dir: Path, key: str) -> BuildPack:
-    """The pack kept for ``key``; an empty one when there is none, or it is unsound or stale.
+    """The pack kept for ``key``; an empty one when there is none, or it is for another key.
 
-    Records after a damaged one (a build killed while appending) are not
-    read, and the pack says so (``stored`` -1): the next save writes it anew.
+    A row that does not decode (a damaged or tampered state) is left out: a miss.
     """
     pack = BuildPack(key)
-    with contextlib.suppress(OSError), open(cache_dir / PACK_FILE, "rb") as stream:
-        try:
-            if pickle.load(stream) != (PACK_FORMAT, key):
-                return pack
-            while True:
-                try:
-                    record = pickle.load(stream)
-                except EOFError:
-                    return pack
-                pack.add(*record)
-        except Exception:  # truncated, or not a pickle at all: nothing more kept
-            pack.stored = -1
+    rows = state.pack_rows(cache_dir, key)
+    if rows is None:
+        return pack
+    for name, data in rows["listings"].items():
+        with _skipped():
+            pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
+    pack.fragments = {_split(name): data for name, data in rows["fragments"].items()}
+    if rows["views"]:
+        from amacast.site import EpisodeView  # the pack keeps the index's entries
+
+        for name, data in rows["views"].items():
+            with _skipped():
+                pack.views[_split(name)] = loads(EpisodeView, data)
+    pack.output, pack.pages = state.page_notes(cache_dir, key)
     return pack
 
 
 def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     """Keep ``pack`` for the next build, which had ``kept`` (from :func:`load_pack`).
 
-    When ``kept`` is sound, for the same key, and not mostly outdated, only
-    what ``pack`` adds to it is appended to the file (one ``write`` to a file
-    open for appending: never interleaved with another's); otherwise the file
-    is written anew, atomically.  A cache that cannot be written only slows
-    the next build.
+    Only the rows ``kept`` lacks are written; rows ``pack`` no longer has are
+    dropped.  A state that cannot be written only slows the next build.
     """
-    outdated = kept.stored > 2 * pack.size + 64
-    with contextlib.suppress(OSError):
-        if kept.key == pack.key and kept.stored > 0 and not outdated:
-            added = pickle.dumps(pack.record(since=kept), protocol=pickle.HIGHEST_PROTOCOL)
-            descriptor = os.open(cache_dir / PACK_FILE, os.O_WRONLY | os.O_APPEND)
-            try:
-                os.write(descriptor, added)
-            finally:
-                os.close(descriptor)
-            return
-        header = pickle.dumps((PACK_FORMAT, pack.key), protocol=pickle.HIGHEST_PROTOCOL)
-        record = pickle.dumps(pack.record(), protocol=pickle.HIGHEST_PROTOCOL)
-        replace_file(cache_dir / PACK_FILE, header + record)
+    new_listings = {k: v for k, v in pack.listings.items() if kept.listings.get(k) != v}
+    new_fragments = {k: v for k, v in pack.fragments.items() if kept.fragments.get(k) != v}
+    new_views = {k: v for k, v in pack.views.items() if k not in kept.views}
+    rows: dict[str, dict[str, bytes]] = {"listings": {}, "fragments": {}, "views": {}}
+    for table, entries in (("listings", new_listings), ("views", new_views)):
+        for name, value in entries.items():
+            with _skipped():
+                rows[table][_join(name)] = dumps(value)
+    rows["fragments"] = {_join(name): data for name, data in new_fragments.items()}
+    state.save_pack_rows(
+        cache_dir,
+        pack.key,
+        rows,
+        {
+            "listings": list(pack.listings),
+            "fragments": [_join(k) for k in pack.fragments],
+            "views": [_join(k) for k in pack.views],
+        },
+        pack.output,
+        pack.pages,
+    )
+
+
+def _join(key: str | tuple[str, ...]) -> str:
+    return key if isinstance(key, str) else "\0".join(key)
+
+
+def _split(name: str) -> tuple[str, ...]:
+    return tuple(name.split("\0"))
+
+
+def _skipped() -> contextlib.AbstractContextManager[None]:
+    """A value that has no stored form, or a row that does not decode: left out."""
+    return contextlib.suppress(TypeError, DecodeError)
 
 
 #: What a build does with each episode it loads whole, in the process that loads it:

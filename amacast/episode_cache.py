@@ -1,21 +1,21 @@
 """Parsed episodes kept between builds, keyed by content; misses parsed on every core.
 
 Parsing is a large part of a cold build's work, and a transcript that did not
-change parses to the same ``Episode``.  Each parsed episode is pickled to
-``<cache>/parsed/<key>.pickle``, where the key is a SHA-256 over amacast's
+change parses to the same ``Episode``.  Each parsed episode is stored in the
+build state (:mod:`amacast.build.state`, JSON, never pickle) under a key,
+a SHA-256 over amacast's
 version and parser source, pyromark's version, the path the episode was read
 from (it is part of the ``Episode`` and of its diagnostics) and the file's
-bytes.  A rebuild keys every transcript and unpickles the hits; only new or
+bytes.  A rebuild keys every transcript and decodes the hits; only new or
 edited files are parsed again.  Keying a file means reading and hashing it,
 unless its size, times and inode are those noted when it was last keyed
-(``<cache>/sources.pickle``, as git's index notes them): then the noted key
-is taken.
+(the state's ``sources`` table, as git's index notes them): then the noted
+key is taken.
 
-The cache is only ever a shortcut: a file that is missing, unreadable,
-truncated or from another version is a miss, parsed again and rewritten.  An
-entry is written straight under its name (half an entry, from a build killed
-while writing it, does not unpickle: a miss).  When many files miss, they are
-parsed in a pool of worker processes.
+The cache is only ever a shortcut: an entry that is missing, does not
+decode or is from another version is a miss, parsed again and rewritten.
+When many files miss, they are parsed in a pool of worker processes, which
+store what they parse themselves.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import contextlib
 import gc
 import hashlib
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,16 +33,14 @@ from typing import Any, TypeVar
 import pyromark
 
 from amacast import __version__
-from amacast.files import read_file, replace_file, write_file
+from amacast.build import state
+from amacast.files import read_file
 from amacast.markup import sanitiser_version
 from amacast.model import Episode
 from amacast.workers import forked_pool, worker_count
 
 PROJECT_CACHE_DIR = ".amacast-cache"
-PARSED_DIR = "parsed"
 _PARSER_SOURCES = ("parse.py", "model.py", "markup.py")
-#: The layout of a cache file, ``(CACHE_FORMAT, key, Episode)`` pickled.
-CACHE_FORMAT = "amacast-parsed-1"
 #: Below this many misses, a pool of processes costs more than it saves.
 POOL_THRESHOLD = 24
 #: Files a worker parses per task: few round trips, yet a balanced finish.
@@ -91,8 +88,6 @@ class Source:
     key: str
 
 
-#: Under the project's cache: each transcript's key by its size and times.
-SOURCES_FILE = "sources.pickle"
 #: A file changed this recently may change again within the same clock tick,
 #: unseen by its times: its key is not noted until it has been still this long.
 SETTLED_NS = 2_000_000_000
@@ -130,8 +125,7 @@ def read_sources(
         if source.key and info is not None and max(info.st_mtime_ns, info.st_ctime_ns) < settled:
             notes[name] = (signature, source.key)
     if cache_dir is not None and notes != noted:
-        with contextlib.suppress(OSError):  # not noted: the next call reads the files again
-            replace_file(cache_dir / SOURCES_FILE, pickle.dumps((fingerprint, notes)))
+        state.note_sources(cache_dir, fingerprint, notes)
     return sources
 
 
@@ -144,12 +138,7 @@ def _read_source(path: Path, fingerprint: str) -> Source:
 
 
 def _noted(cache_dir: Path, fingerprint: str) -> _Noted:
-    try:
-        with open(cache_dir / SOURCES_FILE, "rb") as stream:
-            stored, notes = pickle.load(stream)
-    except Exception:  # absent or unsound: nothing noted
-        return {}
-    return notes if stored == fingerprint and isinstance(notes, dict) else {}
+    return state.source_notes(cache_dir, fingerprint)
 
 
 def sources_digest(sources: Sequence[Source]) -> str:
@@ -167,8 +156,7 @@ def project_cache_folder(root: Path, audio_table: Mapping[str, Any]) -> Path:
 
     ``[audio] cache_dir`` (the setting that moves the segment cache, default
     ``.amacast-cache/segments``, see :func:`amacast.render_jobs.cache_folder`)
-    moves the rest of the cache along: parsed episodes go to ``parsed/``
-    beside the segments.
+    moves the rest of the cache along: the build state goes beside the segments.
     """
     configured = audio_table.get("cache_dir")
     if isinstance(configured, str) and configured.strip():
@@ -177,11 +165,6 @@ def project_cache_folder(root: Path, audio_table: Mapping[str, Any]) -> Path:
             segments = root / segments
         return segments.parent
     return root / PROJECT_CACHE_DIR
-
-
-def cache_file(cache_dir: Path, key: str) -> Path:
-    """Where the episode with this key is pickled, under the project's cache folder."""
-    return cache_dir / PARSED_DIR / f"{key}.pickle"
 
 
 def load_episodes(
@@ -195,7 +178,7 @@ def load_episodes(
     """Parse ``paths`` (in order) into Episodes, from the cache where the bytes are known.
 
     ``cache_dir`` is the project's cache folder (see
-    :func:`project_cache_folder`); entries go to its ``parsed/``.  None
+    :func:`project_cache_folder`), which holds the build state.  None
     parses everything and stores nothing.  ``jobs`` caps
     the worker processes for misses (default: the machine's cores; 1 parses
     in this process).  An unreadable transcript is parsed as such (it gets an
@@ -225,15 +208,14 @@ def load_episodes(
         (str(source.path), source.data, source.key, store if source.key else None)
         for _at, source in misses
     ]
-    for (at, _source), pickled in zip(misses, _parse_all(work, jobs), strict=True):
-        with _collector_paused():
-            episodes[at] = pickle.loads(pickled)[2]
+    for (at, _source), episode in zip(misses, _parse_all(work, jobs), strict=True):
+        episodes[at] = episode
     return [episode for episode in episodes if episode is not None]
 
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Unpickling makes many objects and no garbage: the cyclic collector only slows it."""
+    """Decoding makes many objects and no garbage: the cyclic collector only slows it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -247,16 +229,16 @@ def _collector_paused() -> Iterator[None]:
 _Work = tuple[str, "bytes | None", str, "str | None"]
 
 
-def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[bytes]:
-    """Each transcript parsed and pickled, in order: here, or in workers when there are many."""
+def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[Episode]:
+    """Each transcript parsed (and stored), in order: here, or in workers when there are many."""
     workers = worker_count(len(work), jobs, minimum=CHUNK) if len(work) >= POOL_THRESHOLD else 0
     from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     with forked_pool(workers) as pool:
         if pool is None:
-            yield from map(_parse_pickled, work)
+            yield from map(_parse_one, work)
         else:
-            yield from pool.map(_parse_pickled, work, chunksize=CHUNK)
+            yield from pool.map(_parse_one, work, chunksize=CHUNK)
 
 
 T = TypeVar("T")
@@ -323,52 +305,20 @@ def _episode_of(job: _Job) -> Episode:
     if data is None and key:  # not read yet: read now, keyed anew should it have changed
         source = _read_source(Path(path), fingerprint)
         data, key = source.data, source.key
-    return _parsed((path, data, key, store if key else None))[0]
+    return _parse_one((path, data, key, store if key else None))
 
 
-def _parse_pickled(item: _Work) -> bytes:
-    """Parse one transcript, pickle ``(CACHE_FORMAT, key, Episode)`` and store it.
-
-    Runs in a worker when there are many: the workers write the cache files too.
-    """
-    return _parsed(item)[1]
-
-
-def _parsed(item: _Work) -> tuple[Episode, bytes]:
-    """One transcript parsed, and pickled as :func:`_parse_pickled` says, stored when asked."""
+def _parse_one(item: _Work) -> Episode:
+    """Parse one transcript and store it when asked (in a worker when there are many)."""
     from amacast.parse import parse_episode
 
     path, data, key, store = item
     episode = parse_episode(path, data)
-    pickled = pickle.dumps((CACHE_FORMAT, key, episode), protocol=pickle.HIGHEST_PROTOCOL)
     if store is not None:
-        _write(Path(store), key, pickled)
-    return episode, pickled
+        state.store_parsed(Path(store), [(key, episode)])
+    return episode
 
 
 def _read(cache_dir: Path, key: str) -> Episode | None:
-    """The cached episode, or None when absent or not a sound entry for this key."""
-    try:
-        stored = pickle.loads(read_file(cache_file(cache_dir, key)))
-    except Exception:  # absent, truncated, or not a pickle at all: a miss
-        return None
-    if (
-        isinstance(stored, tuple)
-        and len(stored) == 3
-        and stored[0] == CACHE_FORMAT
-        and stored[1] == key
-        and isinstance(stored[2], Episode)
-    ):
-        return stored[2]
-    return None
-
-
-def _write(cache_dir: Path, key: str, pickled: bytes) -> None:
-    """Store one entry, straight under its name; one that cannot be written is only a miss.
-
-    Not through a temporary file: an entry cut short (a build killed while
-    writing it) does not unpickle, so it is a miss and is written again;
-    two builds writing one entry write the same bytes.
-    """
-    with contextlib.suppress(OSError):
-        write_file(cache_file(cache_dir, key), pickled)
+    """The stored episode, or None when absent or not a sound entry."""
+    return state.load_parsed(cache_dir, key, Episode)

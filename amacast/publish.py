@@ -71,8 +71,6 @@ MANIFEST = ".amacast-manifest.json"
 MANIFEST_VERSION = 1
 TEMPLATES_DIR = "templates"
 CACHE_DIR = ".amacast-cache"
-#: Under the project's cache: the site's templates, compiled.
-COMPILED_TEMPLATES_DIR = "templates"
 
 #: GitHub Pages: a published site may be at most 1 GB, a file in a repository 100 MB.
 PAGES_SITE_LIMIT = 1_000_000_000
@@ -198,7 +196,7 @@ def publish(
         keyer = audio_keyer(settings, _cover_digest(cover))
         from amacast.site import Pages, episode_page_path, site_rendering
 
-        maker = Pages(settings, root / TEMPLATES_DIR, cache / COMPILED_TEMPLATES_DIR)
+        maker = Pages(settings, root / TEMPLATES_DIR)
         # An episode loaded whole gets its page where it is loaded (in the
         # workers), unless it waits for audio; the page is used if its key
         # still holds once every episode is known.

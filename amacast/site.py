@@ -174,7 +174,6 @@ def site_rendering(
     *,
     pages: Container[str] | None = None,
     jobs: int | None = None,
-    compiled: Path | None = None,
     into: Target | None = None,
     kept_views: Mapping[tuple[str, ...], EpisodeView] | None = None,
     full: Callable[[Listing], Episode] | None = None,
@@ -183,8 +182,7 @@ def site_rendering(
     """:func:`render_site` started: the pages render in workers while the caller works.
 
     Yields a function that returns the site's files once all are rendered
-    (call it inside the ``with``).  ``compiled`` is a folder that keeps the
-    compiled templates between builds.  With ``into``, the episode pages
+    (call it inside the ``with``).  With ``into``, the episode pages
     are written there by whoever renders them (:func:`amacast.staging.write_files`)
     rather than returned.
     ``kept_views`` are :attr:`SiteFiles.views` of a build with the same
@@ -194,7 +192,7 @@ def site_rendering(
     caller has one already.
     """
     if maker is None:
-        maker = Pages(settings, template_dir, compiled)  # compiled once, before workers fork
+        maker = Pages(settings, template_dir)  # compiled once, before workers fork
     env, site, lean = maker.env, maker.site, maker.lean
     ordered = sorted(episodes, key=_newest_first)
     wanted = [whole(e, full) for e in ordered if pages is None or e.slug in pages]
@@ -262,11 +260,9 @@ class Pages:
     carry none.
     """
 
-    def __init__(
-        self, settings: Settings, template_dir: Path | None = None, compiled: Path | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, template_dir: Path | None = None) -> None:
         self.settings = settings
-        self.env = make_environment(template_dir, compiled)
+        self.env = make_environment(template_dir)
         self.page = self.env.get_template("episode.html")
         self.site = _site_context(settings)
         self.lean = not any(
@@ -285,26 +281,19 @@ class Pages:
         return _episode_view(episode, self.settings, info, content=False) if self.lean else None
 
 
-def make_environment(
-    template_dir: Path | None = None, compiled: Path | None = None
-) -> jinja2.Environment:
+def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
     """The Jinja2 environment: the user's templates first, then the packaged ones.
 
-    With ``compiled``, templates compiled once are kept in that folder
-    (Jinja2 checks each against its source) and not compiled again.
+    Templates are compiled anew by every build: Jinja2's bytecode cache would
+    load code from a folder (the project's cache, restored by CI from
+    elsewhere) that nothing vouches for.
     """
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None and template_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
     loaders.append(jinja2.PackageLoader("amacast", "templates"))
-    bytecode = None
-    if compiled is not None:
-        with contextlib.suppress(OSError):  # without the folder, templates are compiled each time
-            compiled.mkdir(parents=True, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(str(compiled))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        bytecode_cache=bytecode,
         auto_reload=False,  # a build's templates do not change under it: no stat per page
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -1,9 +1,11 @@
-"""What a build keeps for the next: listings, feed entries and index entries, and noted sources."""
+"""What a build keeps for the next (listings, feed entries, index entries, noted sources), as data."""
 
 from __future__ import annotations
 
 import os
-import pickle
+import sqlite3
+import subprocess
+import sys
 import shutil
 from pathlib import Path
 
@@ -11,8 +13,9 @@ import pytest
 
 import amacast.build_pack as build_pack
 import amacast.episode_cache as episode_cache
-from amacast.build_pack import PACK_FILE, BuildPack, load_pack, pack_key, save_pack
-from amacast.episode_cache import SOURCES_FILE, read_sources
+from amacast.build import state
+from amacast.build_pack import BuildPack, load_pack, pack_key, save_pack
+from amacast.episode_cache import read_sources
 from amacast.publish import MANIFEST, publish
 from tests.test_publish import example_project, snapshot
 
@@ -53,7 +56,6 @@ def test_a_rebuild_loads_only_the_changed_episode_and_equals_a_fresh_build(
 ) -> None:
     output = project / "output"
     publish(project, output, audio=False)
-    size_before = (project / ".amacast-cache" / PACK_FILE).stat().st_size
     edited = sorted((project / "episodes").glob("*.md"))[1]
     edit(edited, "A line added later.")
     calls = loaded(monkeypatch)
@@ -61,9 +63,6 @@ def test_a_rebuild_loads_only_the_changed_episode_and_equals_a_fresh_build(
     # The edited one is parsed; its page is rendered from it, the feeds and index too.
     assert calls == [edited.name]
     assert "A line added later." in (output / "atom.xml").read_text("utf-8")
-    # The pack grew by a record of what changed, not by a copy of itself.
-    grown = (project / ".amacast-cache" / PACK_FILE).stat().st_size - size_before
-    assert 0 < grown < size_before / 2
     monkeypatch.undo()
     shutil.rmtree(project / ".amacast-cache")
     assert publish(project, project / "fresh", audio=False).ok
@@ -110,47 +109,70 @@ def test_new_settings_start_from_an_empty_pack(project: Path) -> None:
     assert (output / "atom.xml").read_bytes().count(b"<entry>") == 2
 
 
-def test_a_damaged_pack_is_read_up_to_the_damage_and_written_anew(
-    project: Path, tmp_path: Path
-) -> None:
+def test_a_damaged_state_is_started_anew(project: Path) -> None:
     output = project / "output"
     publish(project, output, audio=False)
-    pack_file = project / ".amacast-cache" / PACK_FILE
-    whole = pack_file.read_bytes()
-    pack_file.write_bytes(whole + b"\x80\x05garbage")  # a record cut short
-    site_key_pack = load_pack(pack_file.parent, _key_in(pack_file))
-    assert site_key_pack.stored == -1 and site_key_pack.listings
-    assert publish(project, output, audio=False).ok  # up to date: the pack is not read
+    expected = site_of(output)
+    state.close_all()
+    state_file = project / ".amacast-cache" / state.STATE_FILE
+    state_file.write_bytes(b"not a database at all" * 100)
     edit(sorted((project / "episodes").glob("*.md"))[0], "Edited.")
     assert publish(project, output, audio=False).ok
-    assert load_pack(pack_file.parent, _key_in(pack_file)).stored > 0
-    assert b"garbage" not in pack_file.read_bytes()
+    assert b"Edited." in (output / "atom.xml").read_bytes()
+    assert set(site_of(output)) == set(expected)
+    with sqlite3.connect(state_file) as connection:
+        assert connection.execute("SELECT count(*) FROM listings").fetchone()[0] == 4
 
 
-def _key_in(pack_file: Path) -> str:
-    with open(pack_file, "rb") as stream:
-        _format, key = pickle.load(stream)
-    return str(key)
+#: A pickle that, once unpickled, creates the file named by its last argument.
+_PAYLOAD = """
+import os, pickle, sys
+class Run:
+    def __reduce__(self):
+        return (os.system, ("touch " + sys.argv[1],))
+sys.stdout.buffer.write(pickle.dumps(Run()))
+"""
 
 
-def test_save_appends_what_is_new_and_rewrites_what_is_mostly_outdated(tmp_path: Path) -> None:
+def test_a_poisoned_cache_runs_no_code(project: Path, tmp_path: Path) -> None:
+    """Pickles planted where earlier versions kept their cache, and rows that are not data."""
+    output = project / "output"
+    marker = tmp_path / "ran"
+    payload = subprocess.run(
+        [sys.executable, "-c", _PAYLOAD, str(marker)], check=True, capture_output=True
+    ).stdout
+    cache = project / ".amacast-cache"
+    for name in ("sources.pickle", "build.pickle", "parsed/x.pickle", "templates/x.cache"):
+        (cache / name).parent.mkdir(parents=True, exist_ok=True)
+        (cache / name).write_bytes(payload)
+    assert publish(project, output, audio=False).ok
+    expected = site_of(output)
+    state.close_all()
+    with sqlite3.connect(cache / state.STATE_FILE) as connection:
+        for table, column in (("parsed", "episode"), ("listings", "listing"), ("views", "view")):
+            connection.execute(f"UPDATE {table} SET {column} = ?", (payload,))
+    for episode in (project / "episodes").glob("*.md"):
+        edit(episode, "Edited again.")
+    assert publish(project, output, audio=False).ok
+    assert not marker.exists()
+    assert site_of(output).keys() == expected.keys()
+    assert (output / "atom.xml").read_bytes().count(b"Edited again.") == 3
+
+
+def test_save_adds_what_is_new_and_drops_what_nothing_uses(tmp_path: Path) -> None:
     key = pack_key("site")
     first = BuildPack(key, fragments={("atom", str(n)): b"x" * 100 for n in range(100)})
     save_pack(tmp_path, first, load_pack(tmp_path, key))
     kept = load_pack(tmp_path, key)
-    assert kept.fragments == first.fragments and kept.stored == 100
+    assert kept.fragments == first.fragments
     second = BuildPack(key, fragments={**first.fragments, ("atom", "new"): b"y"})
-    size = (tmp_path / PACK_FILE).stat().st_size
     save_pack(tmp_path, second, kept)
-    assert (tmp_path / PACK_FILE).stat().st_size - size < 200  # one small record
-    again = load_pack(tmp_path, key)
-    assert again.fragments == second.fragments and again.stored == 101
-    # A pack mostly of entries nothing uses any more is written anew, with only the current.
+    assert load_pack(tmp_path, key).fragments == second.fragments
     small = BuildPack(key, fragments={("atom", "only"): b"z"})
-    for _round in range(3):
-        save_pack(tmp_path, small, load_pack(tmp_path, key))  # the first one rewrites
-    final = load_pack(tmp_path, key)
-    assert final.fragments == small.fragments and final.stored == 1
+    save_pack(tmp_path, small, load_pack(tmp_path, key))
+    assert load_pack(tmp_path, key).fragments == small.fragments
+    with sqlite3.connect(tmp_path / state.STATE_FILE) as connection:
+        assert connection.execute("SELECT count(*) FROM fragments").fetchone()[0] == 1
     # Another key: nothing kept.
     assert load_pack(tmp_path, pack_key("other site")).fragments == {}
 
@@ -171,7 +193,7 @@ def test_noted_sources_are_not_read_again_until_they_change(
     cache = tmp_path / "cache"
     first = read_sources(paths, cache_dir=cache)
     assert all(source.data is not None for source in first)
-    assert (cache / SOURCES_FILE).is_file()
+    assert (cache / state.STATE_FILE).is_file()
     second = read_sources(paths, cache_dir=cache)
     assert [s.key for s in second] == [s.key for s in first]
     assert all(source.data is None for source in second)
@@ -192,7 +214,7 @@ def test_a_file_changed_just_now_is_not_noted(tmp_path: Path) -> None:
     assert again[0].data is not None  # read again: it may change within the same clock tick
 
 
-def test_a_record_carries_only_the_pages_that_changed(tmp_path: Path) -> None:
+def test_the_pages_noted_follow_the_last_build(tmp_path: Path) -> None:
     key = pack_key("site")
     pages = {f"episodes/{n}/index.html": (100 + n, 10**9 + n) for n in range(200)}
     first = BuildPack(key, output="/out", pages=pages)
@@ -200,8 +222,6 @@ def test_a_record_carries_only_the_pages_that_changed(tmp_path: Path) -> None:
     kept = load_pack(tmp_path, key)
     assert kept.pages == pages and kept.output == "/out"
     changed = {**pages, "episodes/7/index.html": (999, 2 * 10**9)}
-    record = BuildPack(key, output="/out", pages=changed).record(since=kept)
-    assert record[4] == {"episodes/7/index.html": (999, 2 * 10**9)}
     save_pack(tmp_path, BuildPack(key, output="/out", pages=changed), kept)
     assert load_pack(tmp_path, key).pages == changed
     # Another output folder: its pages replace the others whole.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pickle
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,12 +12,13 @@ import amacast.markup
 import amacast.parse
 from amacast.episode_cache import (
     POOL_THRESHOLD,
-    cache_file,
     cache_key,
     load_episodes,
     parser_fingerprint,
     project_cache_folder,
 )
+from amacast.build import state
+from amacast.build.codec import loads
 from amacast.model import Episode
 from amacast.parse import EPISODE_SUFFIXES, parse_episode
 from amacast.publish import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
@@ -25,6 +26,13 @@ from amacast.publish import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "episodes").glob("*.md"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def stored_count(cache: Path) -> int:
+    """How many parsed episodes the state in ``cache`` holds."""
+    with sqlite3.connect(cache / state.STATE_FILE) as connection:
+        count: int = connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
+    return count
 
 
 @pytest.fixture()
@@ -57,7 +65,7 @@ def test_a_hit_returns_an_equal_episode_without_parsing(
     paths = sorted(episodes_dir.glob("*.md"))
     cache = tmp_path / "cache"
     first = load_episodes(paths, cache, jobs=1)
-    assert len(list((cache / "parsed").glob("*.pickle"))) == len(paths)
+    assert stored_count(cache) == len(paths)
     calls = no_parsing(monkeypatch)
     again = load_episodes(paths, cache, jobs=1)
     assert calls == []
@@ -81,7 +89,7 @@ def test_editing_a_file_misses(
     assert calls == [edited.name]
     assert episodes[0].title.startswith("Edited: ")
     assert episodes[0] == parse_episode(edited)
-    assert len(list((cache / "parsed").glob("*.pickle"))) == len(paths) + 1
+    assert stored_count(cache) == len(paths) + 1
 
 
 def test_the_same_bytes_at_another_path_miss(episodes_dir: Path, tmp_path: Path) -> None:
@@ -95,7 +103,7 @@ def test_the_same_bytes_at_another_path_miss(episodes_dir: Path, tmp_path: Path)
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"not a pickle at all", b"\x80\x05truncated", pickle.dumps(("other", "key", None))],
+    [b"", b"not json at all", b'{"path": "truncated', b'{"path": "x"}', b"[1, 2, 3]"],
 )
 def test_a_corrupt_cache_file_is_ignored_and_rewritten(
     episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
@@ -103,14 +111,19 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(
     path = sorted(episodes_dir.glob("*.md"))[0]
     cache = tmp_path / "cache"
     [expected] = load_episodes([path], cache, jobs=1)
-    entry = cache_file(cache, cache_key(str(path), path.read_bytes(), parser_fingerprint()))
-    assert entry.is_file()
-    entry.write_bytes(damage)
+    key = cache_key(str(path), path.read_bytes(), parser_fingerprint())
+    state.close_all()
+    with sqlite3.connect(cache / state.STATE_FILE) as connection:
+        assert connection.execute("UPDATE parsed SET episode = ? WHERE key = ?", (damage, key))
+        assert connection.total_changes == 1
     calls = no_parsing(monkeypatch)
     assert load_episodes([path], cache, jobs=1) == [expected]
     assert calls == [path.name]
-    stored = pickle.loads(entry.read_bytes())
-    assert stored[2] == expected
+    with sqlite3.connect(cache / state.STATE_FILE) as connection:
+        (stored,) = connection.execute(
+            "SELECT episode FROM parsed WHERE key = ?", (key,)
+        ).fetchone()
+    assert loads(Episode, stored) == expected
     calls.clear()
     assert load_episodes([path], cache, jobs=1) == [expected]
     assert calls == []
@@ -139,7 +152,7 @@ def test_an_unreadable_file_is_reported_and_not_cached(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     [episode] = load_episodes([missing], cache, jobs=1)
     assert [d.code for d in episode.diagnostics] == ["unreadable"]
-    assert not (cache / "parsed").exists()
+    assert not (cache / state.STATE_FILE).exists()
 
 
 def test_the_worker_pool_gives_the_same_episodes_as_one_process(tmp_path: Path) -> None:
@@ -189,7 +202,7 @@ def test_the_transcript_html_is_worked_out_when_asked_and_once(
     monkeypatch.setattr(amacast.markup, "transcript_html", counting)
     loaded = load_episodes(paths, cache, jobs=1)
     for episode, path in zip(loaded, paths, strict=True):
-        assert "transcript_html" not in vars(episode)  # the cache keeps episodes without it
+        assert "transcript_html" not in vars(episode)  # the state keeps episodes without it
         assert episode.transcript_html == transcript_html(parse_episode(path))
         assert episode.transcript_html is episode.transcript_html
     assert worked == [episode.slug for episode in loaded]

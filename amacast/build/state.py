@@ -1,0 +1,249 @@
+"""The project's build state: one SQLite database of plain data, ``<cache>/state.sqlite3``.
+
+What one build keeps for the next, all of it a shortcut that a cold build
+can do without:
+
+- ``sources``: each transcript's cache key by its size, times and inode, as
+  git's index notes them, so an unchanged file is not read again;
+- ``parsed``: parsed episodes by cache key (JSON through
+  :mod:`amacast.build.codec`), so an unchanged file is not parsed again;
+- ``listings``, ``fragments``, ``views``, ``pages``: what the last build made
+  of each episode (its listing and diagnostics, its two feed entries, its
+  entry on the index, the size and time of the page it wrote), valid for one
+  *pack key* (the site's inputs and the libraries that write them), kept in
+  ``meta``.
+
+Nothing read from here can run code: rows are JSON decoded against the
+type that is expected, or raw XML bytes spliced into a feed.  A row that does
+not decode is a miss.  A database that SQLite cannot read (damaged, or not a
+database at all) is set aside and started anew.  Transactions make every
+build's changes whole: a build killed while saving leaves the previous
+state.  Parse workers write their episodes through their own connections
+(never one inherited across ``fork``); WAL lets them write while others read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from amacast.build.codec import DecodeError, dumps, loads
+
+T = TypeVar("T")
+
+STATE_FILE = "state.sqlite3"
+#: Bumped whenever a table changes shape: an older database is started anew.
+SCHEMA = 1
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, inode INTEGER,
+    key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, episode BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS listings (key TEXT PRIMARY KEY, listing BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS fragments (key TEXT PRIMARY KEY, xml BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS views (key TEXT PRIMARY KEY, view BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
+"""
+#: The tables whose rows hold only for one pack key.
+PACK_TABLES = ("listings", "fragments", "views", "pages")
+
+#: A source's note: (size, mtime_ns, ctime_ns, inode) and its cache key.
+Note = tuple[tuple[int, int, int, int], str]
+
+# One connection per process and database: a forked worker opens its own.
+_connections: dict[tuple[int, str], sqlite3.Connection] = {}
+
+
+def connect(cache_dir: Path) -> sqlite3.Connection:
+    """This process's connection to the state in ``cache_dir``, the tables made."""
+    path = cache_dir / STATE_FILE
+    marker = (os.getpid(), str(path))
+    connection = _connections.get(marker)
+    if connection is None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = _open(path)
+        except sqlite3.DatabaseError:  # not a database, or damaged: start anew
+            _set_aside(path)
+            connection = _open(path)
+        _connections[marker] = connection
+    return connection
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.executescript(_TABLES)
+        row = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None:
+            connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+        elif row[0] != str(SCHEMA):
+            connection.close()
+            _set_aside(path)
+            return _open(path)
+        connection.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    return connection
+
+
+def _set_aside(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")
+
+
+def close_all() -> None:
+    """Close this process's connections (tests that remove a cache folder call it)."""
+    for marker in [m for m in _connections if m[0] == os.getpid()]:
+        _connections.pop(marker).close()
+
+
+@contextlib.contextmanager
+def transaction(cache_dir: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the state; rolled back when the block raises."""
+    connection = connect(cache_dir)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+# -- sources ------------------------------------------------------------------------------
+
+
+def source_notes(cache_dir: Path, fingerprint: str) -> dict[str, Note]:
+    """The noted sources, by path, when they were noted by this parser (else none)."""
+    with contextlib.suppress(OSError, sqlite3.Error):
+        connection = connect(cache_dir)
+        if _meta(connection, "sources") != fingerprint:
+            return {}
+        return {
+            path: ((size, mtime, ctime, inode), key)
+            for path, size, mtime, ctime, inode, key in connection.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, inode, key FROM sources"
+            )
+        }
+    return {}
+
+
+def note_sources(cache_dir: Path, fingerprint: str, notes: Mapping[str, Note]) -> None:
+    """Replace the noted sources with ``notes``."""
+    with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
+        connection.execute("DELETE FROM sources")
+        connection.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+            [(path, *signature, key) for path, (signature, key) in notes.items()],
+        )
+        _set_meta(connection, "sources", fingerprint)
+
+
+# -- parsed episodes ----------------------------------------------------------------------
+
+
+def load_parsed(cache_dir: Path, key: str, kind: type[T]) -> T | None:
+    """The parsed episode stored under ``key``, or None (absent, or not one)."""
+    with contextlib.suppress(OSError, sqlite3.Error, DecodeError):
+        row = (
+            connect(cache_dir)
+            .execute("SELECT episode FROM parsed WHERE key = ?", (key,))
+            .fetchone()
+        )
+        return loads(kind, row[0]) if row is not None else None
+    return None
+
+
+def store_parsed(cache_dir: Path, items: Iterable[tuple[str, object]]) -> None:
+    """Store parsed episodes by key, in one transaction; one that has no stored form is skipped."""
+    rows = []
+    for key, episode in items:
+        with contextlib.suppress(TypeError):
+            rows.append((key, dumps(episode)))
+    if rows:
+        with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
+            connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+
+
+# -- what the last build made ----------------------------------------------------------------
+
+
+def pack_rows(cache_dir: Path, pack_key: str) -> dict[str, dict[str, bytes]] | None:
+    """The raw rows of the pack tables by table and key; None when kept for another key."""
+    with contextlib.suppress(OSError, sqlite3.Error):
+        connection = connect(cache_dir)
+        if _meta(connection, "pack") != pack_key:
+            return None
+        rows: dict[str, dict[str, bytes]] = {}
+        for table in ("listings", "fragments", "views"):
+            rows[table] = dict(connection.execute(f"SELECT * FROM {table}").fetchall())
+        return rows
+    return None
+
+
+def page_notes(cache_dir: Path, pack_key: str) -> tuple[str, dict[str, tuple[int, int]]]:
+    """The output the last build wrote pages into, and each page's size and mtime there."""
+    with contextlib.suppress(OSError, sqlite3.Error):
+        connection = connect(cache_dir)
+        if _meta(connection, "pack") == pack_key:
+            output = _meta(connection, "pages-output") or ""
+            pages = {
+                path: (size, mtime)
+                for path, size, mtime in connection.execute("SELECT * FROM pages")
+            }
+            return output, pages
+    return "", {}
+
+
+def save_pack_rows(
+    cache_dir: Path,
+    pack_key: str,
+    rows: Mapping[str, Mapping[str, bytes]],
+    keep: Mapping[str, Iterable[str]],
+    output: str,
+    pages: Mapping[str, tuple[int, int]],
+) -> None:
+    """Add ``rows`` (by table) for ``pack_key``, drop rows not in ``keep``, note the pages.
+
+    A pack kept for another key is emptied first.
+    """
+    with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
+        if _meta(connection, "pack") != pack_key:
+            for table in PACK_TABLES:
+                connection.execute(f"DELETE FROM {table}")
+            _set_meta(connection, "pack", pack_key)
+        for table, new in rows.items():
+            connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", new.items())
+        for table, wanted in keep.items():
+            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
+            connection.execute("DELETE FROM wanted")
+            connection.executemany(
+                "INSERT OR IGNORE INTO wanted VALUES (?)", ((key,) for key in wanted)
+            )
+            connection.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM wanted)")
+        connection.execute("DELETE FROM pages")
+        connection.executemany(
+            "INSERT INTO pages VALUES (?, ?, ?)",
+            ((path, size, mtime) for path, (size, mtime) in pages.items()),
+        )
+        _set_meta(connection, "pages-output", output)
+
+
+def _meta(connection: sqlite3.Connection, name: str) -> str | None:
+    row = connection.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def _set_meta(connection: sqlite3.Connection, name: str, value: str) -> None:
+    connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
