@@ -1,12 +1,12 @@
-"""What a build keeps for the next (listings, feed entries, index entries, noted sources), as data."""
+"""What a build keeps for the next (listings, feed and index entries, noted sources), as data."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
-import shutil
 from pathlib import Path
 
 import pytest

@@ -10,6 +10,8 @@ import pytest
 
 import amacast.markup
 import amacast.parse
+from amacast.build import state
+from amacast.build.codec import loads
 from amacast.episode_cache import (
     POOL_THRESHOLD,
     cache_key,
@@ -17,8 +19,6 @@ from amacast.episode_cache import (
     parser_fingerprint,
     project_cache_folder,
 )
-from amacast.build import state
-from amacast.build.codec import loads
 from amacast.model import Episode
 from amacast.parse import EPISODE_SUFFIXES, parse_episode
 from amacast.publish import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
