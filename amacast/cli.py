@@ -187,8 +187,8 @@ def _run_publish(
     audio_from: tuple[Path, ...] = (),
 ) -> None:
     """Publish the project in the current folder and report; exit 1 on failure."""
-    from amacast.publish import PublishError
-    from amacast.publish import publish as publish_project
+    from amacast.build.pipeline import PublishError
+    from amacast.build.pipeline import publish as publish_project
 
     overrides = {"base_url": base_url} if base_url else None
 
@@ -521,7 +521,7 @@ def _check_shard(
 ) -> tuple[int, int] | None:
     if value is None:
         return None
-    from amacast.shard import parse_shard
+    from amacast.build.shards import parse_shard
 
     try:
         return parse_shard(value)

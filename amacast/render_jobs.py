@@ -475,7 +475,7 @@ def render_project(
     RenderError naming the episode and turn.
 
     ``shard`` ``(K, N)`` renders only the episodes of shard K of N
-    (:func:`amacast.shard.shard_of`; problems of other shards' episodes are
+    (:func:`amacast.build.shards.shard_of`; problems of other shards' episodes are
     not reported) and writes a manifest into the output with each episode's
     audio key, so that ``amacast publish --audio-from`` adopts the audio.
     """
@@ -507,7 +507,7 @@ def render_project(
     checked = validate_episodes(episodes, settings.timezone)
     other_shards: tuple[str, ...] = ()
     if shard is not None:
-        from amacast.shard import in_shard
+        from amacast.build.shards import in_shard
 
         mine = in_shard(episodes, lambda e: e.slug, *shard)
         chosen = {id(e) for e in mine}
@@ -570,7 +570,7 @@ def _write_shard_manifest(
     An engine other than the configured one (``--engine``) goes into the key,
     so that a publish with the configured engine does not adopt that audio.
     """
-    from amacast.publish import audio_key, cover_hash, write_audio_manifest
+    from amacast.build.pipeline import audio_key, cover_hash, write_audio_manifest
 
     configured = RenderSettings.from_table(settings.audio)[0].engine
     if engine != configured:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from amacast.build.workers import forked_pool, worker_count
 from amacast.config import Settings
 from amacast.markup import clean_html
 from amacast.model import (
@@ -38,7 +39,6 @@ from amacast.model import (
     whole,
 )
 from amacast.staging import Target, write_files
-from amacast.workers import forked_pool, worker_count
 
 STATIC_FILES: tuple[str, ...] = ("style.css", "player.js", "favicon.svg")
 """Files copied as they are to the root of the site (a user's copy in the

@@ -35,11 +35,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from amacast.build.pipeline import find_episodes, publish  # noqa: E402
 from amacast.config import load_settings  # noqa: E402
 from amacast.feeds import build_feeds  # noqa: E402
 from amacast.model import AudioInfo, Episode  # noqa: E402
 from amacast.parse import parse_episode  # noqa: E402
-from amacast.publish import find_episodes, publish  # noqa: E402
 from amacast.validate import validate_episodes  # noqa: E402
 
 DEFAULT_GENERATOR = REPO.parent / "shared" / "tools" / "gen_corpus.py"

@@ -91,7 +91,7 @@ HUGO_LIST = """\
 AMACAST_BUILD = """\
 import sys
 from pathlib import Path
-from amacast.publish import publish
+from amacast.build.pipeline import publish
 result = publish(Path.cwd(), Path("output"), audio=False)
 sys.exit(0 if result.ok else 1)
 """

@@ -1,6 +1,6 @@
 """The built site in a real browser: headless Chromium driven by selenium.
 
-The example project is published (``amacast.publish.publish``, narrated
+The example project is published (``amacast.build.pipeline.publish``, narrated
 audio included) into a folder served under a base path (``/repo/``, as on
 GitHub Pages) by amacast's preview server.  Chromium
 opens the index and an episode page: no console errors, every same-site link
@@ -26,10 +26,10 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
+from amacast.build.pipeline import publish
 from amacast.config import load_settings
 from amacast.parse import parse_episode
 from amacast.preview import make_server, server_url
-from amacast.publish import publish
 from amacast.site import episode_page_path
 from tests.test_publish import example_project
 

@@ -10,8 +10,8 @@ import feedparser
 import podcastparser
 import pytest
 
+from amacast.build.pipeline import publish
 from amacast.cli import main
-from amacast.publish import publish
 from tests.conftest import cli_runner
 from tests.test_config import png_bytes
 from tests.test_publish import FakeRenderer

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import amacast.build_pack as build_pack
-import amacast.episode_cache as episode_cache
+import amacast.build.pack as build_pack
+import amacast.build.sources as episode_cache
 from amacast.build import state
-from amacast.build_pack import BuildPack, load_pack, pack_key, save_pack
-from amacast.episode_cache import read_sources
-from amacast.publish import MANIFEST, publish
+from amacast.build.pack import BuildPack, load_pack, pack_key, save_pack
+from amacast.build.pipeline import MANIFEST, publish
+from amacast.build.sources import read_sources
 from tests.test_publish import example_project, snapshot
 
 OLD = 1_600_000_000  # a modification time long past: the file is settled

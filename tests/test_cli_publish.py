@@ -12,7 +12,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-import amacast.publish as publish_module
+import amacast.build.pipeline as publish_module
 from amacast.cli import main
 from amacast.parse import parse_episode
 from amacast.preview import make_server, server_url

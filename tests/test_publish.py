@@ -10,12 +10,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
-import amacast.publish as publish_module
+import amacast.build.pipeline as publish_module
 import amacast.staging as staging_module
-from amacast.build_pack import Episodes
-from amacast.config import Settings
-from amacast.model import AudioInfo, Chapter, Episode
-from amacast.publish import (
+from amacast.build.pack import Episodes
+from amacast.build.pipeline import (
     MANIFEST,
     PublishError,
     audio_info_from_dict,
@@ -23,6 +21,8 @@ from amacast.publish import (
     publish,
     read_manifest,
 )
+from amacast.config import Settings
+from amacast.model import AudioInfo, Chapter, Episode
 from amacast.sidecars import audio_info_json, load_audio_info
 from amacast.staging import Update
 

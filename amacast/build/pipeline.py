@@ -21,9 +21,9 @@ written at all; otherwise pages whose key is unchanged, and whose file is as
 the last build left it, stay, and only the others, the index and the feeds
 are made again.
 
-Transcripts are parsed once per content (:mod:`amacast.episode_cache`), and
+Transcripts are parsed once per content (:mod:`amacast.build.sources`), and
 what a build makes of each (its listing and diagnostics, its feed entries,
-its line on the index) is kept for the next (:mod:`amacast.build_pack`): a
+its line on the index) is kept for the next (:mod:`amacast.build.pack`): a
 rebuild loads whole only the episodes it renders something of.
 
 Before any of that, one hash over what a build reads before parsing (every
@@ -49,13 +49,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from amacast import __version__
-from amacast.build_pack import BuildPack, Episodes, Make, load_pack, pack_key, save_pack
-from amacast.config import Settings, load_settings
-from amacast.episode_cache import (
+from amacast.build.pack import BuildPack, Episodes, Make, load_pack, pack_key, save_pack
+from amacast.build.sources import (
     project_cache_folder,
     read_sources,
     sources_digest,
 )
+from amacast.config import Settings, load_settings
 from amacast.model import AudioInfo, Chapter, Cue, Diagnostic, Episode, Listing, made_from, whole
 from amacast.sidecars import audio_info_path
 from amacast.staging import Target, Update, interrupted, write_files
@@ -917,9 +917,9 @@ def _site_key(root: Path, settings: Settings) -> str:
         cover_hash = "unreadable"
     digest = hashlib.sha256(f"{__version__}\0{cover_hash}\0".encode())
     digest.update(repr(settings).encode("utf-8", "surrogatepass"))
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the amacast package
     sources = (
-        (package, "*.py"),
+        (package, "**/*.py"),
         (package, "templates/**/*"),
         (package, "static/**/*"),
         (root / TEMPLATES_DIR, "**/*"),
@@ -968,7 +968,7 @@ def _inputs_key(
     """A hash of everything a publish reads before parsing, and of how it was asked to run.
 
     :func:`_site_key`, every transcript's path and bytes (with the parser's
-    fingerprint, :func:`amacast.episode_cache.sources_digest`) and the flags
+    fingerprint, :func:`amacast.build.sources.sources_digest`) and the flags
     that change what is published.
     """
     inputs = [site_key, sources, drafts, keep_going, with_audio, (output / ".gitkeep").is_file()]

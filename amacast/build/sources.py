@@ -34,10 +34,10 @@ import pyromark
 
 from amacast import __version__
 from amacast.build import state
+from amacast.build.workers import forked_pool, worker_count
 from amacast.files import read_file
 from amacast.markup import sanitiser_version
 from amacast.model import Episode
-from amacast.workers import forked_pool, worker_count
 
 PROJECT_CACHE_DIR = ".amacast-cache"
 _PARSER_SOURCES = ("parse.py", "model.py", "markup.py")
@@ -58,7 +58,7 @@ def parser_fingerprint(version: str = __version__) -> str:
     digest = hashlib.sha256(
         f"amacast {version}\0pyromark {pyromark.__version__}\0{sanitiser_version()}\0".encode()
     )
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the amacast package
     for name in _PARSER_SOURCES:
         try:
             digest.update((package / name).read_bytes())

@@ -17,7 +17,7 @@ Everything in it is valid only for the same *pack key*: the build's site key
 cover) and the versions of feedgen, lxml and Jinja2, which write the entries.
 A build with another key starts from an empty pack.  Listings and
 diagnostics are kept by the transcript's cache key
-(:func:`amacast.episode_cache.cache_key`: its path and bytes, the parser),
+(:func:`amacast.build.sources.cache_key`: its path and bytes, the parser),
 feed entries and index entries by :func:`amacast.model.made_from`.
 
 :class:`Episodes` is how a build sees its transcripts through the pack:
@@ -38,7 +38,7 @@ from typing import Any
 
 from amacast.build import state
 from amacast.build.codec import DecodeError, dumps, loads
-from amacast.episode_cache import Source, load_episodes, map_episodes
+from amacast.build.sources import Source, load_episodes, map_episodes
 from amacast.model import Diagnostic, Episode, Listing
 from amacast.validate import validate_episode
 

@@ -13,12 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from amacast.cache import DEFAULT_CACHE_DIR
-from amacast.cli import main
-from amacast.config import Settings, load_settings
-from amacast.model import AudioInfo, Episode
-from amacast.parse import parse_episode
-from amacast.publish import (
+from amacast.build.pipeline import (
     MANIFEST,
     audio_key,
     cover_hash,
@@ -26,7 +21,12 @@ from amacast.publish import (
     read_manifest,
     write_audio_manifest,
 )
-from amacast.shard import in_shard, parse_shard, shard_of
+from amacast.build.shards import in_shard, parse_shard, shard_of
+from amacast.cache import DEFAULT_CACHE_DIR
+from amacast.cli import main
+from amacast.config import Settings, load_settings
+from amacast.model import AudioInfo, Episode
+from amacast.parse import parse_episode
 
 ROOT = Path(__file__).resolve().parent.parent
 

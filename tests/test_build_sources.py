@@ -12,7 +12,8 @@ import amacast.markup
 import amacast.parse
 from amacast.build import state
 from amacast.build.codec import loads
-from amacast.episode_cache import (
+from amacast.build.pipeline import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
+from amacast.build.sources import (
     POOL_THRESHOLD,
     cache_key,
     load_episodes,
@@ -21,7 +22,6 @@ from amacast.episode_cache import (
 )
 from amacast.model import Episode
 from amacast.parse import EPISODE_SUFFIXES, parse_episode
-from amacast.publish import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "episodes").glob("*.md"))
