@@ -213,6 +213,7 @@ def test_cli_shard_with_nothing_to_render_writes_an_empty_manifest(
 # Merging shard outputs
 
 
+@pytest.mark.slow
 def test_merged_shards_equal_a_single_machine_publish_byte_for_byte(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

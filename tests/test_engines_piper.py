@@ -126,6 +126,7 @@ def test_shift_pitch_keeps_a_tone_in_place_and_scales_its_frequency() -> None:
     assert shift_pitch(np.zeros(0, dtype=np.float32), Fraction(5, 4)).size == 0
 
 
+@pytest.mark.slow
 def test_synthesis_imports_no_scipy_nor_the_mastering_side() -> None:
     """A synthesis worker holds the model only: scipy alone would add ~75 MiB to each."""
     import subprocess
@@ -164,6 +165,7 @@ def test_voice_version_falls_back_to_the_engine_version(engine: PiperEngine) -> 
     assert voice_version(gtts, Voice("gtts-us", "gtts")) == gtts.version()
 
 
+@pytest.mark.slow
 def test_same_samples_in_another_process(engine: PiperEngine) -> None:
     import hashlib
     import subprocess
@@ -280,6 +282,7 @@ def test_word_join_trims_the_pause_and_fades_to_silence() -> None:
     assert len(kept) == len(padded) + len(tone)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("commas", [False, True], ids=["no-commas", "commas"])
 def test_a_120_word_sentence_is_spoken_in_bounded_calls_without_gaps(
     engine: PiperEngine, monkeypatch: pytest.MonkeyPatch, commas: bool

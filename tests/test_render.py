@@ -219,6 +219,7 @@ def test_loudness_and_true_peak_of_the_mp3(decoded: PCM) -> None:
     assert 20 * np.log10(peak) <= -1.0
 
 
+@pytest.mark.slow
 def test_second_render_synthesises_nothing_and_an_edit_one(tmp_path: Path) -> None:
     cache = SegmentCache(tmp_path / "cache")
     engine = CountingEngine()
@@ -335,6 +336,7 @@ def test_settings_from_table_accepts_good_values() -> None:
     )
 
 
+@pytest.mark.slow
 def test_render_episodes_in_worker_processes(tmp_path: Path) -> None:
     episodes = [parse(), parse(EPISODE.replace("Rin Okafor", "Ada Obi"))]
     assert episodes[1].slug != episodes[0].slug
@@ -379,6 +381,7 @@ def test_render_episodes_in_worker_processes(tmp_path: Path) -> None:
         ).read_bytes()
 
 
+@pytest.mark.slow
 def test_workers_that_synthesise_never_assemble(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -426,6 +429,7 @@ def test_missing_voice_is_reported(tmp_path: Path) -> None:
         plan_segments(episode, {"P1": Voice("x", "piper")}, RenderSettings())
 
 
+@pytest.mark.slow
 def test_cli_render_writes_the_episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
@@ -487,6 +491,7 @@ class FailingToneEngine(ToneEngine):
         return super().synthesize(text, voice)
 
 
+@pytest.mark.slow
 def test_render_episodes_failure_names_episode_and_turn(tmp_path: Path) -> None:
     episode = parse()
     voices = {episode.slug: assign_voices(episode, {})[0]}
