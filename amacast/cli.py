@@ -8,6 +8,7 @@ data (``--format json``) to stdout.  Exit codes: 0 clean (warnings allowed),
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import zoneinfo
 from collections.abc import Callable
@@ -185,10 +186,11 @@ def _run_publish(
     output: Path,
     quiet: bool,
     audio_from: tuple[Path, ...] = (),
+    verb: str = "published",
 ) -> None:
-    """Publish the project in the current folder and report; exit 1 on failure."""
-    from amacast.build.pipeline import PublishError
-    from amacast.build.pipeline import publish as publish_project
+    """Build the project in the current folder and report; exit 1 on failure, 3 when busy."""
+    from amacast.build.output import BuildInterrupted, BuildRunning, OutputError, OutputRefused
+    from amacast.build.pipeline import BuildError, build_all
 
     overrides = {"base_url": base_url} if base_url else None
 
@@ -197,7 +199,7 @@ def _run_publish(
             click.echo(message, err=True)
 
     try:
-        result = publish_project(
+        result = build_all(
             Path.cwd(),
             output,
             audio=audio,
@@ -207,9 +209,18 @@ def _run_publish(
             progress=progress,
             audio_from=audio_from,
         )
-    except PublishError as error:
+    except BuildError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    except OutputRefused as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except BuildInterrupted as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    except (BuildRunning, OutputError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(3)
     for d in result.diagnostics:
         if not quiet or d.severity == "error":
             click.echo(format_diagnostic(d, "text"), err=True)
@@ -217,14 +228,18 @@ def _run_publish(
         click.echo(f"note: {note}", err=True)
     if result.swapped:
         click.echo(
-            f"published {len(result.published)} episode(s) to {output}: "
+            f"{verb} {len(result.published)} episode(s) to {output}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
             + (f"{len(result.adopted)} adopted, " if audio_from else "")
             + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
     else:
-        click.echo(f"stopped: {len(result.errors)} errors; {output} left as it was", err=True)
+        errors = len(result.errors)
+        click.echo(
+            f"stopped: {errors} error{'' if errors == 1 else 's'}; {output} left as it was",
+            err=True,
+        )
     if not result.ok:
         sys.exit(1)
 
@@ -237,11 +252,12 @@ def build(
 ) -> None:
     """Write the feeds and the site into output/, without rendering audio.
 
-    Like `amacast publish`, all or nothing: new and changed files are written
-    beside their places and put in place only when every step succeeded.  MP3s of episodes
-    that did not change since the last publish are kept; with --audio the
-    new and changed ones are rendered too.  Exit codes: 0 built, 1 errors in
-    the input or a failed step, 2 usage.
+    Like `amacast publish`, all or nothing: the new output is made beside
+    the old and put in its place in one step once every step succeeded.  MP3s
+    of episodes that did not change since the last publish are kept; with
+    --audio the new and changed ones are rendered too.  Exit codes: 0 built,
+    1 errors in the input or a failed step, 2 usage, 3 another build running
+    or the output cannot be written.
     """
     _run_publish(
         audio=audio,
@@ -250,6 +266,7 @@ def build(
         base_url=base_url,
         output=output,
         quiet=quiet,
+        verb="built",
     )
 
 
@@ -280,14 +297,16 @@ def publish(
 ) -> None:
     """Validate, then write feeds, audio and the site into output/, all or nothing.
 
-    New and changed files are written beside their places in output/ and put
-    in place only when every step succeeded; a failed run leaves output/ as it was.  Episodes
-    whose transcript and voice settings did not change keep their MP3s.
+    The new output is made beside the old and put in its place in one step
+    once every step succeeded; a failed or killed run leaves output/ as it
+    was.  Episodes whose transcript and voice settings did not change keep
+    their MP3s.
 
     With --audio-from DIR (once per shard), audio rendered by
     `amacast render --shard` jobs is taken from DIR instead of rendered;
     anything missing there is rendered here.
-    Exit codes: 0 published, 1 errors in the input or a failed step, 2 usage.
+    Exit codes: 0 published, 1 errors in the input or a failed step, 2 usage,
+    3 another build running or the output cannot be written.
     """
     _run_publish(
         audio=audio,

@@ -570,7 +570,8 @@ def _write_shard_manifest(
     An engine other than the configured one (``--engine``) goes into the key,
     so that a publish with the configured engine does not adopt that audio.
     """
-    from amacast.build.pipeline import audio_key, cover_hash, write_audio_manifest
+    from amacast.build.keys import audio_key, cover_hash
+    from amacast.build.manifest import write_audio_manifest
 
     configured = RenderSettings.from_table(settings.audio)[0].engine
     if engine != configured:

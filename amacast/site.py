@@ -11,20 +11,18 @@ the same bytes.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
-from amacast.build.workers import forked_pool, worker_count
 from amacast.config import Settings
 from amacast.markup import clean_html
 from amacast.model import (
@@ -35,10 +33,9 @@ from amacast.model import (
     Listing,
     Speaker,
     Turn,
-    made_from,
-    whole,
 )
-from amacast.staging import Target, write_files
+
+T = TypeVar("T", Episode, Listing, Episode | Listing)
 
 STATIC_FILES: tuple[str, ...] = ("style.css", "player.js", "favicon.svg")
 """Files copied as they are to the root of the site (a user's copy in the
@@ -125,7 +122,6 @@ def render_site(
     template_dir: Path | None = None,
     *,
     pages: Container[str] | None = None,
-    jobs: int | None = None,
 ) -> dict[str, bytes]:
     """Render the whole site: path relative to the output folder -> file content.
 
@@ -135,129 +131,35 @@ def render_site(
     project's ``templates/`` folder) win over the packaged ones of the same
     name.  ``pages`` limits the episode pages rendered to these slugs (the
     caller has the others from a previous build); the index lists every
-    episode all the same.  Many pages are rendered in ``jobs`` worker
-    processes (default: the machine's cores).
+    episode all the same.
     """
-    with site_rendering(episodes, settings, audio, template_dir, pages=pages, jobs=jobs) as files:
-        return files().files
-
-
-@dataclass(frozen=True)
-class SiteFiles:
-    """What :func:`site_rendering` made: files as bytes, and those it wrote itself.
-
-    ``written`` is what :func:`amacast.staging.write_files` returned for the
-    episode pages written for the output (empty unless the rendering was given one).
-    ``views`` are the index's entries, by :func:`amacast.model.made_from`
-    (empty when the project's own templates may show more of each episode).
-    """
-
-    files: dict[str, bytes]
-    written: dict[str, str | None]
-    views: dict[tuple[str, ...], EpisodeView] = field(default_factory=dict)
-
-
-#: Fewer pages than this per worker are rendered in this process.
-PAGES_PER_WORKER = 48
-#: Pages a worker renders per task.
-PAGES_PER_TASK = 16
-# What page workers read: set before they are forked, cleared after.
-_forked: dict[str, Any] = {}
-
-
-@contextlib.contextmanager
-def site_rendering(
-    episodes: Sequence[Episode | Listing],
-    settings: Settings,
-    audio: Mapping[str, AudioInfo],
-    template_dir: Path | None = None,
-    *,
-    pages: Container[str] | None = None,
-    jobs: int | None = None,
-    into: Target | None = None,
-    kept_views: Mapping[tuple[str, ...], EpisodeView] | None = None,
-    full: Callable[[Listing], Episode] | None = None,
-    maker: Pages | None = None,
-) -> Iterator[Callable[[], SiteFiles]]:
-    """:func:`render_site` started: the pages render in workers while the caller works.
-
-    Yields a function that returns the site's files once all are rendered
-    (call it inside the ``with``).  With ``into``, the episode pages
-    are written there by whoever renders them (:func:`amacast.staging.write_files`)
-    rather than returned.
-    ``kept_views`` are :attr:`SiteFiles.views` of a build with the same
-    settings and templates; an episode whose page is not rendered and whose
-    view is kept may be given as its Listing, ``full`` loads the others.
-    ``maker`` is the :class:`Pages` of these settings and templates, when the
-    caller has one already.
-    """
-    if maker is None:
-        maker = Pages(settings, template_dir)  # compiled once, before workers fork
-    env, site, lean = maker.env, maker.site, maker.lean
-    ordered = sorted(episodes, key=_newest_first)
-    wanted = [whole(e, full) for e in ordered if pages is None or e.slug in pages]
-    kept_views = kept_views if lean and kept_views is not None else {}
-    _forked.update(pages=maker, audio=audio, into=into, episodes={e.slug: e for e in wanted})
-    try:
-        workers = worker_count(len(wanted), jobs, minimum=PAGES_PER_WORKER)
-        with forked_pool(workers) as pool:
-            slugs = [e.slug for e in wanted]
-            chunks = [slugs[i : i + PAGES_PER_TASK] for i in range(0, len(slugs), PAGES_PER_TASK)]
-            rendered = pool.map(_page_task, chunks) if pool is not None else None
-
-            def files() -> SiteFiles:
-                views: dict[tuple[str, ...], EpisodeView] = {}
-                for episode in ordered:
-                    info = audio.get(episode.slug)
-                    key = made_from(episode, info)
-                    view = kept_views.get(key)
-                    if view is None:
-                        view = _episode_view(whole(episode, full), settings, info, content=not lean)
-                    views[key] = view
-                result = {
-                    "index.html": _encode(
-                        env.get_template("index.html").render(
-                            site=site,
-                            episodes=list(views.values()),
-                            root="",
-                            page_url=site["base_url"],
-                        )
-                    )
-                }
-                written: dict[str, str | None] = {}
-                for made, hashes in rendered if rendered is not None else map(_page_task, chunks):
-                    result.update(made)
-                    written.update(hashes)
-                for name in STATIC_FILES:
-                    result[name] = _static_file(name, template_dir)
-                return SiteFiles(result, written, views if lean else {})
-
-            yield files
-    finally:
-        _forked.clear()
-
-
-def _page_task(slugs: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str | None]]:
-    """Episode pages by slug, from the episodes and templates :func:`site_rendering` set up.
-
-    Returns the pages, or, when they are to be written, their hashes.
-    """
-    maker: Pages = _forked["pages"]
-    rendered = dict(
-        maker.render(_forked["episodes"][slug], _forked["audio"].get(slug)) for slug in slugs
+    maker = Pages(settings, template_dir)
+    ordered = newest_first(episodes)
+    files = dict(
+        maker.render(e, audio.get(e.slug)) for e in ordered if pages is None or e.slug in pages
     )
-    if _forked["into"] is None:
-        return rendered, {}
-    return {}, write_files(_forked["into"], rendered)
+    files["index.html"] = maker.index([maker.index_entry(e, audio.get(e.slug)) for e in ordered])
+    files.update(static_files(template_dir))
+    return files
+
+
+def static_files(template_dir: Path | None) -> dict[str, bytes]:
+    """The files copied as they are to the root of the site (a project's own copy wins)."""
+    return {name: _static_file(name, template_dir) for name in STATIC_FILES}
+
+
+def newest_first(episodes: Sequence[T]) -> list[T]:
+    """Episodes (or listings) newest first, undated last, ties by slug."""
+    return sorted(episodes, key=_newest_first)
 
 
 class Pages:
-    """Episode pages, one at a time, wherever the episode is: the templates compiled once.
+    """Episode pages and the index, one at a time: the templates compiled once.
 
     Made before worker processes fork, which inherit it.  ``lean`` is True
     when the project overrides neither ``index.html`` nor ``base.html``: the
-    packaged index shows no transcript, so its entries (:meth:`index_view`)
-    carry none.
+    packaged index shows no transcript, so its entries (:meth:`index_entry`)
+    carry none, and a build may keep them from one build to the next.
     """
 
     def __init__(self, settings: Settings, template_dir: Path | None = None) -> None:
@@ -276,9 +178,16 @@ class Pages:
         html = self.page.render(site=self.site, episode=view, root="../../", page_url=view.url)
         return view.page_path, _encode(html)
 
-    def index_view(self, episode: Episode, info: AudioInfo | None) -> EpisodeView | None:
-        """The episode's entry on a lean index (None when the index is not lean)."""
-        return _episode_view(episode, self.settings, info, content=False) if self.lean else None
+    def index_entry(self, episode: Episode, info: AudioInfo | None) -> EpisodeView:
+        """The episode as the index shows it (without its transcript on a lean index)."""
+        return _episode_view(episode, self.settings, info, content=not self.lean)
+
+    def index(self, entries: Sequence[EpisodeView]) -> bytes:
+        """The index page listing ``entries`` (newest first, as given)."""
+        html = self.env.get_template("index.html").render(
+            site=self.site, episodes=list(entries), root="", page_url=self.site["base_url"]
+        )
+        return _encode(html)
 
 
 def make_environment(template_dir: Path | None = None) -> jinja2.Environment:

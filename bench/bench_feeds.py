@@ -8,7 +8,7 @@ enclosures, transcripts and people), then measures in process:
 2. ``build_feeds`` alone: wall time, and the peak of Python allocations during
    the call (tracemalloc, in a second, separate run so tracing does not slow
    the timed one);
-3. ``publish(audio=False)`` end to end as ``amacast build`` runs it
+3. ``build_all(audio=False)`` end to end as ``amacast build`` runs it
    (settings, parse, validate, feeds, site, the output changed in place);
 
 and prints the feed sizes and this process's peak RSS (which includes the
@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from amacast.build.pipeline import find_episodes, publish  # noqa: E402
+from amacast.build.pipeline import build_all, find_episodes  # noqa: E402
 from amacast.config import load_settings  # noqa: E402
 from amacast.feeds import build_feeds  # noqa: E402
 from amacast.model import AudioInfo, Episode  # noqa: E402
@@ -140,7 +140,7 @@ def main() -> int:
 
         output = root / "output"
         start = time.perf_counter()
-        result = publish(root, output, audio=False)
+        result = build_all(root, output, audio=False)
         elapsed = time.perf_counter() - start
         print(
             f"amacast build end to end (settings, parse, validate, feeds, site, commit): "

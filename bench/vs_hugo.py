@@ -91,8 +91,8 @@ HUGO_LIST = """\
 AMACAST_BUILD = """\
 import sys
 from pathlib import Path
-from amacast.build.pipeline import publish
-result = publish(Path.cwd(), Path("output"), audio=False)
+from amacast.build.pipeline import build_all
+result = build_all(Path.cwd(), Path("output"), audio=False)
 sys.exit(0 if result.ok else 1)
 """
 

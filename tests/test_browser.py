@@ -26,7 +26,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from amacast.build.pipeline import publish
+from amacast.build.pipeline import build_all
 from amacast.config import load_settings
 from amacast.parse import parse_episode
 from amacast.preview import make_server, server_url
@@ -78,7 +78,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     served = tmp_path_factory.mktemp("served")
     server = make_server(served, "127.0.0.1", 0)
     base_url = server_url(server) + "repo/"
-    result = publish(project, served / "repo", audio=True, overrides={"base_url": base_url})
+    result = build_all(project, served / "repo", audio=True, overrides={"base_url": base_url})
     assert result.ok, result.diagnostics
     assert sorted(result.rendered) == sorted(result.published)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

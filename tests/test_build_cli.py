@@ -10,7 +10,7 @@ import feedparser
 import podcastparser
 import pytest
 
-from amacast.build.pipeline import publish
+from amacast.build.pipeline import build_all
 from amacast.cli import main
 from tests.conftest import cli_runner
 from tests.test_config import png_bytes
@@ -94,7 +94,7 @@ def test_build_writes_both_feeds_and_the_cover(project: Path) -> None:
     assert titles(output / "podcast.xml") == []
     assert (output / "cover.png").read_bytes() == (project / "cover.png").read_bytes()
     assert "2 episodes have no audio yet: left out of podcast.xml" in result.stderr
-    assert "published 2 episode(s)" in result.stderr and "0 rendered" in result.stderr
+    assert "built 2 episode(s)" in result.stderr and "0 rendered" in result.stderr
     assert result.stdout == ""
     names = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
     assert {
@@ -196,7 +196,7 @@ def test_rebuild_is_byte_identical_and_leaves_no_temp_files(project: Path) -> No
 
 def test_build_after_publish_keeps_unchanged_audio(project: Path) -> None:
     renderer = FakeRenderer()
-    first = publish(project, project / "output", audio=True, renderer=renderer)
+    first = build_all(project, project / "output", audio=True, renderer=renderer)
     assert first.ok and renderer.calls == ["ama-one", "ama-two"]
     mp3 = (project / "output" / "audio" / "ama-one.mp3").read_bytes()
     # Edit one episode: build renders nothing, keeps the other's audio, drops the stale one.

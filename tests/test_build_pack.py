@@ -15,7 +15,7 @@ import amacast.build.pack as build_pack
 import amacast.build.sources as episode_cache
 from amacast.build import state
 from amacast.build.pack import BuildPack, load_pack, pack_key, save_pack
-from amacast.build.pipeline import MANIFEST, publish
+from amacast.build.pipeline import MANIFEST, build_all
 from amacast.build.sources import read_sources
 from tests.test_publish import example_project, snapshot
 
@@ -55,17 +55,17 @@ def test_a_rebuild_loads_only_the_changed_episode_and_equals_a_fresh_build(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     edited = sorted((project / "episodes").glob("*.md"))[1]
     edit(edited, "A line added later.")
     calls = loaded(monkeypatch)
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     # The edited one is parsed; its page is rendered from it, the feeds and index too.
     assert calls == [edited.name]
     assert "A line added later." in (output / "atom.xml").read_text("utf-8")
     monkeypatch.undo()
     shutil.rmtree(project / ".amacast-cache")
-    assert publish(project, project / "fresh", audio=False).ok
+    assert build_all(project, project / "fresh", audio=False).ok
     assert site_of(output) == site_of(project / "fresh")
 
 
@@ -73,12 +73,12 @@ def test_an_episode_whose_page_is_deleted_is_loaded_to_render_it_again(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     expected = site_of(output)
     page = sorted(output.glob("episodes/*/index.html"))[-1]
     page.unlink()
     calls = loaded(monkeypatch)
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     assert site_of(output) == expected
     assert len(calls) == 1  # that one episode, for its page; the rest from the pack
 
@@ -87,37 +87,37 @@ def test_a_page_edited_by_hand_is_rendered_again_from_the_cached_episode(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     expected = site_of(output)
     page = sorted(output.glob("episodes/*/index.html"))[0]
     page.write_bytes(page.read_bytes().replace(b"</main>", b"<p>mine</p></main>"))
     calls = loaded(monkeypatch)
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     assert site_of(output) == expected
     assert len(calls) == 1  # that one episode, for its page
 
 
 def test_new_settings_start_from_an_empty_pack(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     toml = project / "amacast.toml"
     toml.write_text(toml.read_text("utf-8") + "\natom_entries = 2\n", "utf-8")
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     shutil.rmtree(project / ".amacast-cache")
-    assert publish(project, project / "fresh", audio=False).ok
+    assert build_all(project, project / "fresh", audio=False).ok
     assert site_of(output) == site_of(project / "fresh")
     assert (output / "atom.xml").read_bytes().count(b"<entry>") == 2
 
 
 def test_a_damaged_state_is_started_anew(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     expected = site_of(output)
     state.close_all()
     state_file = project / ".amacast-cache" / state.STATE_FILE
     state_file.write_bytes(b"not a database at all" * 100)
     edit(sorted((project / "episodes").glob("*.md"))[0], "Edited.")
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     assert b"Edited." in (output / "atom.xml").read_bytes()
     assert set(site_of(output)) == set(expected)
     with sqlite3.connect(state_file) as connection:
@@ -145,7 +145,7 @@ def test_a_poisoned_cache_runs_no_code(project: Path, tmp_path: Path) -> None:
     for name in ("sources.pickle", "build.pickle", "parsed/x.pickle", "templates/x.cache"):
         (cache / name).parent.mkdir(parents=True, exist_ok=True)
         (cache / name).write_bytes(payload)
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     expected = site_of(output)
     state.close_all()
     with sqlite3.connect(cache / state.STATE_FILE) as connection:
@@ -153,7 +153,7 @@ def test_a_poisoned_cache_runs_no_code(project: Path, tmp_path: Path) -> None:
             connection.execute(f"UPDATE {table} SET {column} = ?", (payload,))
     for episode in (project / "episodes").glob("*.md"):
         edit(episode, "Edited again.")
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     assert not marker.exists()
     assert site_of(output).keys() == expected.keys()
     assert (output / "atom.xml").read_bytes().count(b"Edited again.") == 3

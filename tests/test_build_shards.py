@@ -13,14 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from amacast.build.pipeline import (
-    MANIFEST,
-    audio_key,
-    cover_hash,
-    publish,
-    read_manifest,
-    write_audio_manifest,
-)
+from amacast.build.keys import audio_key, cover_hash
+from amacast.build.manifest import MANIFEST, read_manifest, write_audio_manifest
+from amacast.build.pipeline import build_all
 from amacast.build.shards import in_shard, parse_shard, shard_of
 from amacast.cache import DEFAULT_CACHE_DIR
 from amacast.cli import main
@@ -257,7 +252,7 @@ def test_merged_shards_equal_a_single_machine_publish_byte_for_byte(
         )
 
     # One machine, rendering everything itself.
-    single = publish(project, project / "single")
+    single = build_all(project, project / "single")
     assert single.ok and sorted(single.rendered) == ["ama-with-ada", "ama-with-cy"]
     assert single.adopted == ()
     expected = snapshot(project / "single")
@@ -266,7 +261,7 @@ def test_merged_shards_equal_a_single_machine_publish_byte_for_byte(
     assert [name for name in expected if merged[name] != expected[name]] == []
 
     # A shard that never arrived: its episode is rendered, the result is the same.
-    partial = publish(
+    partial = build_all(
         project, project / "partial", audio_from=[project / "shard-2", project / "gone"]
     )
     assert partial.ok
@@ -312,7 +307,7 @@ def test_stale_or_damaged_shard_audio_is_rendered_again(tmp_path: Path) -> None:
     fake_shard(project, project / "shard-1")
     renderer = FakeRenderer()
 
-    first = publish(
+    first = build_all(
         project, project / "output", renderer=renderer, audio_from=[project / "shard-1"]
     )
     assert first.ok and sorted(first.adopted) == ["ama-with-ada", "ama-with-cy"]
@@ -325,14 +320,14 @@ def test_stale_or_damaged_shard_audio_is_rendered_again(tmp_path: Path) -> None:
     edited = project / "episodes" / "ada.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThanks!\n", encoding="utf-8")
     (project / "shard-1" / "audio" / "ama-with-cy.mp3").write_bytes(b"ID3")
-    second = publish(
+    second = build_all(
         project, tmp_path / "fresh", renderer=renderer, audio_from=[project / "shard-1"]
     )
     assert second.ok and second.adopted == ()
     assert sorted(renderer.calls) == ["ama-with-ada", "ama-with-cy"]
 
     # The previous output comes first: unchanged episodes count as reused, not adopted.
-    third = publish(
+    third = build_all(
         project, tmp_path / "fresh", renderer=renderer, audio_from=[project / "shard-1"]
     )
     assert sorted(third.reused) == ["ama-with-ada", "ama-with-cy"] and third.adopted == ()

@@ -69,7 +69,7 @@ def test_publish_with_an_error_exits_1_and_keeps_output(runner: CliRunner, proje
     result = runner.invoke(main, ["publish", "--no-audio"])
     assert result.exit_code == 1
     assert "episodes/2026-05-01-broken.md:12:1: error[unknown-speaker]" in result.stderr
-    assert "stopped: 1 errors; output left as it was" in result.stderr
+    assert "stopped: 1 error; output left as it was" in result.stderr
     assert snapshot(project / "output") == before
 
 
@@ -82,7 +82,7 @@ def test_publish_engine_failure_exits_1_without_traceback(
     monkeypatch.setattr(publish_module, "default_renderer", lambda root, progress=None: failing)
     result = runner.invoke(main, ["publish", "--audio"])
     assert result.exit_code == 1
-    assert "error: publishing failed" in result.stderr
+    assert "error: the build failed, output is unchanged: the engine fell over" in result.stderr
     assert "the engine fell over" in result.stderr
     assert "Traceback" not in result.output
     assert snapshot(project / "output") == before

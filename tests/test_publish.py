@@ -10,21 +10,20 @@ from pathlib import Path
 import feedparser
 import pytest
 
+import amacast.build.output as output_module
 import amacast.build.pipeline as publish_module
-import amacast.staging as staging_module
-from amacast.build.pack import Episodes
-from amacast.build.pipeline import (
+from amacast.build.keys import audio_keyer
+from amacast.build.manifest import (
     MANIFEST,
-    PublishError,
     audio_info_from_dict,
     audio_info_to_dict,
-    publish,
     read_manifest,
 )
+from amacast.build.pack import Episodes
+from amacast.build.pipeline import BuildError, build_all
 from amacast.config import Settings
 from amacast.model import AudioInfo, Chapter, Episode
 from amacast.sidecars import audio_info_json, load_audio_info
-from amacast.staging import Update
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,8 +92,12 @@ def read_info(output: Path, slug: str) -> AudioInfo:
 
 
 def leftovers(parent: Path) -> list[str]:
-    """Temporary or backup folders a publish left beside the output."""
-    return sorted(p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+    """What a build left beside the output (the spare belongs in the cache)."""
+    return sorted(
+        p.name
+        for p in parent.iterdir()
+        if ".amacast-" in p.name and p.is_dir() and p.name != ".amacast-cache"
+    )
 
 
 @pytest.fixture()
@@ -112,7 +115,7 @@ def slugs_of(project: Path) -> list[str]:
 
 def test_publish_without_audio_writes_feeds_and_site(project: Path) -> None:
     output = project / "output"
-    result = publish(project, output, audio=False)
+    result = build_all(project, output, audio=False)
     assert result.ok, result.diagnostics
     files = snapshot(output)
     slugs = slugs_of(project)
@@ -134,7 +137,7 @@ def test_publish_without_audio_writes_feeds_and_site(project: Path) -> None:
 def test_publish_with_audio_then_incremental(project: Path) -> None:
     output = project / "output"
     renderer = FakeRenderer()
-    first = publish(project, output, audio=True, renderer=renderer)
+    first = build_all(project, output, audio=True, renderer=renderer)
     assert first.ok
     slugs = slugs_of(project)
     assert sorted(first.rendered) == slugs and first.reused == ()
@@ -149,7 +152,7 @@ def test_publish_with_audio_then_incremental(project: Path) -> None:
     before = snapshot(output)
 
     # Nothing changed: nothing is rendered, every byte is the same.
-    again = publish(project, output, audio=True, renderer=renderer)
+    again = build_all(project, output, audio=True, renderer=renderer)
     assert again.ok
     assert again.rendered == () and sorted(again.reused) == slugs
     assert snapshot(output) == before
@@ -160,7 +163,7 @@ def test_publish_with_audio_then_incremental(project: Path) -> None:
     # One transcript edited: only that episode is rendered again.
     edited = sorted((project / "episodes").glob("*.md"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThanks for joining!\n", "utf-8")
-    third = publish(project, output, audio=True, renderer=renderer)
+    third = build_all(project, output, audio=True, renderer=renderer)
     assert len(third.rendered) == 1
     assert len(third.reused) == len(slugs) - 1
     changed = third.rendered[0]
@@ -175,11 +178,11 @@ def test_publish_with_audio_then_incremental(project: Path) -> None:
 def test_changed_voice_settings_render_again(project: Path) -> None:
     output = project / "output"
     renderer = FakeRenderer()
-    publish(project, output, audio=True, renderer=renderer)
+    build_all(project, output, audio=True, renderer=renderer)
     calls = len(renderer.calls)
     toml = project / "amacast.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + '\n[voices]\nnarrator = "joe"\n', "utf-8")
-    result = publish(project, output, audio=True, renderer=renderer)
+    result = build_all(project, output, audio=True, renderer=renderer)
     assert result.ok, result.diagnostics
     assert len(result.rendered) == len(slugs_of(project))
     assert len(renderer.calls) == 2 * calls
@@ -187,24 +190,24 @@ def test_changed_voice_settings_render_again(project: Path) -> None:
 
 def test_new_podcast_title_renders_again(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=True, renderer=FakeRenderer())
+    build_all(project, output, audio=True, renderer=FakeRenderer())
     toml = project / "amacast.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("Ask Us Anything", "Ask Us"), "utf-8")
-    result = publish(project, output, audio=True, renderer=FakeRenderer())
+    result = build_all(project, output, audio=True, renderer=FakeRenderer())
     assert sorted(result.rendered) == slugs_of(project)
     assert result.reused == ()
 
 
 def test_deleted_episode_files_disappear(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=True, renderer=FakeRenderer())
+    build_all(project, output, audio=True, renderer=FakeRenderer())
     from amacast.parse import parse_episode
 
     victim = sorted((project / "episodes").glob("*.md"))[0]
     slug = parse_episode(victim).slug
     assert (output / "audio" / f"{slug}.mp3").is_file()
     victim.unlink()
-    result = publish(project, output, audio=True, renderer=FakeRenderer())
+    result = build_all(project, output, audio=True, renderer=FakeRenderer())
     assert result.ok
     assert not (output / "episodes" / slug).exists()
     assert not (output / "audio" / f"{slug}.mp3").exists()
@@ -222,7 +225,7 @@ def test_deleted_episode_files_disappear(project: Path) -> None:
 
 def test_episode_with_an_error_leaves_output_byte_for_byte(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=True, renderer=FakeRenderer())
+    build_all(project, output, audio=True, renderer=FakeRenderer())
     before = snapshot(output)
     bad = project / "episodes" / "2026-05-01-broken.md"
     bad.write_text(
@@ -231,7 +234,7 @@ def test_episode_with_an_error_leaves_output_byte_for_byte(project: Path) -> Non
         encoding="utf-8",
     )
     renderer = FakeRenderer()
-    result = publish(project, output, audio=True, renderer=renderer)
+    result = build_all(project, output, audio=True, renderer=renderer)
     assert not result.ok and not result.swapped
     assert [d.code for d in result.errors] == ["unknown-speaker"]
     assert result.errors[0].path == "episodes/2026-05-01-broken.md"
@@ -248,7 +251,7 @@ def test_keep_going_publishes_the_rest(project: Path) -> None:
         "- S: Sam\n\n---\n\n**X:** who is X?\n",
         encoding="utf-8",
     )
-    result = publish(project, output, audio=False, keep_going=True)
+    result = build_all(project, output, audio=False, keep_going=True)
     assert result.swapped and not result.ok
     assert result.left_out == ("broken",)
     assert not (output / "episodes" / "broken").exists()
@@ -258,76 +261,76 @@ def test_keep_going_publishes_the_rest(project: Path) -> None:
 
 def test_engine_failing_midway_leaves_output_byte_for_byte(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     (output / ".gitkeep").write_bytes(b"")
     before = snapshot(output)
     renderer = FakeRenderer(fail_on=2)
-    with pytest.raises(PublishError, match="the engine fell over") as caught:
-        publish(project, output, audio=True, renderer=renderer)
+    with pytest.raises(BuildError, match="the engine fell over") as caught:
+        build_all(project, output, audio=True, renderer=renderer)
     assert isinstance(caught.value.__cause__, RuntimeError)
     assert len(renderer.calls) == 2
     assert snapshot(output) == before
     assert leftovers(project) == []
 
 
-@pytest.mark.parametrize("failing", [1, 2, 4])
-def test_a_commit_failing_half_way_restores_the_previous_output(
-    project: Path, monkeypatch: pytest.MonkeyPatch, failing: int
+@pytest.mark.parametrize("failing", ["exchange", "put_file", "put"])
+def test_a_commit_failing_leaves_the_previous_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     before = snapshot(output)
     # An edit and a deleted episode: files to replace and a file to remove.
     first, second = sorted((project / "episodes").glob("*.md"))[:2]
     first.write_text(first.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
     second.unlink()
-    real_replace = staging_module.os.replace
-    calls: list[str] = []
 
-    def replace(source: str | Path, target: str | Path) -> None:
-        if Path(target).is_relative_to(output):
-            calls.append(str(target))
-            if len(calls) == failing:
-                raise OSError(28, "No space left on device")
-        real_replace(source, target)
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(staging_module.os, "replace", replace)
-    with pytest.raises(PublishError, match="No space left"):
-        publish(project, output, audio=False)
-    monkeypatch.setattr(staging_module.os, "replace", real_replace)
-    assert len(calls) >= failing
+    with monkeypatch.context() as patch:
+        if failing == "exchange":
+            patch.setattr(output_module, "exchange", full_disk)
+            patch.setattr(output_module.os, "rename", full_disk)
+        else:
+            patch.setattr(output_module.Generation, failing, full_disk)
+        with pytest.raises(BuildError, match="No space left"):
+            build_all(project, output, audio=False)
     assert snapshot(output) == before
     assert leftovers(project) == []
     # The next build goes through and equals a first build of the same episodes.
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     fresh = project / "fresh"
-    publish(project, fresh, audio=False)
+    build_all(project, fresh, audio=False)
     site, fresh_site = snapshot(output), snapshot(fresh)
     del site[MANIFEST], fresh_site[MANIFEST]  # it records the pages' times
     assert site == fresh_site
 
 
-def test_a_build_killed_half_way_leaves_no_pending_file_behind(project: Path) -> None:
+def test_a_build_killed_half_way_leaves_nothing_behind(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     before = snapshot(output)
-    # What a build killed before its commit leaves: a pending file and its marker.
-    update = Update(output)
-    update.write({"episodes/gone/index.html": b"half", "index.html": b"new"})
-    assert {".index.html.amacast-new", "episodes"} <= {p.name for p in output.iterdir()}
-    del update
-    assert publish(project, output, audio=False).ok
+    # What a build killed before its commit leaves: a spare half changed, scratch files.
+    generation = output_module.Generation.open(output, project / ".amacast-cache", project)
+    generation.put({"episodes/gone/index.html": b"half", "index.html": b"new"})
+    (generation.scratch / "audio").mkdir()
+    (generation.scratch / "audio" / "half.mp3").write_bytes(b"ID3")
+    del generation
+    assert snapshot(output) == before
+    assert build_all(project, output, audio=False).ok
     assert snapshot(output) == before
     assert not (output / "episodes" / "gone").exists()
     assert leftovers(project) == []
+    assert not [p for p in (project / ".amacast-cache").iterdir() if "scratch" in p.name]
 
 
 def test_gitkeep_survives_and_first_publish_creates_output(project: Path) -> None:
     output = project / "site" / "out"
-    result = publish(project, output, audio=False)
+    result = build_all(project, output, audio=False)
     assert result.ok and (output / "index.html").is_file()
     (output / ".gitkeep").write_bytes(b"")
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     assert (output / ".gitkeep").is_file()
 
 
@@ -335,7 +338,7 @@ def test_settings_error_stops_before_anything(project: Path) -> None:
     output = project / "output"
     toml = project / "amacast.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('base_url = "', 'base_url = "ftp:'))
-    result = publish(project, output, audio=False)
+    result = build_all(project, output, audio=False)
     assert not result.ok and not result.swapped
     assert result.errors
     assert not output.exists()
@@ -343,7 +346,7 @@ def test_settings_error_stops_before_anything(project: Path) -> None:
 
 def test_base_url_override_reaches_every_absolute_link(project: Path) -> None:
     output = project / "output"
-    result = publish(
+    result = build_all(
         project, output, audio=False, overrides={"base_url": "https://me.github.io/show/"}
     )
     assert result.ok
@@ -357,7 +360,7 @@ def test_base_url_override_reaches_every_absolute_link(project: Path) -> None:
 def test_size_guard_warns_near_the_limits(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(publish_module, "PAGES_FILE_LIMIT", 1000)
     monkeypatch.setattr(publish_module, "PAGES_SITE_LIMIT", 10_000)
-    result = publish(project, project / "output", audio=True, renderer=FakeRenderer())
+    result = build_all(project, project / "output", audio=True, renderer=FakeRenderer())
     assert result.ok
     joined = "\n".join(result.notes)
     assert "GitHub Pages allows at most" in joined
@@ -367,7 +370,7 @@ def test_size_guard_warns_near_the_limits(project: Path, monkeypatch: pytest.Mon
 
 def test_progress_reports_each_step(project: Path) -> None:
     messages: list[str] = []
-    publish(
+    build_all(
         project, project / "output", audio=True, renderer=FakeRenderer(), progress=messages.append
     )
     count = len(slugs_of(project))
@@ -391,11 +394,11 @@ def test_audio_info_round_trips_through_the_manifest() -> None:
 
 def test_missing_previous_audio_is_rendered_again(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=True, renderer=FakeRenderer())
+    build_all(project, output, audio=True, renderer=FakeRenderer())
     slug = slugs_of(project)[0]
     (output / "audio" / f"{slug}.mp3").unlink()
     renderer = FakeRenderer()
-    result = publish(project, output, audio=True, renderer=renderer)
+    result = build_all(project, output, audio=True, renderer=renderer)
     assert renderer.calls == [slug]
     assert (output / "audio" / f"{slug}.mp3").is_file()
     assert result.ok
@@ -410,11 +413,11 @@ def page_inodes(output: Path) -> dict[str, int]:
 
 def test_a_rebuild_with_nothing_changed_leaves_the_output_alone(project: Path) -> None:
     output = project / "output"
-    first = publish(project, output, audio=False)
+    first = build_all(project, output, audio=False)
     inodes = page_inodes(output)
     before = snapshot(output)
     messages: list[str] = []
-    again = publish(project, output, audio=False, progress=messages.append)
+    again = build_all(project, output, audio=False, progress=messages.append)
     assert again.ok and "output is up to date" in messages
     assert not any(m.startswith("site:") for m in messages)
     assert snapshot(output) == before and page_inodes(output) == inodes
@@ -426,7 +429,7 @@ def test_a_rebuild_with_nothing_changed_leaves_the_output_alone(project: Path) -
 
 def test_one_changed_episode_renders_one_page_and_equals_a_fresh_build(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     inodes = page_inodes(output)
     from amacast.parse import parse_episode
 
@@ -434,7 +437,7 @@ def test_one_changed_episode_renders_one_page_and_equals_a_fresh_build(project: 
     slug = parse_episode(edited).slug
     edited.write_text(edited.read_text(encoding="utf-8") + "\nA new closing line.\n", "utf-8")
     messages: list[str] = []
-    result = publish(project, output, audio=False, progress=messages.append)
+    result = build_all(project, output, audio=False, progress=messages.append)
     assert result.ok
     assert f"site: 1 episode page(s), {len(inodes) - 1} unchanged" in messages
     after = page_inodes(output)
@@ -445,28 +448,28 @@ def test_one_changed_episode_renders_one_page_and_equals_a_fresh_build(project: 
     assert "A new closing line." in (output / f"episodes/{slug}/index.html").read_text("utf-8")
     # Byte for byte what a build from nothing (no cache, no previous output) makes.
     shutil.rmtree(project / ".amacast-cache")
-    fresh = publish(project, project / "fresh", audio=False)
+    fresh = build_all(project, project / "fresh", audio=False)
     assert fresh.ok and snapshot(project / "fresh") == snapshot(output)
 
 
 def test_an_output_file_edited_by_hand_is_rebuilt(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     before = snapshot(output)
     page = sorted((output / "episodes").glob("*/index.html"))[0]
     page.write_bytes(page.read_bytes() + b"<!-- edited -->")
     (output / "style.css").unlink()
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     assert snapshot(output) == before
 
 
 def test_new_settings_render_every_page_again(project: Path) -> None:
     output = project / "output"
-    publish(project, output, audio=False)
+    build_all(project, output, audio=False)
     toml = project / "amacast.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("title = ", 'title = "New " #', 1))
     messages: list[str] = []
-    assert publish(project, output, audio=False, progress=messages.append).ok
+    assert build_all(project, output, audio=False, progress=messages.append).ok
     count = len(slugs_of(project))
     assert f"site: {count} episode page(s), 0 unchanged" in messages
 
@@ -475,7 +478,7 @@ def test_publish_leaves_the_garbage_collector_as_it_found_it(project: Path) -> N
     import gc
 
     assert gc.get_freeze_count() == 0
-    assert publish(project, project / "output", audio=False).ok
+    assert build_all(project, project / "output", audio=False).ok
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
@@ -496,7 +499,7 @@ def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
         "**P1:** *Why?*\n\n**S:** Because.\n",
         encoding="utf-8",
     )
-    first = publish(project, output, audio=False, keep_going=True)
+    first = build_all(project, output, audio=False, keep_going=True)
     assert first.swapped and first.left_out == ("broken",)
     assert "error" in {d.severity for d in first.diagnostics if "broken" in d.path}
     assert {d.code for d in first.diagnostics if "warned" in d.path} == {"unknown-key"}
@@ -507,7 +510,7 @@ def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
     with monkeypatch.context() as patch:
         patch.setattr(publish_module, "Episodes", no_parsing)
         messages: list[str] = []
-        again = publish(project, output, audio=False, keep_going=True, progress=messages.append)
+        again = build_all(project, output, audio=False, keep_going=True, progress=messages.append)
     assert "output is up to date" in messages
     assert again.diagnostics == first.diagnostics and again.notes == first.notes
     assert again.left_out == first.left_out and again.drafts_skipped == first.drafts_skipped
@@ -523,33 +526,33 @@ def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(publish_module, "Episodes", counting)
-    assert publish(project, output, audio=False, keep_going=True, drafts=True).swapped
-    assert not publish(project, output, audio=False).swapped
+    assert build_all(project, output, audio=False, keep_going=True, drafts=True).swapped
+    assert not build_all(project, output, audio=False).swapped
     assert len(called) == 2
     # An edited transcript is read again, and so is a touched output file.
     warned.write_text(warned.read_text(encoding="utf-8").replace("colour: blue\n", ""), "utf-8")
-    fixed = publish(project, output, audio=False, keep_going=True)
+    fixed = build_all(project, output, audio=False, keep_going=True)
     assert len(called) == 3 and not any("warned" in d.path for d in fixed.diagnostics)
     (output / "index.html").write_text("edited", encoding="utf-8")
-    assert publish(project, output, audio=False, keep_going=True).swapped
+    assert build_all(project, output, audio=False, keep_going=True).swapped
     assert len(called) == 4 and "edited" not in (output / "index.html").read_text("utf-8")
 
 
 def test_kept_audio_is_not_read_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     output = project / "output"
     renderer = FakeRenderer()
-    assert publish(project, output, audio=True, renderer=renderer).ok
+    assert build_all(project, output, audio=True, renderer=renderer).ok
     read: list[str] = []
-    real = publish_module._hash_file
+    real = publish_module.hash_file
 
     def recording(path: Path) -> str:
         read.append(path.relative_to(path.parents[1]).as_posix())
         return real(path)
 
-    monkeypatch.setattr(publish_module, "_hash_file", recording)
+    monkeypatch.setattr(publish_module, "hash_file", recording)
     edited = sorted((project / "episodes").glob("*.md"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
-    result = publish(project, output, audio=True, renderer=renderer)
+    result = build_all(project, output, audio=True, renderer=renderer)
     assert result.ok and len(result.rendered) == 1 and result.reused
     (slug,) = result.rendered
     assert f"audio/{slug}.mp3" in read
@@ -564,13 +567,14 @@ def test_project_templates_are_followed_and_no_compiled_code_is_kept(project: Pa
     templates = project / "templates"
     templates.mkdir()
     (templates / "index.html").write_text("first {{ episodes | length }}", encoding="utf-8")
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     # The cache holds data only: no compiled templates that a build would run.
     kept = {p.name for p in (project / ".amacast-cache").iterdir()}
-    assert kept <= {"state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm"}
+    data = {"state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm", "output-state.json"}
+    assert kept <= {*data, "build.lock", "output-spare"}  # the lock and the spare output
     assert (output / "index.html").read_text(encoding="utf-8").startswith("first ")
     (templates / "index.html").write_text("second {{ episodes | length }}", encoding="utf-8")
-    assert publish(project, output, audio=False).ok
+    assert build_all(project, output, audio=False).ok
     assert (output / "index.html").read_text(encoding="utf-8").startswith("second ")
 
 
@@ -581,7 +585,7 @@ def test_audio_keys_hash_the_sorted_json_of_their_inputs(title: str) -> None:
     from amacast import __version__
 
     settings = Settings(title=title, author="A", audio={"engine": "piper"}, voices={"S": "joe"})
-    keyer = publish_module.audio_keyer(settings, "cover-hash")
+    keyer = audio_keyer(settings, "cover-hash")
     for source in ("0" * 64, "f" * 64):
         inputs = {
             "source": source,

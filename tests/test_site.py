@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -21,9 +18,7 @@ from amacast.site import (
     format_duration,
     render_site,
     sanitize_html,
-    site_rendering,
 )
-from amacast.staging import Target
 
 SEEDS = Path("/work/shared/seeds")
 
@@ -488,42 +483,3 @@ def test_a_user_index_sees_every_episode_in_full_when_pages_are_limited(
         == (full["index.html"])
     )
     assert full["index.html"] != b"0;" * len(episodes)
-
-
-def test_pages_rendered_by_worker_processes_equal_those_rendered_here(
-    episodes: list[Episode], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import amacast.site as site_module
-
-    many = [
-        replace(episode, slug=f"{episode.slug}-{n}", title=f"{episode.title} #{n}")
-        for n in range(60)
-        for episode in episodes
-    ]
-    audio = {e.slug: audio_for(e) for e in many[::3]}
-    here = render_site(many, SETTINGS, audio, None, jobs=1)
-    pools: list[object] = []
-    real_pool = site_module.forked_pool
-
-    @contextlib.contextmanager
-    def recording(workers: int) -> Iterator[object]:
-        with real_pool(workers) as pool:
-            pools.append(pool)
-            yield pool
-
-    monkeypatch.setattr(site_module, "forked_pool", recording)
-    there = render_site(many, SETTINGS, audio, None, jobs=2)
-    assert pools and pools[0] is not None  # the pages really went to workers
-    assert list(there) == list(here) and there == here
-    assert len([name for name in there if name.startswith("episodes/")]) == len(many)
-    # Pages written by the workers themselves: the same bytes, with their hashes.
-    into = tmp_path / "staging"
-    with site_rendering(many, SETTINGS, audio, None, jobs=2, into=Target(into, True)) as collect:
-        site = collect()
-    pages = {name: content for name, content in here.items() if name.startswith("episodes/")}
-    assert site.files == {name: here[name] for name in here if name not in pages}
-    assert site.written == {
-        name: hashlib.sha256(content).hexdigest() for name, content in pages.items()
-    }
-    assert {name: (into / name).read_bytes() for name in pages} == pages
-    assert len(pools) == 2 and pools[1] is not None

@@ -52,12 +52,23 @@ def loads(kind: type[T], data: bytes) -> T:
         plain = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise DecodeError(str(error)) from error
+    return from_data(kind, plain)
+
+
+def to_data(value: object) -> Any:
+    """``value`` as plain JSON data (what :func:`dumps` writes, not yet encoded)."""
+    return orjson.loads(dumps(value))
+
+
+def from_data(kind: type[T], data: Any) -> T:
+    """The ``kind`` that :func:`to_data` made ``data`` of; :class:`DecodeError` when it is not."""
     try:
         decode: Callable[[Any], T] = _decoder(typing.cast(Any, kind))
-        value = decode(plain)
-    except (TypeError, ValueError) as error:  # a constructor refusing what was stored
+        return decode(data)
+    except (TypeError, ValueError) as error:
+        if isinstance(error, DecodeError):
+            raise
         raise DecodeError(str(error)) from error
-    return value
 
 
 def _tagged_form(value: object) -> Any:

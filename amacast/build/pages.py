@@ -1,0 +1,97 @@
+"""Episode pages rendered on every core, written where the commit picks them up.
+
+Rendering a page is pure Python, so many pages render in forked worker
+processes (:mod:`amacast.build.workers`), which inherit the compiled templates
+and the episodes rather than receive them.  Each worker writes the pages it
+renders into the build's scratch folder under their output paths and sends
+back only their hashes: the commit moves them into the new generation
+(:meth:`amacast.build.output.Generation.put_file`).  The stage itself
+(:class:`amacast.site.Pages`) only turns an episode into bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from amacast.build.workers import forked_pool, worker_count
+from amacast.model import AudioInfo, Episode
+from amacast.site import Pages
+
+#: Fewer pages than this per worker are rendered in this process.
+PAGES_PER_WORKER = 48
+#: Pages a worker renders per task.
+PAGES_PER_TASK = 16
+
+# What page workers read: set before they are forked, cleared after.
+_forked: dict[str, Any] = {}
+
+
+def write_into(folder: Path, files: Mapping[str, bytes]) -> dict[str, str]:
+    """Write ``files`` (output path -> bytes) under ``folder``; returns each one's SHA-256."""
+    hashes = {}
+    for relative, content in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as stream:
+            stream.write(content)
+        hashes[relative] = hashlib.sha256(content).hexdigest()
+    return hashes
+
+
+def render_page(pages: Pages, episode: Episode, info: AudioInfo | None, folder: Path) -> str:
+    """Render one episode's page into ``folder``; returns its output path."""
+    path, content = pages.render(episode, info)
+    write_into(folder, {path: content})
+    return path
+
+
+@contextlib.contextmanager
+def pages_rendering(
+    pages: Pages,
+    episodes: Sequence[Episode],
+    audio: Mapping[str, AudioInfo],
+    folder: Path,
+    jobs: int | None = None,
+) -> Iterator[Callable[[], dict[str, str]]]:
+    """Start rendering the pages of ``episodes`` into ``folder``; the caller works meanwhile.
+
+    Yields a function that waits for them and returns each page's hash by
+    output path (call it inside the ``with``).
+    """
+    _forked.update(pages=pages, audio=audio, folder=folder, episodes={e.slug: e for e in episodes})
+    try:
+        workers = worker_count(len(episodes), jobs, minimum=PAGES_PER_WORKER)
+        with forked_pool(workers) as pool:
+            slugs = [e.slug for e in episodes]
+            chunks = [slugs[i : i + PAGES_PER_TASK] for i in range(0, len(slugs), PAGES_PER_TASK)]
+            started = pool.map(_page_task, chunks) if pool is not None else None
+
+            def collect() -> dict[str, str]:
+                hashes: dict[str, str] = {}
+                for done in started if started is not None else map(_page_task, chunks):
+                    hashes.update(done)
+                return hashes
+
+            yield collect
+    finally:
+        _forked.clear()
+
+
+def _page_task(slugs: Sequence[str]) -> dict[str, str]:
+    pages: Pages = _forked["pages"]
+    rendered = dict(
+        pages.render(_forked["episodes"][slug], _forked["audio"].get(slug)) for slug in slugs
+    )
+    return write_into(_forked["folder"], rendered)
+
+
+def drop(folder: Path, relatives: Sequence[str]) -> None:
+    """Remove pages written into ``folder`` that the build does not use."""
+    for relative in relatives:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(folder / relative)
