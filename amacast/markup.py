@@ -1,19 +1,25 @@
-"""Making text and HTML safe to publish: characters XML cannot hold, and unsafe HTML.
+"""Making text and HTML safe to publish: characters XML cannot hold, unsafe HTML, bare URLs.
 
 Every block's HTML is cleaned once, when the transcript is parsed
 (:mod:`amacast.parse`, most blocks of a file in one call), so the
 parsed-episode cache keeps it clean and the feeds and pages only put clean
-pieces together.
+pieces together.  Bare web addresses in the text are found here
+(:func:`bare_urls`, with linkify-it-py) so the parser can link them, as Hugo
+(where the posts come from) and GitHub do.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 import nh3
+from linkify_it import LinkifyIt
 
 if TYPE_CHECKING:
     from amacast.model import Block, Episode
@@ -57,8 +63,68 @@ def clean_html_many(pieces: Sequence[str]) -> list[str]:
 
 
 def sanitiser_version() -> str:
-    """The version of the HTML sanitiser, part of the parsed-episode cache key."""
-    return f"nh3 {getattr(nh3, '__version__', 'unknown')}"
+    """The versions of the HTML sanitiser and URL finder, part of the parsed-episode cache key."""
+    try:
+        linkify = metadata.version("linkify-it-py")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without metadata
+        linkify = "unknown"
+    return f"nh3 {getattr(nh3, '__version__', 'unknown')}, linkify-it-py {linkify}"
+
+
+@dataclass(frozen=True)
+class BareUrl:
+    """A web or e-mail address written out in text: where it is and where it leads."""
+
+    start: int
+    end: int
+    text: str
+    url: str
+
+
+#: Cheap test for text that may hold an address at all (most paragraphs do not).
+_MAY_HOLD_URL = re.compile(r"(?i)https?://|ftp://|mailto:|www\.|@")
+#: Schemes linked as written; an e-mail address comes back from linkify-it as ``mailto:``.
+_LINKED_SCHEMES = frozenset({"http:", "https:", "ftp:", "mailto:"})
+#: Emphasis marks around an address: GFM links ``_https://x.org_``, linkify-it sees
+#: no address after a ``_`` or before one that ends a host name, so they are blanked
+#: (same length: the offsets stay those of the text).
+_MARKS_AROUND_URL = re.compile(
+    r"(?<![^\s*(])[_~]+(?=(?:https?|ftp)://|www\.|mailto:)|[_~]+(?=[*_~.,:;!?)]*(?:\s|$))",
+    re.I,
+)
+#: What GFM leaves off the end of an address: trailing punctuation and emphasis marks.
+_TRAILING = "?!.,:*_~"
+
+
+@functools.cache
+def _linkify() -> LinkifyIt:
+    return LinkifyIt()
+
+
+def bare_urls(text: str) -> list[BareUrl]:
+    """The addresses in ``text`` that GFM's autolink extension (and Hugo) would link.
+
+    ``http://``, ``https://``, ``ftp://`` and ``mailto:`` addresses, addresses
+    starting ``www.`` (linked as ``https://``, Hugo's default) and e-mail
+    addresses, without trailing punctuation (``.``, ``,``, ``?`` …) or an
+    unbalanced ``)``.  Bare domain names (``README.md``, ``TensorFlow.world``)
+    are not links, as in GFM.  Offsets are indices into ``text``; the caller
+    knows which parts of it are code or links already.
+    """
+    if not _MAY_HOLD_URL.search(text):
+        return []
+    matches = _linkify().match(_MARKS_AROUND_URL.sub(lambda m: " " * len(m[0]), text)) or []
+    found: list[BareUrl] = []
+    for match in matches:
+        written = text[match.index : match.last_index].rstrip(_TRAILING)
+        if match.schema in _LINKED_SCHEMES:
+            url = written if match.schema != "mailto:" or ":" in written else "mailto:" + written
+        elif not match.schema and written[:4].lower() == "www.":
+            url = "https://" + written
+        else:
+            continue
+        found.append(BareUrl(match.index, match.index + len(written), written, url))
+    return found
 
 
 def transcript_html(episode: Episode) -> str:

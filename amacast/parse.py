@@ -24,7 +24,7 @@ import pyromark
 import yaml
 from pyromark.event import BrokenLink, Event, Range
 
-from amacast.markup import clean_html, clean_html_many
+from amacast.markup import bare_urls, clean_html, clean_html_many
 from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -631,8 +631,62 @@ class _Markdown:
         ``<``); otherwise the HTML is pyromark's alone, whole and well-formed,
         and :func:`_cleaned` cleans it with the file's other such blocks.
         """
-        rendered = self._parser.html(source + "\n")
+        rendered = self._parser.html(self._autolinked(source) + "\n")
         return clean_html(rendered) if "<" in source else rendered
+
+    def _autolinked(self, source: str) -> str:
+        """``source`` with its bare addresses written as Markdown links (:func:`bare_urls`).
+
+        Only addresses in plain text are linked: not in code, raw HTML, an
+        HTML ``<a>`` or a link or image of the Markdown's own.  The text shown
+        is the address as written; pulldown-cmark has no autolink extension.
+        """
+        found = bare_urls(source)
+        if not found:
+            return source
+        plain, other = self._text_ranges(source)
+        data = source.encode("utf-8")
+        pieces: list[str] = []
+        done = 0
+        for url in found:
+            start = len(source[: url.start].encode("utf-8"))
+            end = start + len(url.text.encode("utf-8"))
+            in_text = any(a <= start < b for a, b in plain)
+            if not in_text or any(a < end and start < b for a, b in other):
+                continue
+            pieces.append(data[done:start].decode("utf-8"))
+            pieces.append(_markdown_link(url.text, url.url))
+            done = end
+        pieces.append(data[done:].decode("utf-8"))
+        return "".join(pieces)
+
+    def _text_ranges(self, source: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Byte ranges of ``source``'s plain text, and of what must stay as it is."""
+        plain: list[tuple[int, int]] = []
+        other: list[tuple[int, int]] = []
+        inside = 0  # depth of links, images, code and HTML blocks
+        raw_link = False  # inside an HTML <a> … </a>
+        event: Any
+        for event, span in self.events(source):
+            where = (span["start"], span["end"])
+            if type(event) is not dict:
+                continue
+            if "Text" in event:
+                (other if inside or raw_link else plain).append(where)
+            elif "Code" in event or "Html" in event or "InlineHtml" in event:
+                other.append(where)
+                raw = event.get("InlineHtml") or event.get("Html") or ""
+                if _RAW_LINK_OPEN.match(raw):
+                    raw_link = True
+                elif _RAW_LINK_CLOSE.match(raw):
+                    raw_link = False
+            elif "Start" in event or "End" in event:
+                tag: Any = event.get("Start") or event.get("End")
+                name = tag if isinstance(tag, str) else next(iter(tag))
+                if name in _VERBATIM:
+                    other.append(where)
+                    inside += 1 if "Start" in event else -1
+        return plain, other
 
     def _resolve(self, link: BrokenLink) -> tuple[str, str] | None:
         if self._definitions is None:
@@ -642,6 +696,30 @@ class _Markdown:
                 if key not in self._definitions:
                     self._definitions[key] = (found["dest"], found["title"] or "")
         return self._definitions.get(_label_key(link["reference"]))
+
+
+#: Elements whose text is never autolinked.
+_VERBATIM = frozenset({"Link", "Image", "CodeBlock", "HtmlBlock", "MetadataBlock"})
+_RAW_LINK_OPEN = re.compile(r"<a[\s>]", re.I)
+_RAW_LINK_CLOSE = re.compile(r"</a\s*>", re.I)
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _markdown_link(text: str, url: str) -> str:
+    """A Markdown link that shows ``text`` as written and leads to ``url``.
+
+    Every ASCII punctuation mark of the text is escaped (no emphasis or code
+    inside the address), and the destination is in angle brackets, where only
+    ``\\``, ``<`` and ``>`` need escaping.
+    """
+    shown = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _unescaped(text))
+    target = re.sub(r"([\\<>])", r"\\\1", _unescaped(url))
+    return f"[{shown}](<{target}>)"
+
+
+def _unescaped(text: str) -> str:
+    """Markdown text with its backslash escapes resolved (``foo\\_bar`` → ``foo_bar``)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 _LABEL_SPACE = re.compile(r"[ \t\n]+")
