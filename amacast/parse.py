@@ -569,26 +569,38 @@ _MOJIBAKE_HINT = re.compile(r"[\u00c2-\u00f0][\u0080-\u02ff\u2000-\u20ff\u0152-\
 
 def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
     for number, line in enumerate(lines, 1):
-        if line.isascii() or not _MOJIBAKE_HINT.search(line):
+        repair = mojibake_repair(line)
+        if repair is None:
             continue
-        import ftfy  # here: few lines get this far, and ftfy takes a while to import
-
-        fixed = ftfy.fix_encoding(line)
-        if fixed == line:
-            continue
-        column = (
-            next((i for i, (a, b) in enumerate(zip(line, fixed, strict=False)) if a != b), 0) + 1
-        )
-        bad, good = _first_difference(line, fixed, column - 1)
+        start, bad, good = repair
         reader.report(
             number,
-            column,
+            start + 1,
             "mojibake",
             "warning",
             f"mojibake: `{bad}` looks like a mangled `{good}`",
             f"the text was decoded with the wrong encoding somewhere; "
             f"replace `{bad}` with `{good}`",
         )
+
+
+def mojibake_repair(line: str) -> tuple[int, str, str] | None:
+    """Where ``line`` holds mojibake: (index of the first damaged character, run, repair).
+
+    The run reaches from the first to the last character ftfy changes, so
+    replacing it with the repair gives ftfy's repair of the whole line; None
+    for a line ftfy leaves alone (correct Portuguese ``SÃO`` among them).
+    """
+    if line.isascii() or not _MOJIBAKE_HINT.search(line):
+        return None
+    import ftfy  # here: few lines get this far, and ftfy takes a while to import
+
+    fixed = ftfy.fix_encoding(line)
+    if fixed == line:
+        return None
+    start = next((i for i, (a, b) in enumerate(zip(line, fixed, strict=False)) if a != b), 0)
+    bad, good = _first_difference(line, fixed, start)
+    return start, bad, good
 
 
 def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
@@ -598,6 +610,22 @@ def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
         a_end -= 1
         b_end -= 1
     return line[start:a_end], fixed[start:b_end]
+
+
+def label_repair(line: str) -> tuple[int, str, str] | None:
+    """Where the bold label starting ``line`` holds invisible characters: (index, label, repair).
+
+    The label is ``**P1:**`` or ``**P1**:`` with what chat apps leave in it
+    (U+202C and the like); the repair is the label without them.  None when
+    the line starts with no such label.
+    """
+    match = _LABEL.match(line)
+    if match is None:
+        return None
+    start = match.start("inner") - 2
+    label = line[start : match.end()]
+    clean = _INVISIBLE.sub("", label)
+    return (start, label, clean) if clean != label else None
 
 
 # --- Markdown blocks ------------------------------------------------------------------
