@@ -337,7 +337,9 @@ def publish(
 def new(title: str, date_text: str | None) -> None:
     """Write episodes/<date>-<slug>.md for TITLE: front matter, a Legend, turns to fill in.
 
-    The new file is a draft (`draft: true`); an existing file is never overwritten.
+    The new file is a draft (`draft: true`) with a fresh `guid:` and the next
+    `episode:` number after the highest in episodes/, so its identity in the
+    feeds never changes; an existing file is never overwritten.
     """
     from amacast.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
@@ -349,7 +351,7 @@ def new(title: str, date_text: str | None) -> None:
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--date") from error
     try:
-        path = new_episode(Path.cwd(), title, when)
+        path = new_episode(Path.cwd(), title, when, _default_timezone(Path.cwd()))
     except EpisodeExistsError as error:
         raise click.ClickException(f"{error}; choose another title or --date") from error
     except ValueError as error:
