@@ -24,7 +24,7 @@ import pyromark
 import yaml
 from pyromark.event import BrokenLink, Event, Range
 
-from amacast.markup import bare_urls, clean_html, clean_html_many
+from amacast.markup import bare_urls, clean_html, clean_html_many, may_hold_urls
 from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -669,18 +669,26 @@ class _Markdown:
         HTML ``<a>`` or a link or image of the Markdown's own.  The text shown
         is the address as written; pulldown-cmark has no autolink extension.
         """
-        found = bare_urls(source)
-        if not found:
+        if not may_hold_urls(source):
             return source
         plain, other = self._text_ranges(source)
+        ascii_only = source.isascii()
+
+        def in_text(index: int) -> bool:
+            at = index if ascii_only else len(source[:index].encode("utf-8"))
+            return any(a <= at < b for a, b in plain)
+
+        found = bare_urls(source, in_text)
+        if not found:
+            return source
         data = source.encode("utf-8")
         pieces: list[str] = []
         done = 0
         for url in found:
             start = len(source[: url.start].encode("utf-8"))
             end = start + len(url.text.encode("utf-8"))
-            in_text = any(a <= start < b for a, b in plain)
-            if not in_text or any(a < end and start < b for a, b in other):
+            starts_in_text = any(a <= start < b for a, b in plain)
+            if not starts_in_text or any(a < end and start < b for a, b in other):
                 continue
             pieces.append(data[done:start].decode("utf-8"))
             pieces.append(_markdown_link(url.text, url.url))
