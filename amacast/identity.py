@@ -14,6 +14,12 @@ explicit ``guid:``, else its path, else — for a renamed file — its slug) and
 settles its :class:`Identity`; :func:`with_identity` gives the episode as
 every stage then sees it (slug, ``guid`` and ``episode`` set), so feeds, site
 and audio need no other input.  Pure: no files, no state store, no clock.
+
+A build calls :func:`settle` once its episodes are parsed and validated (drafts
+left out), hands ``settled.episodes`` to the stages, adds
+``site.redirect_pages(settled.moves, settings)`` to the site's files, reports
+``settled.diagnostics`` with the others (``slug-taken`` is an error), and keeps
+``settled.known`` for the next build when, and only when, it commits.
 """
 
 from __future__ import annotations
@@ -71,7 +77,37 @@ class _Record:
     former_slugs: tuple[str, ...]
 
 
-_Named = TypeVar("_Named", Episode, Listing)
+_Named = TypeVar("_Named", bound=Episode | Listing)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A build's identity step in one value (:func:`settle`)."""
+
+    episodes: list[Episode | Listing]
+    """The episodes as the stages see them (:func:`with_identity`), in the order given."""
+    diagnostics: list[Diagnostic]
+    redirects: list[Redirect]
+    known: dict[str, Any]
+    """What to keep for the next build, once this one is committed."""
+
+    @property
+    def moves(self) -> dict[str, str]:
+        """Old slug → new slug, for :func:`amacast.site.redirect_pages`."""
+        return {r.old_slug: r.new_slug for r in self.redirects}
+
+
+def settle(
+    known: Mapping[str, Any], episodes: Sequence[Episode | Listing], settings: Settings
+) -> Settled:
+    """:func:`settle_identities`, the episodes given their identities, and the next ``known``."""
+    identities, diagnostics, redirects = settle_identities(known, episodes, settings)
+    return Settled(
+        [with_identity(e, identities[e.path]) for e in episodes],
+        diagnostics,
+        redirects,
+        remember(known, identities),
+    )
 
 
 def derived_guid(podcast_guid: str, slug: str) -> str:

@@ -21,6 +21,7 @@ from amacast.identity import (
     derived_guid,
     next_episode_number,
     remember,
+    settle,
     settle_identities,
     with_identity,
 )
@@ -355,3 +356,20 @@ def test_redirect_pages_sit_at_the_old_urls() -> None:
         "https://ama.example.org/episodes/chen/"
     ]
     assert tree.xpath("//meta[@http-equiv='refresh']/@content") == ["0; url=../chen/"]
+
+
+def test_settle_gives_the_stages_their_episodes_the_site_its_moves_and_the_store_its_record() -> (
+    None
+):
+    known, _ = publish({}, first_three())
+    changed = first_three()
+    changed[0] = make("episodes/a.md", "AMA with Ann", "2026-01-17T18:00:00+05:30", slug="ann")
+    changed[1] = make("episodes/b.md", "AMA with Beatriz Nunes", "2026-02-14T18:00:00+05:30")
+    settled = settle(known, changed, SETTINGS)
+    assert [e.slug for e in settled.episodes] == ["ann", "ama-with-beatriz-nunez", "ama-with-chen"]
+    assert [e.meta["episode"] for e in settled.episodes] == [1, 2, 3]
+    assert [d.code for d in settled.diagnostics] == ["slug-moved", "slug-kept"]
+    assert settled.moves == {"ama-with-ann": "ann"}
+    assert list(redirect_pages(settled.moves, SETTINGS)) == ["episodes/ama-with-ann/index.html"]
+    assert settled.known["episodes/a.md"]["former_slugs"] == ["ama-with-ann"]
+    assert json.loads(json.dumps(settled.known)) == settled.known
