@@ -7,6 +7,8 @@ import re
 import feedparser
 import lxml.html
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amacast.config import Settings
 from amacast.feeds import build_feeds
@@ -171,3 +173,53 @@ def test_bare_urls_gives_offsets_into_the_text() -> None:
         ("www.example.org", "https://www.example.org"),
         ("https://example.org/x", "https://example.org/x"),
     ]
+
+
+_with_addresses = st.lists(
+    st.sampled_from(
+        [
+            "https://example.org/a_b",
+            "www.example.org",
+            "ama@example.org",
+            "ftp://",
+            "mailto:",
+            "://",
+            "@",
+            "`",
+            "*",
+            "_",
+            "~",
+            "[",
+            "](",
+            ")",
+            "<",
+            ">",
+            "\\",
+            "|",
+            " ",
+            "\n",
+            "é",
+            "&amp;",
+            '<a href="https://example.org/x">',
+            "</a>",
+            "```",
+            "- ",
+            "> ",
+            ".",
+            ",",
+        ]
+    )
+    | st.text(max_size=8),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_with_addresses)
+def test_any_text_links_only_addresses_it_holds(text: str) -> None:
+    episode = parse_episode_text(_episode(f"**S:** {text}\n"), "random.md")
+    for block in (b for turn in episode.turns for b in turn.blocks):
+        for href in _autolinks(block.html):
+            # every address linked is written in the text (escapes aside)
+            written = href.removeprefix("mailto:").removeprefix("https://")
+            assert written.replace("\\", "") in block.markdown.replace("\\", "") or "%" in href
