@@ -102,12 +102,25 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     help="Zone for dates written without one (default: `timezone` in amacast.toml, else UTC).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="First repair what the warnings mojibake, invisible-label-char and bom name, "
+    "in the files themselves, printing each change; then check them.",
+)
 def validate(
-    paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | None, quiet: bool
+    paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | None, quiet: bool, fix: bool
 ) -> None:
     """Check transcripts and report every problem with file, line, code and hint.
 
     PATHS are transcript files or folders of them (*.md); the default is episodes/.
+    With --fix, the repairs the fixable warnings name are made first, each file
+    replaced in one step, and each change is printed as
+    `path:line:col: fixed[code] old → new` (on stderr with --format json or github).
+
+    \b
+    Example:
+      amacast validate --fix episodes/
 
     \b
     Errors (exit 1): not-utf8, no-front-matter, front-matter-syntax,
@@ -118,7 +131,8 @@ def validate(
       bad-legend-item, bom.
     Info: draft.
 
-    Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage.
+    Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage,
+    3 a file --fix cannot write.
     See docs/format.md for the transcript format.
     """
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
@@ -127,6 +141,17 @@ def validate(
     if not paths and not targets[0].is_dir():
         raise click.UsageError("no PATHS given and there is no episodes/ folder here")
     files = find_episode_files(targets)
+    fixes = []
+    if fix:
+        from amacast.fixes import fix_files
+
+        try:
+            fixes = fix_files(f for f in files if f.is_file())
+        except OSError as error:
+            click.echo(f"error: cannot fix {error.filename}: {error.strerror}", err=True)
+            sys.exit(3)
+        for change in fixes:
+            click.echo(str(change), err=fmt != "text")
     zone = timezone or _default_timezone(Path.cwd())
     diagnostics = validate_episodes([parse_episode(f) for f in files], zone)
     if strict:
@@ -140,7 +165,8 @@ def validate(
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
     click.echo(
         f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {counts['error']} errors, "
-        f"{counts['warning']} warnings, {counts['info']} info",
+        f"{counts['warning']} warnings, {counts['info']} info"
+        + (f", {len(fixes)} fixed" if fix else ""),
         err=True,
     )
     if counts["error"]:
@@ -330,7 +356,9 @@ def publish(
 def new(title: str, date_text: str | None) -> None:
     """Write episodes/<date>-<slug>.md for TITLE: front matter, a Legend, turns to fill in.
 
-    The new file is a draft (`draft: true`); an existing file is never overwritten.
+    The new file is a draft (`draft: true`) with a fresh `guid:` and the next
+    `episode:` number after the highest in episodes/, so its identity in the
+    feeds never changes; an existing file is never overwritten.
     """
     from amacast.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
@@ -342,7 +370,7 @@ def new(title: str, date_text: str | None) -> None:
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--date") from error
     try:
-        path = new_episode(Path.cwd(), title, when)
+        path = new_episode(Path.cwd(), title, when, _default_timezone(Path.cwd()))
     except EpisodeExistsError as error:
         raise click.ClickException(f"{error}; choose another title or --date") from error
     except ValueError as error:

@@ -1,19 +1,25 @@
-"""Making text and HTML safe to publish: characters XML cannot hold, and unsafe HTML.
+"""Making text and HTML safe to publish: characters XML cannot hold, unsafe HTML, bare URLs.
 
 Every block's HTML is cleaned once, when the transcript is parsed
 (:mod:`amacast.parse`, most blocks of a file in one call), so the
 parsed-episode cache keeps it clean and the feeds and pages only put clean
-pieces together.
+pieces together.  Bare web addresses in the text are found here
+(:func:`bare_urls`, with linkify-it-py) so the parser can link them, as Hugo
+(where the posts come from) and GitHub do.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 import nh3
+from linkify_it import LinkifyIt
 
 if TYPE_CHECKING:
     from amacast.model import Block, Episode
@@ -57,8 +63,104 @@ def clean_html_many(pieces: Sequence[str]) -> list[str]:
 
 
 def sanitiser_version() -> str:
-    """The version of the HTML sanitiser, part of the parsed-episode cache key."""
-    return f"nh3 {getattr(nh3, '__version__', 'unknown')}"
+    """The versions of the HTML sanitiser and URL finder, part of the parsed-episode cache key."""
+    try:
+        linkify = metadata.version("linkify-it-py")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without metadata
+        linkify = "unknown"
+    return f"nh3 {getattr(nh3, '__version__', 'unknown')}, linkify-it-py {linkify}"
+
+
+@dataclass(frozen=True)
+class BareUrl:
+    """A web or e-mail address written out in text: where it is and where it leads."""
+
+    start: int
+    end: int
+    text: str
+    url: str
+
+
+#: What every address the finder looks for holds (``mailto:`` ones hold an ``@``;
+#: ``www.`` is lower-case in GFM and Hugo too): most paragraphs hold none of it.
+_ANCHORS = ("://", "@", "www.")
+_ANCHOR = re.compile(r"://|@|www\.")
+#: Schemes linked as written; an e-mail address comes back from linkify-it as ``mailto:``.
+_LINKED_SCHEMES = frozenset({"http:", "https:", "ftp:", "mailto:"})
+#: Emphasis marks around an address: GFM links ``_https://x.org_``, linkify-it sees
+#: no address after a ``_`` or before one that ends a host name, so they are blanked
+#: (same length: the offsets stay those of the text).
+_MARKS_AROUND_URL = re.compile(
+    r"(?<![^\s*(])[_~]+(?=(?:https?|ftp)://|www\.|mailto:)|[_~]+(?=[*_~.,:;!?)]*(?:\s|$))"
+)
+#: What GFM leaves off the end of an address: trailing punctuation and emphasis marks.
+_TRAILING = "?!.,:*_~"
+
+
+def may_hold_urls(text: str) -> bool:
+    """False when ``text`` surely holds no address :func:`bare_urls` would find (a quick test)."""
+    return any(anchor in text for anchor in _ANCHORS)
+
+
+def _words_with_anchors(text: str) -> list[tuple[int, int, int]]:
+    """The runs of non-space characters of ``text`` that hold an :data:`_ANCHOR`.
+
+    As (start, index of the first anchor, end).  An address holds no space,
+    so the finder reads these words alone rather than the whole text:
+    linkify-it's expressions are slow on long paragraphs.
+    """
+    spans: list[tuple[int, int, int]] = []
+    if not may_hold_urls(text):
+        return spans
+    for anchor in _ANCHOR.finditer(text):
+        if spans and anchor.start() < spans[-1][2]:
+            continue
+        start = anchor.start()
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        end = anchor.end()
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        spans.append((start, anchor.start(), end))
+    return spans
+
+
+@functools.cache
+def _linkify() -> LinkifyIt:
+    return LinkifyIt()
+
+
+def bare_urls(text: str, where: Callable[[int], bool] | None = None) -> list[BareUrl]:
+    """The addresses in ``text`` that GFM's autolink extension (and Hugo) would link.
+
+    ``http://``, ``https://``, ``ftp://`` and ``mailto:`` addresses, addresses
+    starting ``www.`` (linked as ``https://``, Hugo's default) and e-mail
+    addresses, without trailing punctuation (``.``, ``,``, ``?`` …) or an
+    unbalanced ``)``.  Bare domain names (``README.md``, ``TensorFlow.world``)
+    are not links, as in GFM.  Offsets are indices into ``text``; the caller
+    knows which parts of it are code or links already, and may pass ``where``,
+    which tells whether the character at an index is plain text: words whose
+    ``://``, ``@`` or ``www.`` is not are passed over.
+    """
+    found: list[BareUrl] = []
+    for start, anchor, end in _words_with_anchors(text):
+        if where is not None and not where(anchor):
+            continue
+        word = text[start:end]
+        matches = _linkify().match(_MARKS_AROUND_URL.sub(lambda m: " " * len(m[0]), word)) or []
+        for match in matches:
+            written = word[match.index : match.last_index].rstrip(_TRAILING)
+            if match.schema in _LINKED_SCHEMES:
+                url = (
+                    written if match.schema != "mailto:" or ":" in written else "mailto:" + written
+                )
+            elif not match.schema and written.startswith("www."):
+                url = "https://" + written
+            else:
+                continue
+            at = start + match.index
+            found.append(BareUrl(at, at + len(written), written, url))
+    return found
 
 
 def transcript_html(episode: Episode) -> str:

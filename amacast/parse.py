@@ -24,7 +24,7 @@ import pyromark
 import yaml
 from pyromark.event import BrokenLink, Event, Range
 
-from amacast.markup import clean_html, clean_html_many
+from amacast.markup import bare_urls, clean_html, clean_html_many, may_hold_urls
 from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -569,26 +569,38 @@ _MOJIBAKE_HINT = re.compile(r"[\u00c2-\u00f0][\u0080-\u02ff\u2000-\u20ff\u0152-\
 
 def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
     for number, line in enumerate(lines, 1):
-        if line.isascii() or not _MOJIBAKE_HINT.search(line):
+        repair = mojibake_repair(line)
+        if repair is None:
             continue
-        import ftfy  # here: few lines get this far, and ftfy takes a while to import
-
-        fixed = ftfy.fix_encoding(line)
-        if fixed == line:
-            continue
-        column = (
-            next((i for i, (a, b) in enumerate(zip(line, fixed, strict=False)) if a != b), 0) + 1
-        )
-        bad, good = _first_difference(line, fixed, column - 1)
+        start, bad, good = repair
         reader.report(
             number,
-            column,
+            start + 1,
             "mojibake",
             "warning",
             f"mojibake: `{bad}` looks like a mangled `{good}`",
             f"the text was decoded with the wrong encoding somewhere; "
             f"replace `{bad}` with `{good}`",
         )
+
+
+def mojibake_repair(line: str) -> tuple[int, str, str] | None:
+    """Where ``line`` holds mojibake: (index of the first damaged character, run, repair).
+
+    The run reaches from the first to the last character ftfy changes, so
+    replacing it with the repair gives ftfy's repair of the whole line; None
+    for a line ftfy leaves alone (correct Portuguese ``SÃO`` among them).
+    """
+    if line.isascii() or not _MOJIBAKE_HINT.search(line):
+        return None
+    import ftfy  # here: few lines get this far, and ftfy takes a while to import
+
+    fixed = ftfy.fix_encoding(line)
+    if fixed == line:
+        return None
+    start = next((i for i, (a, b) in enumerate(zip(line, fixed, strict=False)) if a != b), 0)
+    bad, good = _first_difference(line, fixed, start)
+    return start, bad, good
 
 
 def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
@@ -598,6 +610,22 @@ def _first_difference(line: str, fixed: str, start: int) -> tuple[str, str]:
         a_end -= 1
         b_end -= 1
     return line[start:a_end], fixed[start:b_end]
+
+
+def label_repair(line: str) -> tuple[int, str, str] | None:
+    """Where the bold label starting ``line`` holds invisible characters: (index, label, repair).
+
+    The label is ``**P1:**`` or ``**P1**:`` with what chat apps leave in it
+    (U+202C and the like); the repair is the label without them.  None when
+    the line starts with no such label.
+    """
+    match = _LABEL.match(line)
+    if match is None:
+        return None
+    start = match.start("inner") - 2
+    label = line[start : match.end()]
+    clean = _INVISIBLE.sub("", label)
+    return (start, label, clean) if clean != label else None
 
 
 # --- Markdown blocks ------------------------------------------------------------------
@@ -631,8 +659,70 @@ class _Markdown:
         ``<``); otherwise the HTML is pyromark's alone, whole and well-formed,
         and :func:`_cleaned` cleans it with the file's other such blocks.
         """
-        rendered = self._parser.html(source + "\n")
+        rendered = self._parser.html(self._autolinked(source) + "\n")
         return clean_html(rendered) if "<" in source else rendered
+
+    def _autolinked(self, source: str) -> str:
+        """``source`` with its bare addresses written as Markdown links (:func:`bare_urls`).
+
+        Only addresses in plain text are linked: not in code, raw HTML, an
+        HTML ``<a>`` or a link or image of the Markdown's own.  The text shown
+        is the address as written; pulldown-cmark has no autolink extension.
+        """
+        if not may_hold_urls(source):
+            return source
+        plain, other = self._text_ranges(source)
+        ascii_only = source.isascii()
+
+        def in_text(index: int) -> bool:
+            at = index if ascii_only else len(source[:index].encode("utf-8"))
+            return any(a <= at < b for a, b in plain)
+
+        found = bare_urls(source, in_text)
+        if not found:
+            return source
+        data = source.encode("utf-8")
+        pieces: list[str] = []
+        done = 0
+        for url in found:
+            start = len(source[: url.start].encode("utf-8"))
+            end = start + len(url.text.encode("utf-8"))
+            starts_in_text = any(a <= start < b for a, b in plain)
+            if not starts_in_text or any(a < end and start < b for a, b in other):
+                continue
+            pieces.append(data[done:start].decode("utf-8"))
+            pieces.append(_markdown_link(url.text, url.url))
+            done = end
+        pieces.append(data[done:].decode("utf-8"))
+        return "".join(pieces)
+
+    def _text_ranges(self, source: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Byte ranges of ``source``'s plain text, and of what must stay as it is."""
+        plain: list[tuple[int, int]] = []
+        other: list[tuple[int, int]] = []
+        inside = 0  # depth of links, images, code and HTML blocks
+        raw_link = False  # inside an HTML <a> … </a>
+        event: Any
+        for event, span in self.events(source):
+            where = (span["start"], span["end"])
+            if type(event) is not dict:
+                continue
+            if "Text" in event:
+                (other if inside or raw_link else plain).append(where)
+            elif "Code" in event or "Html" in event or "InlineHtml" in event:
+                other.append(where)
+                raw = event.get("InlineHtml") or event.get("Html") or ""
+                if _RAW_LINK_OPEN.match(raw):
+                    raw_link = True
+                elif _RAW_LINK_CLOSE.match(raw):
+                    raw_link = False
+            elif "Start" in event or "End" in event:
+                tag: Any = event.get("Start") or event.get("End")
+                name = tag if isinstance(tag, str) else next(iter(tag))
+                if name in _VERBATIM:
+                    other.append(where)
+                    inside += 1 if "Start" in event else -1
+        return plain, other
 
     def _resolve(self, link: BrokenLink) -> tuple[str, str] | None:
         if self._definitions is None:
@@ -642,6 +732,30 @@ class _Markdown:
                 if key not in self._definitions:
                     self._definitions[key] = (found["dest"], found["title"] or "")
         return self._definitions.get(_label_key(link["reference"]))
+
+
+#: Elements whose text is never autolinked.
+_VERBATIM = frozenset({"Link", "Image", "CodeBlock", "HtmlBlock", "MetadataBlock"})
+_RAW_LINK_OPEN = re.compile(r"<a[\s>]", re.I)
+_RAW_LINK_CLOSE = re.compile(r"</a\s*>", re.I)
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _markdown_link(text: str, url: str) -> str:
+    """A Markdown link that shows ``text`` as written and leads to ``url``.
+
+    Every ASCII punctuation mark of the text is escaped (no emphasis or code
+    inside the address), and the destination is in angle brackets, where only
+    ``\\``, ``<`` and ``>`` need escaping.
+    """
+    shown = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _unescaped(text))
+    target = re.sub(r"([\\<>])", r"\\\1", _unescaped(url))
+    return f"[{shown}](<{target}>)"
+
+
+def _unescaped(text: str) -> str:
+    """Markdown text with its backslash escapes resolved (``foo\\_bar`` → ``foo_bar``)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 _LABEL_SPACE = re.compile(r"[ \t\n]+")

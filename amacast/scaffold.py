@@ -1,12 +1,20 @@
-"""``amacast new``: a new transcript file with front matter and a Legend, ready to fill in."""
+"""``amacast new``: a new transcript file with front matter and a Legend, ready to fill in.
+
+The front matter names the episode for good from the start: a fresh ``guid:``
+(a random UUID) and ``episode:``, the number after the highest in
+``episodes/`` (:func:`amacast.identity.next_episode_number`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+import zoneinfo
 from pathlib import Path
 
-from amacast.parse import slugify
+from amacast.identity import next_episode_number
+from amacast.parse import find_episode_files, parse_episode, slugify
 
 EPISODES_DIR = "episodes"
 
@@ -15,7 +23,7 @@ class EpisodeExistsError(FileExistsError):
     """The file ``amacast new`` would write is already there."""
 
 
-def new_episode_text(title: str, when: dt.datetime) -> str:
+def new_episode_text(title: str, when: dt.datetime, guid: str, number: int) -> str:
     """The Markdown of a new episode: a draft with every part of the format in place."""
     quoted = json.dumps(title, ensure_ascii=False)
     stamp = when.replace(microsecond=0).isoformat()
@@ -24,6 +32,8 @@ def new_episode_text(title: str, when: dt.datetime) -> str:
 title: {quoted}
 date: {stamp}
 draft: true
+episode: {number}
+guid: "{guid}"
 description: "One sentence: who the guest is and what the session covered."
 ---
 
@@ -56,10 +66,14 @@ AMA was conducted on {day}.
 """
 
 
-def new_episode(root: Path, title: str, when: dt.datetime | None = None) -> Path:
+def new_episode(
+    root: Path, title: str, when: dt.datetime | None = None, timezone: str = "UTC"
+) -> Path:
     """Write ``episodes/<date>-<slug>.md`` under ``root`` and return its path.
 
-    ``when`` defaults to now in UTC; the file is a draft (``draft: true``).
+    ``when`` defaults to now in UTC; the file is a draft (``draft: true``)
+    with a new ``guid:`` and the next ``episode:`` number (dates without a
+    zone in the other episodes are read in ``timezone`` to number them).
     Raises :class:`EpisodeExistsError` rather than overwrite, and
     ``ValueError`` for a title with nothing to make a file name from.
     """
@@ -72,9 +86,12 @@ def new_episode(root: Path, title: str, when: dt.datetime | None = None) -> Path
     folder = root / EPISODES_DIR
     path = folder / f"{moment:%Y-%m-%d}-{slug}.md"
     folder.mkdir(parents=True, exist_ok=True)
+    others = [parse_episode(p) for p in find_episode_files([folder])]
+    number = next_episode_number(others, zoneinfo.ZoneInfo(timezone))
+    text = new_episode_text(title.strip(), moment, str(uuid.uuid4()), number)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as stream:
-            stream.write(new_episode_text(title.strip(), moment))
+            stream.write(text)
     except FileExistsError as error:
         raise EpisodeExistsError(f"{path} already exists") from error
     return path

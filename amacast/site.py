@@ -12,6 +12,7 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
@@ -225,6 +226,47 @@ def sanitize_html(html: str, top: int = 4) -> Markup:
 def episode_page_path(slug: str) -> str:
     """The episode page's path relative to the output folder."""
     return f"episodes/{slug}/index.html"
+
+
+def redirect_page(target: str, canonical: str, language: str = "en") -> bytes:
+    """The bytes of a page that sends its readers on to ``target`` at once.
+
+    A meta refresh for browsers, a canonical link for search engines (at the
+    absolute URL ``canonical``) and a plain link for everyone else; marked
+    ``noindex``.  What Hugo writes for a page's ``aliases``.
+    """
+    href, url = html.escape(target, quote=True), html.escape(canonical, quote=True)
+    lang = html.escape(language or "en", quote=True)
+    return _encode(
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}">\n'
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        f"<title>Moved to {url}</title>\n"
+        f'<link rel="canonical" href="{url}">\n'
+        '<meta name="robots" content="noindex">\n'
+        f'<meta http-equiv="refresh" content="0; url={href}">\n'
+        "</head>\n"
+        "<body>\n"
+        f'<p>This page has moved to <a href="{href}">{url}</a>.</p>\n'
+        "</body>\n"
+        "</html>\n"
+    )
+
+
+def redirect_pages(moves: Mapping[str, str], settings: Settings) -> dict[str, bytes]:
+    """A redirect page at each old episode URL: old slug → new slug in, path → bytes out.
+
+    The refresh and the link are relative (``../new-slug/``), as every link of
+    the site is; the canonical link is the new page's absolute URL.
+    """
+    return {
+        episode_page_path(old): redirect_page(
+            f"../{quote(new)}/", settings.episode_url(new), settings.language
+        )
+        for old, new in sorted(moves.items())
+        if old != new
+    }
 
 
 def format_duration(seconds: float) -> str:
