@@ -305,7 +305,7 @@ def _kept(
     number = _explicit_number(episode) or record.number
     slug, former = record.slug, record.former_slugs
     if episode.slug != record.slug:
-        explicit = episode.slug_line == _lines(episode).get("slug")
+        explicit = bool(episode.meta.get("slug"))  # a Listing keeps `slug:` too
         if explicit:
             former = tuple(s for s in (*former, record.slug) if s != episode.slug)
             slug = episode.slug

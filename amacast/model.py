@@ -133,7 +133,7 @@ class _Named:
 
 
 #: The front-matter keys a :class:`Listing` keeps (what the feeds read besides the text).
-LISTING_META = ("lastmod", "episode", "guid")
+LISTING_META = ("lastmod", "episode", "guid", "slug")
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def test_the_twelve_addresses_of_the_posts_are_links_in_atom_and_on_the_pages() 
     assert len(in_atom) == 12
     lab1 = "https://codelabs.developers.google.com/codelabs/tensorflow-lab1-helloworld/#0"
     assert lab1 in in_atom
-    files = render_site(episodes, SETTINGS, {}, jobs=1)
+    files = render_site(episodes, SETTINGS, {})
     on_pages = [
         href
         for episode in episodes

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from amacast.build import keys as key
+from amacast.build import state
 from amacast.build.audio import (
     AudioRenderer,
     Progress,
@@ -68,6 +69,7 @@ from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pa
 from amacast.build.pages import drop, pages_rendering, render_page
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings, load_settings
+from amacast.identity import Identity, remember, settle_identities, with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
 from amacast.validate import with_duplicates
 
@@ -269,10 +271,14 @@ def _make(
     if bad and not run.keep_going:
         return stopped
     good = [e for e in selected if e.path not in bad_paths]
+    identities, found, moves, known = _identities(run, good)  # GUID, number, URL kept
+    diagnostics += found
+    if _has_errors(found):
+        return stopped
+    good = [with_identity(e, identities[e.path]) for e in good]
+    full = _with_identities(episodes.full, identities)
     if run.with_audio:
-        audio_problems = check_audio_settings(
-            run.root, settings, [whole(e, episodes.full) for e in good]
-        )
+        audio_problems = check_audio_settings(run.root, settings, [whole(e, full) for e in good])
         diagnostics += audio_problems
         if _has_errors(audio_problems):
             return BuildResult(
@@ -309,7 +315,7 @@ def _make(
         )
         if plan.to_render:
             render = run.renderer or default_renderer(run.root, run.say)
-            to_render = [whole(e, episodes.full) for e in plan.to_render]
+            to_render = [whole(e, full) for e in plan.to_render]
             made = render(to_render, settings, generation.scratch)
             plan.infos.update((e.slug, made[e.slug]) for e in to_render)
     audio = {e.slug: plan.infos[e.slug] for e in good if e.slug in plan.infos}
@@ -328,31 +334,30 @@ def _make(
         and _as_written(run.output, episode_page_path(slug), noted_pages)
     }
     to_page = [
-        whole(e, episodes.full)
-        for e in good
-        if e.slug not in kept_pages and e.slug not in made_early
+        whole(e, full) for e in good if e.slug not in kept_pages and e.slug not in made_early
     ]
     kept_views = {**pack.views, **{k: v for k, v, _w in made_early.values() if v is not None}}
     with pages_rendering(pages, to_page, audio, generation.scratch) as rendered_pages:  # 6.
         run.say("feeds: atom.xml, podcast.xml")
         from amacast.feeds import build_feeds
 
-        feeds = build_feeds(good, settings, audio, kept=pack.fragments, full=episodes.full)
+        feeds = build_feeds(good, settings, audio, kept=pack.fragments, full=full)
         files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
         if image is not None:
             files[image[0]] = image[1]
-        views = _index_entries(pages, good, audio, kept_views, episodes.full)
+        views = _index_entries(pages, good, audio, kept_views, full)
         files["index.html"] = pages.index(list(views.values()))
-        from amacast.site import static_files
+        from amacast.site import redirect_pages, static_files
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
+        files.update(redirect_pages(moves, settings))
         run.say(f"site: {len(good) - len(kept_pages)} episode page(s), {len(kept_pages)} unchanged")
         written = rendered_pages()
     for _key, _view, page in made_early.values():
         written.update(page)
 
-    known = {**plan.files, **written}
-    brought = _bring_scratch(generation, known)  # 7. commit
+    made_hashes = {**plan.files, **written}
+    brought = _bring_scratch(generation, made_hashes)  # 7. commit
     generation.put(files)
     hashes = {
         **{episode_page_path(slug): old_files[episode_page_path(slug)] for slug in kept_pages},
@@ -400,6 +405,7 @@ def _make(
         page_notes,
     )
     save_pack(run.cache, kept_for_next, pack)
+    state.remember_identities(run.cache, known)
     return BuildResult(
         settings=settings,
         output=run.output,
@@ -471,23 +477,20 @@ class _EarlyPages:
 
         Each with its index key and entry, and the page written.
 
-        A page holds when its episode is published with the key it was
-        rendered for, and no other episode has its slug.
+        A page holds when its episode is published, under the slug and with
+        the key it was rendered for, and no other episode has its slug.
         """
-        slugs = Counter(e.slug for e in selected)
-        published = {e.path for e in good}
+        slugs = Counter(e.slug for e in good)
+        published = {e.path: e.slug for e in good}  # the slug each is published under
         used: dict[str, tuple[tuple[str, ...], Any, dict[str, str]]] = {}
         for episode in selected:
             made = episodes.made.get(episode.path)
             if made is None:
                 continue
             page, (index_key, view), written = made
-            if (
-                episode.path in published
-                and page_keys[episode.slug] == page
-                and slugs[episode.slug] == 1
-            ):
-                used[episode.slug] = (index_key, view, written)
+            slug = published.get(episode.path, "")
+            if slug == episode.slug and page_keys[slug] == page and slugs[slug] == 1:
+                used[slug] = (index_key, view, written)
             else:
                 drop(self.folder, list(written))
         return used
@@ -524,6 +527,32 @@ def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str
             brought[relative] = (digest, path.stat().st_size)
             generation.put_file(relative, path)
     return brought
+
+
+def _identities(
+    run: Run, episodes: Sequence[Episode | Listing]
+) -> tuple[dict[str, Identity], list[Diagnostic], dict[str, str], dict[str, Any]]:
+    """Each published episode's identity, what to say of it, the slugs moved, what to remember.
+
+    What was published before is kept in the state by paths relative to the
+    project (a CI checkout is elsewhere each time); episodes carry their path
+    as the build read it.
+    """
+    known = {str(run.root / path): record for path, record in state.identities(run.cache).items()}
+    identities, found, redirects = settle_identities(known, episodes, run.settings)
+    remembered = {
+        os.path.relpath(path, run.root): record
+        for path, record in remember(known, identities).items()
+    }
+    moves = {r.old_slug: r.new_slug for r in redirects}
+    return identities, [relative_to(d, run.root) for d in found], moves, remembered
+
+
+def _with_identities(
+    full: Callable[[Listing], Episode], identities: Mapping[str, Identity]
+) -> Callable[[Listing], Episode]:
+    """``full`` giving each whole episode the identity it was settled with."""
+    return lambda listing: with_identity(full(listing), identities[listing.path])
 
 
 def _scratch(generation: Generation) -> Callable[[], Path]:

@@ -11,7 +11,9 @@ can do without:
   of each episode (its listing and diagnostics, its two feed entries, its
   entry on the index, the size and time of the page it wrote), valid for one
   *pack key* (the site's inputs and the libraries that write them), kept in
-  ``meta``.
+  ``meta``;
+- ``identities`` (in ``meta``): the GUID, number and slug each published
+  episode has (:mod:`amacast.identity`), so a title edit changes none of them.
 
 Nothing read from here can run code: rows are JSON decoded against the
 type that is expected, or raw XML bytes spliced into a feed.  A row that does
@@ -25,11 +27,12 @@ state.  Parse workers write their episodes through their own connections
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from amacast.build.codec import DecodeError, dumps, loads
 
@@ -238,6 +241,24 @@ def save_pack_rows(
             ((path, size, mtime) for path, (size, mtime) in pages.items()),
         )
         _set_meta(connection, "pages-output", output)
+
+
+# -- identities of published episodes ---------------------------------------------------------
+
+
+def identities(cache_dir: Path) -> dict[str, Any]:
+    """What was published before, per episode (:mod:`amacast.identity`); ``{}`` when unknown."""
+    with contextlib.suppress(OSError, sqlite3.Error, ValueError):
+        text = _meta(connect(cache_dir), "identities")
+        known = json.loads(text) if text else {}
+        return known if isinstance(known, dict) else {}
+    return {}
+
+
+def remember_identities(cache_dir: Path, known: Mapping[str, Any]) -> None:
+    """Keep ``known`` for the next build."""
+    with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
+        _set_meta(connection, "identities", json.dumps(known, sort_keys=True))
 
 
 def _meta(connection: sqlite3.Connection, name: str) -> str | None:
