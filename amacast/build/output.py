@@ -1,0 +1,974 @@
+"""``output/`` replaced in one step, one build at a time.
+
+**Double buffering.**  Beside the live ``output/`` a *spare* tree
+(``<cache>/output-spare/``) holds the generation before the live one.  A build
+brings the spare up to the new generation in place: it writes the files that
+changed (:meth:`Generation.put`, :meth:`Generation.put_file`), hard-links from
+the live tree each file the spare lacks or holds differently, removes what the
+new generation no longer has, writes the manifest, then exchanges the two
+folders with one ``renameat2(spare, output, RENAME_EXCHANGE)`` system call.
+Readers see the whole old tree or the whole new one, never a mix, and
+``output/`` is never absent.  The old live tree becomes the spare, kept for
+the next build.  The work is in proportion to what changed, not to the site:
+
+- ``<cache>/output-state.json`` records, for both trees, each folder's
+  ``st_mtime_ns`` and inode, and the folders where the two trees differ.  A
+  build stats the folders of both trees (not the files) and rescans only those
+  that moved, those that differ, and those where it writes or removes files.
+  Every other folder holds the same names in both trees, and for files the
+  same inodes.  A folder whose mtime was read within :data:`RACY_NS` of its
+  last change is not trusted (a second change in the same clock tick would
+  leave the mtime alone), as git treats racily clean index entries.
+- Before the build first changes the spare it writes a marker,
+  ``<cache>/output-spare.dirty``.  A spare that is marked, missing, or whose
+  state does not name the live manifest's generation is rebuilt from the live
+  tree by hard links: the slow path, in proportion to the site.  A build killed
+  while preparing the spare costs the next build time, never correctness.
+
+**Foreign files.**  Files in ``output/`` that amacast did not write (``CNAME``,
+``.nojekyll``, ``.gitkeep``, anything a user put there, and everything when
+the manifest is missing or corrupt) are carried into each new generation by
+hard link; nothing removes or moves them.  amacast's own files are exactly
+those the live manifest lists.  amacast's output paths are its own: a foreign
+file at a path amacast writes (``atom.xml``, ``episodes/<slug>/index.html``,
+...) is replaced in the new generation.  Nothing is ever deleted from the live
+tree: removals happen in the spare, before it goes live.
+
+**Without RENAME_EXCHANGE** (not Linux, or a file system that answers EINVAL
+or ENOSYS) the exchange is two renames: ``output`` to ``.output.amacast-old``
+beside it, then the spare to ``output``.  At no instant is ``output/`` a mix,
+but between the two renames it is absent; a build killed there leaves the old
+tree under the hidden name and the next build puts it back.
+
+**Where things are.**  The spare must be on the output's file system (hard
+links and renames do not cross file systems): when the cache is elsewhere it is
+``<output parent>/.<output name>.amacast-spare``, and so is the scratch folder.
+``output`` given as a symbolic link is followed: the folder it points to is
+exchanged.  The lock is ``<cache>/build.lock``: one build per cache, since the
+cache holds the spare.
+
+**Limits.**  A file written into ``output/`` while a build runs is carried if
+it is there when the commit starts (the commit looks again); one written in the
+few milliseconds of the commit itself may stay in the old tree.  A process
+whose working folder is inside ``output/`` keeps working in the old tree.
+Editing a file of ``output/`` in place (same inode) changes both trees, as with
+any hard link.  Durability after a power cut: the new generation's data is
+flushed (``syncfs``) before the exchange when ``durable`` is set.
+
+What this module must not know: what the files are (pages, feeds, audio).  The
+pipeline decides what is new and hands bytes or finished files here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shutil
+import signal
+import stat
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+#: The manifest of a generation, at the top of the output.
+MANIFEST = ".amacast-manifest.json"
+#: In the cache: the lock, the spare tree, the state of both trees, the dirty marker.
+LOCK = "build.lock"
+SPARE = "output-spare"
+STATE = "output-state.json"
+DIRTY = "output-spare.dirty"
+SCRATCH = "output-scratch-"
+STATE_VERSION = 1
+#: A folder whose mtime is this close to the moment it was read is rescanned next time.
+RACY_NS = 2_000_000_000
+
+#: Try ``renameat2(RENAME_EXCHANGE)`` first (tests set it False to force the fallback).
+use_rename_exchange = True
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+#: ``SYS_renameat2`` by machine, for a libc without the wrapper.
+_SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "i686": 353, "armv7l": 382, "riscv64": 276}
+
+Listing = dict[str, tuple[bool, int]]  # name -> (is a folder, inode)
+Record = dict[str, tuple[int | None, int]]  # folder -> (trusted mtime_ns or None, inode)
+
+
+class OutputError(Exception):
+    """The output folder cannot be built: unwritable, refused, busy, interrupted."""
+
+
+class OutputRefused(OutputError):
+    """The output folder is, or holds, the project: building there would replace sources."""
+
+
+class BuildRunning(OutputError):
+    """Another build holds the lock of this output."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(f"another amacast build is running (pid {pid})")
+        self.pid = pid
+
+
+class BuildInterrupted(OutputError):
+    """SIGTERM arrived during a build (see :func:`terminate_as_exception`)."""
+
+
+# --- the lock --------------------------------------------------------------------------------
+
+
+@contextmanager
+def lock_output(output: Path, cache: Path) -> Iterator[None]:
+    """Hold the build lock of ``output`` (``<cache>/build.lock``) for the block.
+
+    An exclusive ``flock``; the file holds the holder's pid.  Raises
+    :class:`BuildRunning` at once when another process holds it.  The kernel
+    releases the lock when its holder dies, so a killed build's lock is free.
+    """
+    del output  # one lock per cache: the cache holds the spare of every output built from it
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(cache / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as error:
+        raise OutputError(f"cannot take the build lock in {cache}: {error.strerror}") from error
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildRunning(_holder(descriptor)) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(descriptor, 0)
+    finally:
+        os.close(descriptor)
+
+
+def _holder(descriptor: int) -> int:
+    """The pid in a lock file; waits a little for a holder that has not written it yet."""
+    for _ in range(50):
+        with contextlib.suppress(ValueError):
+            return int(os.pread(descriptor, 32, 0).decode("ascii", "replace").strip())
+        time.sleep(0.02)
+    return 0
+
+
+# --- SIGTERM ---------------------------------------------------------------------------------
+
+
+class _Critical:
+    """Where SIGTERM waits instead of raising: the exchange and its bookkeeping."""
+
+    depth = 0
+    pending = False
+
+
+@contextmanager
+def terminate_as_exception() -> Iterator[None]:
+    """Turn SIGTERM into :class:`BuildInterrupted` for the block, then restore the old handler.
+
+    The first SIGTERM raises (so the build stops and cleans up); later ones
+    are ignored until the block ends, so the clean-up finishes.  One arriving
+    during the exchange raises just after it.  Outside the main thread this
+    does nothing (Python delivers signals there only).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal raised
+        if raised:
+            return
+        if _Critical.depth:
+            _Critical.pending = True
+            return
+        raised = True
+        raise BuildInterrupted("the build was stopped (SIGTERM)")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _critical() -> Iterator[None]:
+    _Critical.depth += 1
+    try:
+        yield
+    finally:
+        _Critical.depth -= 1
+    if not _Critical.depth and _Critical.pending:
+        _Critical.pending = False
+        raise BuildInterrupted("the build was stopped (SIGTERM) after its output went live")
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def read_manifest(output: Path) -> dict[str, Any]:
+    """The manifest of the generation in ``output``; ``{}`` when missing or corrupt."""
+    try:
+        data = json.loads((output / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_atomic(path: Path, content: bytes, *, durable: bool = False) -> int:
+    """Put ``content`` at ``path`` through a temporary name and a rename; returns its inode.
+
+    ``durable`` flushes the file to disk before the rename.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+            if durable:
+                os.fsync(handle)
+            inode = os.fstat(handle).st_ino
+        finally:
+            os.close(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return inode
+
+
+def _is_relative(path: object) -> bool:
+    """True for a plain relative path: ``a/b.html``, no ``..``, ``.``, empty part or NUL."""
+    if not isinstance(path, str) or not path or "\0" in path or "\\" in path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def _parent(relative: str) -> str:
+    return relative.rpartition("/")[0]
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _ancestors(relative: str) -> Iterator[str]:
+    """The folders above ``relative``, nearest first, the top (``""``) last."""
+    while relative:
+        relative = _parent(relative)
+        yield relative
+
+
+def _list(path: Path) -> Listing | None:
+    """A folder's entries, from ``readdir`` alone; None when it is not a folder."""
+    try:
+        with os.scandir(path) as entries:
+            return {e.name: (e.is_dir(follow_symlinks=False), e.inode()) for e in entries}
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _observe(path: Path) -> tuple[int | None, int] | None:
+    """A folder's (mtime_ns, inode), mtime None when too recent to trust; None if no folder."""
+    try:
+        status = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not stat.S_ISDIR(status.st_mode):
+        return None
+    mtime: int | None = status.st_mtime_ns
+    if status.st_mtime_ns >= time.time_ns() - RACY_NS:
+        mtime = None
+    return mtime, status.st_ino
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, link or folder tree; nothing if there is none."""
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+# --- the exchange ----------------------------------------------------------------------------
+
+
+def _renameat2() -> Any:
+    """A callable ``(olddirfd, old, newdirfd, new, flags) -> int``, or None."""
+    if platform.system() != "Linux":
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    with contextlib.suppress(AttributeError):
+        return libc.renameat2
+    number = _SYS_RENAMEAT2.get(platform.machine())
+    if number is None:
+        return None
+    return lambda *arguments: libc.syscall(number, *arguments)
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two folders' names in one step; False when the system cannot (nothing changed).
+
+    Raises OSError for any other failure.
+    """
+    function = _renameat2() if use_rename_exchange else None
+    if function is None:
+        return False
+    result = function(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def _syncfs(path: Path) -> None:
+    """Flush the file system holding ``path`` to disk."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        function = None
+        if platform.system() == "Linux":
+            function = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+        if function is None or function(descriptor) != 0:
+            os.sync()
+    finally:
+        os.close(descriptor)
+
+
+# --- the generation --------------------------------------------------------------------------
+
+
+class Generation:
+    """One build's new generation of ``output/``: see the module's documentation.
+
+    Open it under :func:`lock_output`; end it with :meth:`commit` or :meth:`discard`.
+    """
+
+    previous: Mapping[str, str]
+    """The live generation's amacast files that are there: relative path -> sha256."""
+    manifest: Mapping[str, Any]
+    """The live manifest's JSON (empty when missing or corrupt)."""
+
+    def __init__(self, output: Path, cache: Path, spare: Path, scratch_prefix: Path) -> None:
+        """Use :meth:`open`."""
+        self.output = output
+        self.cache = cache
+        self.spare = spare
+        self.durable = True
+        self._scratch_prefix = scratch_prefix
+        self._scratch: Path | None = None
+        self._ended = False
+        self._dirty = False  # the spare marker is written
+        self._fresh = False  # no output folder yet
+        self._full = True  # the spare is not trusted: reconcile every folder
+        self._generation = ""
+        self._old_files: dict[str, str] = {}
+        self._live: dict[str, Listing] = {}  # listings of the live folders read so far
+        self._live_seen: Record = {}  # every live folder as last observed
+        self._live_trusted: set[str] = set()  # live folders unchanged since the last commit
+        self._live_record: Record = {}
+        self._spare_record: Record = {}
+        self._spare_trusted: set[str] = set()
+        self._differs: set[str] = set()
+        self._put: dict[str, int] = {}  # relative -> inode written in the spare
+        self._touched: set[str] = set()  # spare folders this build changed
+        self.previous = {}
+        self.manifest = {}
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, output: Path, cache: Path, project: Path, *, durable: bool = True) -> Generation:
+        """Refuse a bad output, clean what killed builds left, read the live generation.
+
+        ``durable``: flush the new generation to disk before it goes live.
+        """
+        output = Path(os.path.realpath(output))
+        cache = Path(os.path.realpath(cache))
+        _refuse(output, Path(os.path.realpath(project)), cache)
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if os.stat(cache).st_dev == os.stat(output.parent).st_dev:
+                spare, scratch = cache / SPARE, cache / SCRATCH
+            else:
+                spare = output.parent / f".{output.name}.amacast-spare"
+                scratch = output.parent / f".{output.name}.amacast-scratch-"
+            generation = cls(output, cache, spare, scratch)
+            generation.durable = durable
+            generation._recover()
+            generation._read()
+        except OSError as error:
+            raise OutputError(_describe(error)) from error
+        return generation
+
+    def _old(self) -> Path:
+        """Where the fallback exchange parks the old tree for a moment."""
+        return self.output.parent / f".{self.output.name}.amacast-old"
+
+    def _recover(self) -> None:
+        """Undo what a killed build left: a parked old tree, scratch folders, an old spare."""
+        old = self._old()
+        if os.path.lexists(old):
+            (self.cache / DIRTY).touch()
+            if not os.path.lexists(self.output):
+                os.rename(old, self.output)  # killed between the fallback's renames
+            elif not os.path.lexists(self.spare):
+                os.rename(old, self.spare)
+            else:
+                _remove(old)
+        prefix = self._scratch_prefix
+        with os.scandir(prefix.parent) as entries:
+            leftovers = [e.path for e in entries if e.name.startswith(prefix.name)]
+        for path in leftovers:
+            _remove(Path(path))
+        fallback = self.output.parent / f".{self.output.name}.amacast-spare"
+        for spare in (self.cache / SPARE, fallback):
+            if spare != self.spare and os.path.lexists(spare):
+                _remove(spare)  # the cache moved to or from the output's file system
+
+    def _read(self) -> None:
+        manifest = read_manifest(self.output)
+        self.manifest = manifest
+        files = manifest.get("files")
+        if isinstance(files, dict):
+            self._old_files = {
+                p: h for p, h in files.items() if _is_relative(p) and p != MANIFEST and _is_sha(h)
+            }
+        live_exists = os.path.isdir(self.output)
+        self._fresh = not live_exists
+        generation = manifest.get("generation")
+        state = _load_state(self.cache / STATE)
+        trusted = (
+            live_exists
+            and isinstance(generation, str)
+            and state.get("output") == str(self.output)
+            and state.get("generation") == generation
+        )
+        if trusted:
+            self._live_record = _record(state.get("live"))
+            spare = state.get("spare")
+            if (
+                isinstance(spare, dict)
+                and spare.get("path") == str(self.spare)
+                and not os.path.lexists(self.cache / DIRTY)
+                and os.path.isdir(self.spare)
+            ):
+                self._spare_record = _record(spare.get("folders"))
+                differs = spare.get("differs")
+                if isinstance(differs, list):
+                    self._differs = {d for d in differs if isinstance(d, str)}
+                    self._full = False
+        if live_exists:
+            self._look_at_live(trusted)
+        if not self._full:
+            for folder, (mtime, inode) in self._spare_record.items():
+                if mtime is not None and _same(_lstat(self.spare / folder), mtime, inode):
+                    self._spare_trusted.add(folder)
+        self.previous = {p: h for p, h in self._old_files.items() if self._is_live(p)}
+
+    def _look_at_live(self, trusted: bool) -> None:
+        """Stat the recorded live folders; list those that changed and any new below them."""
+        if not trusted or "" not in self._live_record:
+            self._scan_live("")
+            return
+        changed = []
+        for folder, (mtime, inode) in self._live_record.items():
+            seen = _observe(self.output / folder)
+            if seen is None:
+                continue  # gone: its parent changed too
+            if mtime is not None and seen == (mtime, inode):
+                self._live_trusted.add(folder)
+                self._live_seen[folder] = seen
+            else:
+                changed.append(folder)
+        for folder in changed:
+            self._scan_live(folder)
+
+    def _scan_live(self, folder: str) -> None:
+        """List a live folder, and every folder below it that is not trusted."""
+        pending = [folder]
+        while pending:
+            folder = pending.pop()
+            self._live_trusted.discard(folder)
+            seen = _observe(self.output / folder)
+            listing = _list(self.output / folder)
+            if seen is None or listing is None:
+                self._live.pop(folder, None)
+                self._live_seen.pop(folder, None)
+                continue
+            self._live[folder] = listing
+            self._live_seen[folder] = seen
+            for name, (is_folder, _inode) in listing.items():
+                child = _join(folder, name)
+                if is_folder and child not in self._live_trusted and child not in self._live:
+                    pending.append(child)
+
+    def _is_live(self, relative: str) -> bool:
+        """True when the live tree holds ``relative`` as a file, as far as is known."""
+        folder, _, name = relative.rpartition("/")
+        listing = self._live.get(folder)
+        if listing is not None:
+            entry = listing.get(name)
+            return entry is not None and not entry[0]
+        return folder in self._live_trusted
+
+    # --- building ---------------------------------------------------------------------------
+
+    @property
+    def scratch(self) -> Path:
+        """An empty private folder on the output's file system, for files made elsewhere."""
+        if self._scratch is None:
+            prefix = self._scratch_prefix
+            self._scratch = Path(tempfile.mkdtemp(prefix=prefix.name, dir=prefix.parent))
+        return self._scratch
+
+    def put(self, files: Mapping[str, bytes]) -> None:
+        """Write new or changed files into the new generation.
+
+        A file whose bytes equal the live one's is kept by link, not written.
+        """
+        self._check_open()
+        for relative, content in files.items():
+            _check_path(relative)
+            digest = self.previous.get(relative)
+            if digest is not None and hashlib.sha256(content).hexdigest() == digest:
+                self._put.pop(relative, None)  # the live file is the new one: linked at commit
+                continue
+            try:
+                self._write(relative, content)
+            except OSError as error:
+                raise OutputError(_describe(error)) from error
+
+    def put_file(self, relative: str, path: Path) -> None:
+        """Move the finished file ``path`` (best in :attr:`scratch`) into the new generation."""
+        self._check_open()
+        _check_path(relative)
+        try:
+            place = self._prepare(relative)
+            try:
+                os.replace(path, place)
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+                write_atomic(place, Path(path).read_bytes())
+                os.unlink(path)
+            self._put[relative] = os.lstat(place).st_ino
+        except OSError as error:
+            raise OutputError(_describe(error)) from error
+
+    def _write(self, relative: str, content: bytes) -> None:
+        if relative in self._put:
+            del self._put[relative]
+        place = self._prepare(relative)
+        self._put[relative] = write_atomic(place, content)
+
+    def _prepare(self, relative: str) -> Path:
+        """Make way in the spare for a file at ``relative``; returns where it goes."""
+        self._mark_dirty()
+        folder = _parent(relative)
+        self._touched.add(folder)
+        self._make_folder(folder)
+        place = self.spare / relative
+        if os.path.isdir(place) and not os.path.islink(place):
+            shutil.rmtree(place)
+        return place
+
+    def _make_folder(self, folder: str) -> None:
+        """Make the spare folder ``folder``, replacing any file in the way."""
+        if os.path.isdir(self.spare / folder):
+            return
+        for step in [*reversed(list(_ancestors(folder))), folder][1:]:
+            path = self.spare / step
+            if os.path.isdir(path) and not os.path.islink(path):
+                continue
+            self._touched.add(_parent(step))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            os.mkdir(path)
+
+    def _mark_dirty(self) -> None:
+        if self._dirty:
+            return
+        (self.cache / DIRTY).touch()
+        self._dirty = True
+        if not os.path.isdir(self.spare) or os.path.islink(self.spare):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.spare)
+            os.mkdir(self.spare)
+            self._full = True
+
+    def _check_open(self) -> None:
+        if self._ended:
+            raise RuntimeError("this generation is already committed or discarded")
+
+    # --- committing -------------------------------------------------------------------------
+
+    def commit(self, files: Mapping[str, str], manifest: Mapping[str, Any]) -> None:
+        """Make ``files`` the new generation's amacast files and put it live in one step.
+
+        Each file was put in this build, or has the live file's hash and is kept.
+        Files of :attr:`previous` not in ``files`` are left out; foreign files are
+        carried.  ``manifest`` (JSON data) is written as ``.amacast-manifest.json``
+        with ``"files"`` set to ``files`` and ``"generation"`` to a new id.
+        """
+        self._check_open()
+        try:
+            self._check_files(files)
+            generation = uuid.uuid4().hex
+            data = {**manifest, "files": dict(sorted(files.items())), "generation": generation}
+            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+            self._write(MANIFEST, text.encode("utf-8"))
+            self._recheck_live()
+            live_record, differs = self._reconcile(set(files))
+            if self.durable:
+                _syncfs(self.spare)
+            with _critical():
+                self._swap()
+                self._ended = True
+                with contextlib.suppress(OSError):
+                    self._save(generation, live_record, differs)
+        except OSError as error:
+            self.discard()
+            raise OutputError(_describe(error)) from error
+        except BaseException:
+            self.discard()
+            raise
+        finally:
+            self._drop_scratch()
+
+    def _check_files(self, files: Mapping[str, str]) -> None:
+        for relative, digest in files.items():
+            _check_path(relative)
+            if relative not in self._put and self.previous.get(relative) != digest:
+                raise ValueError(
+                    f"{relative}: neither put in this build nor unchanged in the live output"
+                )
+            for folder in _ancestors(relative):
+                if folder in files:
+                    raise ValueError(f"{folder} is a file and the folder of {relative}")
+        stray = sorted(set(self._put) - set(files) - {MANIFEST})
+        if stray:
+            raise ValueError(f"{stray[0]}: put in this build but not among its files")
+
+    def _recheck_live(self) -> None:
+        """Look at the live folders again: files may have arrived while the build ran."""
+        for folder, seen in list(self._live_seen.items()):
+            if folder in self._live_seen and (
+                seen[0] is None or _observe(self.output / folder) != seen
+            ):
+                self._scan_live(folder)
+
+    def _live_listing(self, folder: str) -> Listing | None:
+        if folder not in self._live:
+            listing = _list(self.output / folder) if not self._fresh else None
+            if listing is None:
+                return None
+            self._live[folder] = listing
+        return self._live[folder]
+
+    def _reconcile(self, files: set[str]) -> tuple[Record, set[str]]:
+        """Make the spare the new generation; returns its record and where it differs."""
+        removed = set(self._old_files) - files
+        puts = set(self._put)
+        needed: dict[str, set[str]] = {}  # folder -> subfolders the put files need
+        for relative in puts:
+            for folder in _ancestors(relative):
+                if folder:
+                    needed.setdefault(_parent(folder), set()).add(folder.rpartition("/")[2])
+        put_names: dict[str, set[str]] = {}
+        for relative in puts:
+            folder, _, name = relative.rpartition("/")
+            put_names.setdefault(folder, set()).add(name)
+
+        live_folders = set(self._live_seen)
+        if self._full:
+            visit = live_folders | {""}
+        else:
+            trusted = (self._live_trusted & self._spare_trusted) - self._differs
+            visit = ((live_folders | set(self._spare_record)) - trusted) | self._differs
+        visit |= {_parent(p) for p in puts | removed} | self._touched
+        for folder in list(visit):
+            visit.update(_ancestors(folder))
+        for folder in needed:
+            visit.add(folder)
+
+        # Bottom up: what each visited folder holds in the new generation.
+        want: dict[str, Listing] = {}
+        differs: set[str] = set()
+        for folder in sorted(visit, key=lambda f: (-_depth(f), f)):
+            live = self._live_listing(folder) or {}
+            entries: Listing = {}
+            for name, (is_folder, inode) in live.items():
+                relative = _join(folder, name)
+                if relative in puts or relative in removed:
+                    continue
+                if is_folder and relative in files:
+                    continue  # a foreign folder where amacast writes a file
+                if not is_folder and name in needed.get(folder, ()):
+                    continue  # a foreign file where amacast needs a folder
+                entries[name] = (is_folder, 0 if is_folder else inode)
+            for name in put_names.get(folder, ()):
+                entries[name] = (False, self._put[_join(folder, name)])
+            for name in needed.get(folder, ()):
+                entries[name] = (True, 0)
+            for name, (is_folder, _inode) in list(entries.items()):
+                child = _join(folder, name)
+                emptied = is_folder and child in want and not want[child]
+                if emptied and (self._live.get(child) or child not in live_folders):
+                    del entries[name]  # emptied by this build: it goes
+            want[folder] = entries
+            if {n: (d, 0 if d else i) for n, (d, i) in live.items()} != entries:
+                differs.add(folder)
+
+        # Top down: make the spare so.
+        present: set[str] = {""}
+        made: set[str] = set()
+        for folder in sorted(visit, key=lambda f: (_depth(f), f)):
+            if folder not in present:
+                continue
+            made.update(self._apply(folder, want[folder], visit, files, present))
+        return self._new_record(visit, present, made), differs
+
+    def _apply(
+        self, folder: str, entries: Listing, visit: set[str], files: set[str], present: set[str]
+    ) -> set[str]:
+        """Make the spare folder ``folder`` hold ``entries``; returns folders filled anew."""
+        path = self.spare / folder
+        actual = _list(path)
+        if actual is None:
+            self._make_folder(folder)
+            actual = {}
+        made: set[str] = set()
+        for name, (is_folder, _inode) in actual.items():
+            wanted = entries.get(name)
+            if wanted is None or wanted[0] != is_folder:
+                self._touched.add(folder)
+                _remove(path / name)
+        for name, (is_folder, inode) in entries.items():
+            child = _join(folder, name)
+            have = actual.get(name)
+            if is_folder:
+                present.add(child)
+                if have is not None and have[0]:
+                    continue
+                self._touched.add(folder)
+                os.mkdir(path / name)
+                if child not in visit:
+                    made |= self._fill(child)
+                continue
+            if have == (False, inode):
+                continue
+            if child in self._put:
+                raise OutputError(f"{self.spare / child} changed while the build wrote it")
+            self._touched.add(folder)
+            if have is not None and not have[0]:
+                os.unlink(path / name)
+            try:
+                os.link(self.output / child, path / name, follow_symlinks=False)
+            except FileNotFoundError:
+                if child in files:
+                    raise OutputError(f"{self.output / child} went away during the build") from None
+        return made
+
+    def _fill(self, folder: str) -> set[str]:
+        """Fill the new, empty spare folder ``folder`` with links to the live one's content."""
+        made = {folder}
+        pending = [folder]
+        while pending:
+            folder = pending.pop()
+            for name, (is_folder, _inode) in (_list(self.output / folder) or {}).items():
+                child = _join(folder, name)
+                if is_folder:
+                    os.mkdir(self.spare / child)
+                    made.add(child)
+                    pending.append(child)
+                else:
+                    os.link(self.output / child, self.spare / child, follow_symlinks=False)
+        return made
+
+    def _new_record(self, visit: set[str], present: set[str], made: set[str]) -> Record:
+        """The folders of the spare, about to go live, as they are now."""
+        record: Record = {}
+
+        def is_kept(folder: str) -> bool:
+            while folder:
+                if _parent(folder) in visit:
+                    return folder in present
+                folder = _parent(folder)
+            return True
+
+        if not self._full:
+            for folder in self._spare_trusted - visit:
+                if is_kept(folder):
+                    record[folder] = self._spare_record[folder]
+        for folder in (visit & present) | made:
+            seen = _observe(self.spare / folder)
+            if seen is not None:
+                record[folder] = seen
+        return record
+
+    def _swap(self) -> None:
+        """Put the spare live; the old live tree becomes the spare."""
+        if self._fresh and not os.path.lexists(self.output):
+            os.rename(self.spare, self.output)
+            return
+        if exchange(self.spare, self.output):
+            return
+        old = self._old()
+        os.rename(self.output, old)
+        os.rename(self.spare, self.output)  # output/ is absent between these two renames
+        os.rename(old, self.spare)
+
+    def _save(self, generation: str, live_record: Record, differs: set[str]) -> None:
+        """Record both trees after the exchange, then clear the dirty mark."""
+        spare: dict[str, Any] | None = None
+        if os.path.isdir(self.spare):
+            spare = {
+                "path": str(self.spare),
+                "folders": {f: list(v) for f, v in sorted(self._live_seen.items())},
+                "differs": sorted(differs),
+            }
+        state = {
+            "version": STATE_VERSION,
+            "output": str(self.output),
+            "generation": generation,
+            "live": {f: list(v) for f, v in sorted(live_record.items())},
+            "spare": spare,
+        }
+        write_atomic(self.cache / STATE, json.dumps(state).encode())
+        (self.cache / DIRTY).unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """A failed build: none of it goes live, nothing of it is left; output is untouched.
+
+        The spare keeps what the build wrote, marked so the next build redoes those folders.
+        """
+        if self._ended:
+            return
+        self._ended = True
+        self._drop_scratch()
+        if not self._dirty or self._full:
+            return
+        with contextlib.suppress(OSError):
+            state = _load_state(self.cache / STATE)
+            spare = state.get("spare")
+            if isinstance(spare, dict) and isinstance(spare.get("differs"), list):
+                spare["differs"] = sorted(set(spare["differs"]) | self._touched)
+                folders = spare.get("folders")
+                if isinstance(folders, dict):
+                    for folder in self._touched:
+                        folders.pop(folder, None)
+                write_atomic(self.cache / STATE, json.dumps(state).encode())
+                (self.cache / DIRTY).unlink(missing_ok=True)
+
+    def _drop_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _refuse(output: Path, project: Path, cache: Path) -> None:
+    """Raise OutputRefused for an output that is, holds or is held by the project's own files."""
+    if output == project or project.is_relative_to(output):
+        raise OutputRefused(
+            f"the output folder {output} holds the project {project}: "
+            "a build would replace it; choose a folder of its own, such as output/"
+        )
+    if cache == output or cache.is_relative_to(output):
+        raise OutputRefused(f"the output folder {output} holds the build cache {cache}")
+    if os.path.lexists(output / "amacast.toml"):
+        raise OutputRefused(
+            f"the output folder {output} holds amacast.toml: it is a project, not a site"
+        )
+    with contextlib.suppress(OSError), os.scandir(output / "episodes") as entries:
+        if any(e.name.endswith(".md") and e.is_file() for e in entries):
+            raise OutputRefused(
+                f"the output folder {output} holds transcripts (episodes/*.md): "
+                "it is a project, not a site"
+            )
+
+
+def _check_path(relative: str) -> None:
+    if not _is_relative(relative) or relative == MANIFEST:
+        raise ValueError(f"{relative!r} is not a path amacast can write in the output")
+
+
+def _depth(folder: str) -> int:
+    return folder.count("/") + 1 if folder else 0
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _is_sha(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64
+
+
+def _same(status: os.stat_result | None, mtime: int, inode: int) -> bool:
+    return (
+        status is not None
+        and stat.S_ISDIR(status.st_mode)
+        and status.st_mtime_ns == mtime
+        and status.st_ino == inode
+    )
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return {}
+    return data
+
+
+def _record(data: object) -> Record:
+    """A folder record from the state file's JSON; invalid entries are dropped (rescanned)."""
+    record: Record = {}
+    if isinstance(data, dict):
+        for folder, value in data.items():
+            valid = folder == "" or _is_relative(folder)
+            if valid and isinstance(value, list) and len(value) == 2:
+                mtime, inode = value
+                if (mtime is None or isinstance(mtime, int)) and isinstance(inode, int):
+                    record[folder] = (mtime, inode)
+    return record
+
+
+def _describe(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
