@@ -445,6 +445,8 @@ class Generation:
         prefix = self._scratch_prefix
         with os.scandir(prefix.parent) as entries:
             leftovers = [e.path for e in entries if e.name.startswith(prefix.name)]
+        with os.scandir(self.cache) as entries:  # a state file half written
+            leftovers += [e.path for e in entries if e.name.startswith(f".{STATE}.")]
         for path in leftovers:
             _remove(Path(path))
         fallback = self.output.parent / f".{self.output.name}.amacast-spare"
