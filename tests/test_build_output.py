@@ -86,7 +86,11 @@ def add_foreign(output: Path, foreign: Mapping[str, bytes] = FOREIGN) -> None:
 
 def test_first_build_into_no_folder(tmp_path: Path) -> None:
     files = site(4)
-    build(tmp_path, files)
+    build(tmp_path, files, durable=True)
+    mode = os.stat(tmp_path / "output" / "index.html").st_mode & 0o777
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask  # as readable as any file the user makes
     assert is_generation(tree(tmp_path / "output"), files, {})
     assert beside(tmp_path) == ({"output", ".amacast-cache"}, {"build.lock", STATE})
     build(tmp_path, changed(files))  # the second build makes the spare
@@ -278,6 +282,13 @@ def test_an_output_holding_the_project_is_refused(tmp_path: Path, where: str) ->
     with pytest.raises(OutputRefused, match="holds the project"):
         Generation.open(output, project / ".amacast-cache", project)
     assert set(os.listdir(project)) == {"amacast.toml"}
+
+
+def test_an_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "output").write_bytes(b"not a folder")
+    with pytest.raises(OutputRefused, match="is not a folder"):
+        build(tmp_path, site(1))
+    assert (tmp_path / "output").read_bytes() == b"not a folder"
 
 
 def test_an_output_holding_amacast_toml_or_transcripts_is_refused(tmp_path: Path) -> None:
@@ -600,10 +611,10 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     build(tmp_path, site(300, "b"))
     build(tmp_path, site(300, "b"))
     build(tmp_path, site(300, "b"))  # both trees now recorded with the folders' final mtimes
-    listed: list[Path] = []
+    listed: list[str | Path] = []
     original = output_module._list
 
-    def counting(path: Path) -> dict[str, tuple[bool, int]] | None:
+    def counting(path: str | Path) -> dict[str, tuple[bool, int]] | None:
         listed.append(path)
         return original(path)
 
@@ -611,7 +622,7 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     new = site(300, "b") | {"episodes/e7/index.html": b"episode 7, corrected"}
     build(tmp_path, new)
     assert is_generation(tree(tmp_path / "output"), new, {})
-    relative = {p.name for p in listed}
+    relative = {os.path.basename(p) for p in listed}
     assert len(listed) <= 8, listed
     assert "e7" in relative
 
