@@ -119,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dir", type=Path, default=None, help="where to build (a temporary folder)")
+    parser.add_argument("--dir", type=Path, default=None, help="where to build")
     arguments = parser.parse_args()
     pages, runs = arguments.pages, arguments.runs
     root = Path(tempfile.mkdtemp(prefix="bench-output-", dir=arguments.dir))
