@@ -597,10 +597,24 @@ class Generation:
             raise OutputError(_describe(error)) from error
 
     def _write(self, relative: str, content: bytes) -> None:
-        if relative in self._put:
-            del self._put[relative]
+        """Write a file of the spare: a new inode, never into one the live tree may share.
+
+        No temporary name: the spare is not live, and a half-written file in a
+        spare marked dirty is replaced by the next build.
+        """
+        self._put.pop(relative, None)
         place = self._prepare(relative)
-        self._put[relative] = write_atomic(place, content)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(place)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        handle = os.open(place, flags, 0o666)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+            self._put[relative] = os.fstat(handle).st_ino
+        finally:
+            os.close(handle)
 
     def _prepare(self, relative: str) -> Path:
         """Make way in the spare for a file at ``relative``; returns where it goes."""
