@@ -725,3 +725,51 @@ def test_a_symbolic_link_output_is_followed(tmp_path: Path) -> None:
     build(tmp_path / "project", site(2, "b"))
     assert (tmp_path / "project" / "output").is_symlink()
     assert is_generation(tree(tmp_path / "www"), site(2, "b"), {})
+
+
+# --- the same, killed by the kernel's hand -------------------------------------------------------
+
+
+def strace_works() -> bool:
+    try:
+        probe = subprocess.run(
+            ["strace", "-qq", "-o", "/dev/null", "true"], capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not strace_works(), reason="strace is absent or may not trace here")
+def test_a_build_killed_at_each_system_call_that_changes_files(tmp_path: Path) -> None:
+    """strace sends SIGKILL at the Nth rename, link, unlink or mkdir of the whole process."""
+    calls = "rename,renameat,renameat2,link,linkat,unlink,unlinkat,mkdir,mkdirat"
+    new = changed(site(6, "b"))
+    spec = {"files": {p: c.decode() for p, c in new.items()}}
+    outcomes = {"old": 0, "new": 0}
+    for step in range(1, 200):
+        project = tmp_path / f"kill-{step}"
+        build(project, site(6))
+        add_foreign(project / "output")
+        build(project, site(6, "b"))
+        old = tree(project / "output")
+        child = subprocess.run(
+            ["strace", "-qq", "-f", "-o", "/dev/null", "-e", f"trace={calls}"]
+            + ["-e", f"inject={calls}:signal=KILL:when={step}"]
+            + [sys.executable, str(BUILDS), json.dumps({"project": str(project), **spec})],
+            capture_output=True,
+            text=True,
+        )
+        if child.returncode == 0:
+            break  # the build made fewer changes than ``step``: every one was tried
+        found = tree(project / "output")
+        if found == old:
+            outcomes["old"] += 1
+        else:
+            assert is_generation(found, new, FOREIGN), f"step {step}: a mix"
+            outcomes["new"] += 1
+        build(project, new)
+        assert is_generation(tree(project / "output"), new, FOREIGN), f"step {step}"
+        assert_clean(project)
+    assert outcomes["old"] > 5 and outcomes["new"] > 0
