@@ -348,6 +348,18 @@ def test_a_killed_builds_lock_is_taken_over(tmp_path: Path, holder: subprocess.P
     assert is_generation(tree(tmp_path / "output"), site(2), {})
 
 
+def test_a_generation_needs_the_lock(tmp_path: Path, holder: subprocess.Popen[str]) -> None:
+    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
+    with pytest.raises(RuntimeError, match="needs the build lock"):
+        Generation.open(output, cache, tmp_path)  # held, but by another process
+    holder.kill()
+    holder.wait()
+    with pytest.raises(RuntimeError, match="needs the build lock"):
+        Generation.open(output, cache, tmp_path)  # held by nobody
+    with lock_output(output, cache):
+        Generation.open(output, cache, tmp_path).discard()
+
+
 def test_the_lock_is_released_after_a_build_and_on_error(tmp_path: Path) -> None:
     output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
     with lock_output(output, cache):

@@ -159,6 +159,22 @@ def lock_output(output: Path, cache: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
+def _holds_lock(cache: Path) -> bool:
+    """True when this process holds the build lock of ``cache``."""
+    try:
+        descriptor = os.open(cache / LOCK, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held, through another open file: by this process?
+        return os.pread(descriptor, 32, 0).strip() == str(os.getpid()).encode()
+    else:
+        return False  # nobody held it (closing lets go of it again)
+    finally:
+        os.close(descriptor)
+
+
 def _holder(descriptor: int) -> int:
     """The pid in a lock file; waits a little for a holder that has not written it yet."""
     for _ in range(50):
@@ -417,8 +433,9 @@ class Generation:
         output = Path(os.path.realpath(output))
         cache = Path(os.path.realpath(cache))
         _refuse(output, Path(os.path.realpath(project)), cache)
+        if not _holds_lock(cache):
+            raise RuntimeError("Generation.open needs the build lock: call it in lock_output()")
         try:
-            cache.mkdir(parents=True, exist_ok=True)
             output.parent.mkdir(parents=True, exist_ok=True)
             if os.stat(cache).st_dev == os.stat(output.parent).st_dev:
                 spare, scratch = cache / SPARE, cache / SCRATCH
