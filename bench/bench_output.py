@@ -8,7 +8,9 @@ times, as medians of ``--runs`` builds:
 - spare: the second build, which makes the spare by a hard link per file;
 - one changed: one page, the index and the feeds changed (the common rebuild);
 - exchange only: nothing changed but the manifest (the floor of a build);
-- one changed, durable: the same, flushing the file system before the exchange.
+- one changed, durable: the same, flushing the file system before the exchange;
+- one changed, state lost: without ``output-state.json``, every folder of both
+  trees is listed and the spare rebuilt by links (the slow path).
 
 Each timed rebuild first waits out RACY_NS, as rebuilds minutes apart do, so
 folder mtimes are trusted (without the wait, folders changed in the last two
@@ -146,6 +148,13 @@ def main() -> None:
         show("exchange only", repeat(runs, lambda n: build(project, site(pages, version[0], 0))))
         show("one changed, durable", repeat(runs, lambda n: one_changed(n, durable=True)))
         show("one changed, no wait", median([one_changed(n) for n in range(runs)]))
+
+        def state_lost(number: int) -> dict[str, float]:
+            (project / ".amacast-cache" / output_module.STATE).unlink()
+            return one_changed(number)
+
+        show("one changed, state lost", repeat(runs, state_lost))
+        build(project, site(pages, version[0], 0))  # both trees recorded again
 
         links = []
         for number in range(runs):
