@@ -540,6 +540,23 @@ def test_a_killed_build_of_hundreds_of_files(tmp_path: Path, signal_name: str, s
         assert steps > 300  # the spare was made by a link for each file
 
 
+@pytest.mark.slow
+def test_a_killed_first_build_leaves_no_output_or_a_whole_one(tmp_path: Path) -> None:
+    files = site(4)
+    steps = run_child(tmp_path / "dry", files)["steps"]
+    assert isinstance(steps, int) and steps > 5
+    for step in range(1, steps + 1):
+        project = tmp_path / f"kill-{step}"
+        project.mkdir()
+        run_child(project, files, kill_at=step)
+        if (project / "output").exists():
+            assert is_generation(tree(project / "output"), files, {}), f"step {step}"
+        build(project, files)
+        build(project, changed(files))
+        assert is_generation(tree(project / "output"), changed(files), {}), f"step {step}"
+        assert_clean(project)
+
+
 # --- the spare ---------------------------------------------------------------------------------
 
 
