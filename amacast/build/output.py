@@ -69,6 +69,7 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import signal
 import stat
@@ -157,6 +158,22 @@ def lock_output(output: Path, cache: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
+def _holds_lock(cache: Path) -> bool:
+    """True when this process holds the build lock of ``cache``."""
+    try:
+        descriptor = os.open(cache / LOCK, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held, through another open file: by this process?
+        return os.pread(descriptor, 32, 0).strip() == str(os.getpid()).encode()
+    else:
+        return False  # nobody held it (closing lets go of it again)
+    finally:
+        os.close(descriptor)
+
+
 def _holder(descriptor: int) -> int:
     """The pid in a lock file; waits a little for a holder that has not written it yet."""
     for _ in range(50):
@@ -236,7 +253,9 @@ def write_atomic(path: Path, content: bytes, *, durable: bool = False) -> int:
 
     ``durable`` flushes the file to disk before the rename.
     """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Not mkstemp: its files are private (0600); a site's files are as readable as the umask says.
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
         try:
             view = memoryview(content)
@@ -259,7 +278,8 @@ def _is_relative(path: object) -> bool:
     """True for a plain relative path: ``a/b.html``, no ``..``, ``.``, empty part or NUL."""
     if not isinstance(path, str) or not path or "\0" in path or "\\" in path:
         return False
-    return all(part not in ("", ".", "..") for part in path.split("/"))
+    framed = f"/{path}/"
+    return "//" not in framed and "/./" not in framed and "/../" not in framed
 
 
 def _parent(relative: str) -> str:
@@ -277,7 +297,7 @@ def _ancestors(relative: str) -> Iterator[str]:
         yield relative
 
 
-def _list(path: Path) -> Listing | None:
+def _list(path: str | Path) -> Listing | None:
     """A folder's entries, from ``readdir`` alone; None when it is not a folder."""
     try:
         with os.scandir(path) as entries:
@@ -286,7 +306,7 @@ def _list(path: Path) -> Listing | None:
         return None
 
 
-def _observe(path: Path) -> tuple[int | None, int] | None:
+def _observe(path: str | Path) -> tuple[int | None, int] | None:
     """A folder's (mtime_ns, inode), mtime None when too recent to trust; None if no folder."""
     try:
         status = os.lstat(path)
@@ -300,7 +320,7 @@ def _observe(path: Path) -> tuple[int | None, int] | None:
     return mtime, status.st_ino
 
 
-def _remove(path: Path) -> None:
+def _remove(path: str | Path) -> None:
     """Remove a file, link or folder tree; nothing if there is none."""
     try:
         if stat.S_ISDIR(os.lstat(path).st_mode):
@@ -379,6 +399,8 @@ class Generation:
         self.cache = cache
         self.spare = spare
         self.durable = True
+        self._live_root = os.fspath(output)
+        self._spare_root = os.fspath(spare)
         self._scratch_prefix = scratch_prefix
         self._scratch: Path | None = None
         self._ended = False
@@ -410,8 +432,9 @@ class Generation:
         output = Path(os.path.realpath(output))
         cache = Path(os.path.realpath(cache))
         _refuse(output, Path(os.path.realpath(project)), cache)
+        if not _holds_lock(cache):
+            raise RuntimeError("Generation.open needs the build lock: call it in lock_output()")
         try:
-            cache.mkdir(parents=True, exist_ok=True)
             output.parent.mkdir(parents=True, exist_ok=True)
             if os.stat(cache).st_dev == os.stat(output.parent).st_dev:
                 spare, scratch = cache / SPARE, cache / SCRATCH
@@ -425,6 +448,12 @@ class Generation:
         except OSError as error:
             raise OutputError(_describe(error)) from error
         return generation
+
+    def _at_live(self, relative: str) -> str:
+        return f"{self._live_root}/{relative}" if relative else self._live_root
+
+    def _at_spare(self, relative: str) -> str:
+        return f"{self._spare_root}/{relative}" if relative else self._spare_root
 
     def _old(self) -> Path:
         """Where the fallback exchange parks the old tree for a moment."""
@@ -444,6 +473,8 @@ class Generation:
         prefix = self._scratch_prefix
         with os.scandir(prefix.parent) as entries:
             leftovers = [e.path for e in entries if e.name.startswith(prefix.name)]
+        with os.scandir(self.cache) as entries:  # a state file half written
+            leftovers += [e.path for e in entries if e.name.startswith(f".{STATE}.")]
         for path in leftovers:
             _remove(Path(path))
         fallback = self.output.parent / f".{self.output.name}.amacast-spare"
@@ -487,7 +518,7 @@ class Generation:
             self._look_at_live(trusted)
         if not self._full:
             for folder, (mtime, inode) in self._spare_record.items():
-                if mtime is not None and _same(_lstat(self.spare / folder), mtime, inode):
+                if mtime is not None and _same(_lstat(self._at_spare(folder)), mtime, inode):
                     self._spare_trusted.add(folder)
         self.previous = {p: h for p, h in self._old_files.items() if self._is_live(p)}
 
@@ -498,7 +529,7 @@ class Generation:
             return
         changed = []
         for folder, (mtime, inode) in self._live_record.items():
-            seen = _observe(self.output / folder)
+            seen = _observe(self._at_live(folder))
             if seen is None:
                 continue  # gone: its parent changed too
             if mtime is not None and seen == (mtime, inode):
@@ -515,8 +546,8 @@ class Generation:
         while pending:
             folder = pending.pop()
             self._live_trusted.discard(folder)
-            seen = _observe(self.output / folder)
-            listing = _list(self.output / folder)
+            seen = _observe(self._at_live(folder))
+            listing = _list(self._at_live(folder))
             if seen is None or listing is None:
                 self._live.pop(folder, None)
                 self._live_seen.pop(folder, None)
@@ -586,10 +617,24 @@ class Generation:
             raise OutputError(_describe(error)) from error
 
     def _write(self, relative: str, content: bytes) -> None:
-        if relative in self._put:
-            del self._put[relative]
+        """Write a file of the spare: a new inode, never into one the live tree may share.
+
+        No temporary name: the spare is not live, and a half-written file in a
+        spare marked dirty is replaced by the next build.
+        """
+        self._put.pop(relative, None)
         place = self._prepare(relative)
-        self._put[relative] = write_atomic(place, content)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(place)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        handle = os.open(place, flags, 0o666)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+            self._put[relative] = os.fstat(handle).st_ino
+        finally:
+            os.close(handle)
 
     def _prepare(self, relative: str) -> Path:
         """Make way in the spare for a file at ``relative``; returns where it goes."""
@@ -597,17 +642,17 @@ class Generation:
         folder = _parent(relative)
         self._touched.add(folder)
         self._make_folder(folder)
-        place = self.spare / relative
+        place = Path(self._at_spare(relative))
         if os.path.isdir(place) and not os.path.islink(place):
             shutil.rmtree(place)
         return place
 
     def _make_folder(self, folder: str) -> None:
         """Make the spare folder ``folder``, replacing any file in the way."""
-        if os.path.isdir(self.spare / folder):
+        if os.path.isdir(self._at_spare(folder)):
             return
         for step in [*reversed(list(_ancestors(folder))), folder][1:]:
-            path = self.spare / step
+            path = self._at_spare(step)
             if os.path.isdir(path) and not os.path.islink(path):
                 continue
             self._touched.add(_parent(step))
@@ -685,13 +730,13 @@ class Generation:
         """Look at the live folders again: files may have arrived while the build ran."""
         for folder, seen in list(self._live_seen.items()):
             if folder in self._live_seen and (
-                seen[0] is None or _observe(self.output / folder) != seen
+                seen[0] is None or _observe(self._at_live(folder)) != seen
             ):
                 self._scan_live(folder)
 
     def _live_listing(self, folder: str) -> Listing | None:
         if folder not in self._live:
-            listing = _list(self.output / folder) if not self._fresh else None
+            listing = _list(self._at_live(folder)) if not self._fresh else None
             if listing is None:
                 return None
             self._live[folder] = listing
@@ -764,7 +809,7 @@ class Generation:
         self, folder: str, entries: Listing, visit: set[str], files: set[str], present: set[str]
     ) -> set[str]:
         """Make the spare folder ``folder`` hold ``entries``; returns folders filled anew."""
-        path = self.spare / folder
+        path = self._at_spare(folder)
         actual = _list(path)
         if actual is None:
             self._make_folder(folder)
@@ -774,7 +819,7 @@ class Generation:
             wanted = entries.get(name)
             if wanted is None or wanted[0] != is_folder:
                 self._touched.add(folder)
-                _remove(path / name)
+                _remove(f"{path}/{name}")
         for name, (is_folder, inode) in entries.items():
             child = _join(folder, name)
             have = actual.get(name)
@@ -783,22 +828,23 @@ class Generation:
                 if have is not None and have[0]:
                     continue
                 self._touched.add(folder)
-                os.mkdir(path / name)
+                os.mkdir(f"{path}/{name}")
                 if child not in visit:
                     made |= self._fill(child)
                 continue
             if have == (False, inode):
                 continue
             if child in self._put:
-                raise OutputError(f"{self.spare / child} changed while the build wrote it")
+                raise OutputError(f"{self._at_spare(child)} changed while the build wrote it")
             self._touched.add(folder)
             if have is not None and not have[0]:
-                os.unlink(path / name)
+                os.unlink(f"{path}/{name}")
             try:
-                os.link(self.output / child, path / name, follow_symlinks=False)
+                os.link(self._at_live(child), f"{path}/{name}", follow_symlinks=False)
             except FileNotFoundError:
                 if child in files:
-                    raise OutputError(f"{self.output / child} went away during the build") from None
+                    gone = self._at_live(child)
+                    raise OutputError(f"{gone} went away during the build") from None
         return made
 
     def _fill(self, folder: str) -> set[str]:
@@ -807,14 +853,14 @@ class Generation:
         pending = [folder]
         while pending:
             folder = pending.pop()
-            for name, (is_folder, _inode) in (_list(self.output / folder) or {}).items():
+            for name, (is_folder, _inode) in (_list(self._at_live(folder)) or {}).items():
                 child = _join(folder, name)
                 if is_folder:
-                    os.mkdir(self.spare / child)
+                    os.mkdir(self._at_spare(child))
                     made.add(child)
                     pending.append(child)
                 else:
-                    os.link(self.output / child, self.spare / child, follow_symlinks=False)
+                    os.link(self._at_live(child), self._at_spare(child), follow_symlinks=False)
         return made
 
     def _new_record(self, visit: set[str], present: set[str], made: set[str]) -> Record:
@@ -833,7 +879,7 @@ class Generation:
                 if is_kept(folder):
                     record[folder] = self._spare_record[folder]
         for folder in (visit & present) | made:
-            seen = _observe(self.spare / folder)
+            seen = _observe(self._at_spare(folder))
             if seen is not None:
                 record[folder] = seen
         return record
@@ -908,6 +954,8 @@ def _refuse(output: Path, project: Path, cache: Path) -> None:
             f"the output folder {output} holds the project {project}: "
             "a build would replace it; choose a folder of its own, such as output/"
         )
+    if os.path.lexists(output) and not os.path.isdir(output):
+        raise OutputRefused(f"the output {output} is not a folder")
     if cache == output or cache.is_relative_to(output):
         raise OutputRefused(f"the output folder {output} holds the build cache {cache}")
     if os.path.lexists(output / "amacast.toml"):
@@ -931,6 +979,13 @@ def _depth(folder: str) -> int:
     return folder.count("/") + 1 if folder else 0
 
 
+def _lstat(path: str | Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def _holds(path: Path, content: bytes) -> bool:
     """True when ``path`` is a regular file holding exactly ``content``."""
     try:
@@ -940,13 +995,6 @@ def _holds(path: Path, content: bytes) -> bool:
             return stream.read(len(content) + 1) == content
     except OSError:
         return False
-
-
-def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
 
 
 def _is_sha(value: object) -> bool:
