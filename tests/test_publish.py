@@ -312,11 +312,13 @@ def test_a_build_killed_half_way_leaves_nothing_behind(project: Path) -> None:
     build_all(project, output, audio=False)
     before = snapshot(output)
     # What a build killed before its commit leaves: a spare half changed, scratch files.
-    generation = output_module.Generation.open(output, project / ".amacast-cache", project)
-    generation.put({"episodes/gone/index.html": b"half", "index.html": b"new"})
-    (generation.scratch / "audio").mkdir()
-    (generation.scratch / "audio" / "half.mp3").write_bytes(b"ID3")
-    del generation
+    cache = project / ".amacast-cache"
+    with output_module.lock_output(output, cache):
+        generation = output_module.Generation.open(output, cache, project)
+        generation.put({"episodes/gone/index.html": b"half", "index.html": b"new"})
+        (generation.scratch / "audio").mkdir()
+        (generation.scratch / "audio" / "half.mp3").write_bytes(b"ID3")
+        del generation
     assert snapshot(output) == before
     assert build_all(project, output, audio=False).ok
     assert snapshot(output) == before

@@ -947,6 +947,18 @@ class Generation:
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def refuse_output(output: Path, project: Path, cache: Path) -> None:
+    """Raise :class:`OutputRefused` for an output that is, holds or is held by the project.
+
+    What :meth:`Generation.open` checks, for a build to call before it reads or locks anything.
+    """
+    _refuse(
+        Path(os.path.realpath(output)),
+        Path(os.path.realpath(project)),
+        Path(os.path.realpath(cache)),
+    )
+
+
 def _refuse(output: Path, project: Path, cache: Path) -> None:
     """Raise OutputRefused for an output that is, holds or is held by the project's own files."""
     if output == project or project.is_relative_to(output):
@@ -956,6 +968,11 @@ def _refuse(output: Path, project: Path, cache: Path) -> None:
         )
     if os.path.lexists(output) and not os.path.isdir(output):
         raise OutputRefused(f"the output {output} is not a folder")
+    if output.is_relative_to(project / "episodes"):
+        raise OutputRefused(
+            f"the output folder {output} is inside the project's episodes/: "
+            "choose a folder of its own, such as output/"
+        )
     if cache == output or cache.is_relative_to(output):
         raise OutputRefused(f"the output folder {output} holds the build cache {cache}")
     if os.path.lexists(output / "amacast.toml"):

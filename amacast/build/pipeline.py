@@ -63,6 +63,7 @@ from amacast.build.output import (
     Generation,
     OutputRefused,
     lock_output,
+    refuse_output,
     terminate_as_exception,
 )
 from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
@@ -195,6 +196,7 @@ def build_all(
         audio_from=tuple(Path(folder) for folder in audio_from),
         renderer=renderer,
     )
+    refuse_output(output, root, run.cache)
     with lock_output(output, run.cache), terminate_as_exception():
         try:
             return _build(run, diagnostics)
