@@ -435,19 +435,25 @@ class Generation:
         if not _holds_lock(cache):
             raise RuntimeError("Generation.open needs the build lock: call it in lock_output()")
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            if os.stat(cache).st_dev == os.stat(output.parent).st_dev:
-                spare, scratch = cache / SPARE, cache / SCRATCH
-            else:
-                spare = output.parent / f".{output.name}.amacast-spare"
-                scratch = output.parent / f".{output.name}.amacast-scratch-"
-            generation = cls(output, cache, spare, scratch)
+            generation = cls(output, cache, *_places(output, cache))
             generation.durable = durable
             generation._recover()
             generation._read()
         except OSError as error:
             raise OutputError(_describe(error)) from error
         return generation
+
+    @classmethod
+    def recover(cls, output: Path, cache: Path) -> None:
+        """Only clean what killed builds left (a build with nothing to write calls it)."""
+        output = Path(os.path.realpath(output))
+        cache = Path(os.path.realpath(cache))
+        if not _holds_lock(cache):
+            raise RuntimeError("Generation.recover needs the build lock: call it in lock_output()")
+        try:
+            cls(output, cache, *_places(output, cache))._recover()
+        except OSError as error:
+            raise OutputError(_describe(error)) from error
 
     def _at_live(self, relative: str) -> str:
         return f"{self._live_root}/{relative}" if relative else self._live_root
@@ -945,6 +951,17 @@ class Generation:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _places(output: Path, cache: Path) -> tuple[Path, Path]:
+    """The spare tree and the scratch folders' prefix: in the cache, if on the output's disk."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if os.stat(cache).st_dev == os.stat(output.parent).st_dev:
+        return cache / SPARE, cache / SCRATCH
+    return (
+        output.parent / f".{output.name}.amacast-spare",
+        output.parent / f".{output.name}.amacast-scratch-",
+    )
 
 
 def refuse_output(output: Path, project: Path, cache: Path) -> None:

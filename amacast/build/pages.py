@@ -16,11 +16,13 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amacast.build.workers import forked_pool, worker_count
 from amacast.model import AudioInfo, Episode
-from amacast.site import Pages
+
+if TYPE_CHECKING:  # the site's templates load only when a build writes pages
+    from amacast.site import Pages
 
 #: Fewer pages than this per worker are rendered in this process.
 PAGES_PER_WORKER = 48

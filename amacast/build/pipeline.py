@@ -56,6 +56,7 @@ from amacast.build.manifest import (
     hash_file,
     kept_audio_entries,
     manifest_data,
+    read_manifest,
 )
 from amacast.build.output import (
     BuildInterrupted,
@@ -214,14 +215,14 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
     site = key.site_key(run.root, run.settings)
     flags = (run.drafts, run.keep_going, run.with_audio)
     inputs = key.inputs_key(site, sources_digest(sources), flags)
-    generation = Generation.open(run.output, run.cache, run.root)  # cleans what kills left
-    previous = generation.manifest
+    Generation.recover(run.output, run.cache)  # what killed builds left
+    previous = read_manifest(run.output)
     if not run.audio_from:
         same = _unchanged_output(run, previous, inputs, diagnostics)
         if same is not None:
-            generation.discard()
             run.say("output is up to date")
             return same
+    generation = Generation.open(run.output, run.cache, run.root)
     try:
         return _make(
             run, generation, sources, previous, site, inputs, diagnostics, settings_problems

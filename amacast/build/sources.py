@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib.util
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,17 +31,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pyromark
-
 from amacast import __version__
 from amacast.build import state
 from amacast.build.workers import forked_pool, worker_count
 from amacast.files import read_file
-from amacast.markup import sanitiser_version
 from amacast.model import Episode
 
 PROJECT_CACHE_DIR = ".amacast-cache"
 _PARSER_SOURCES = ("parse.py", "model.py", "markup.py")
+#: The libraries a parsed episode depends on, besides Python.
+_PARSER_LIBRARIES = ("pyromark", "nh3", "linkify_it")
+#: The amacast package.
+PACKAGE = Path(__file__).resolve().parent.parent
 #: Below this many misses, a pool of processes costs more than it saves.
 POOL_THRESHOLD = 24
 #: Files a worker parses per task: few round trips, yet a balanced finish.
@@ -48,19 +50,26 @@ CHUNK = 16
 
 
 def parser_fingerprint(version: str = __version__) -> str:
-    """A hash of amacast's version, the parser's own source, pyromark's and nh3's versions.
+    """A hash of amacast's version, the parser's own source, and the libraries it parses with.
 
     The source is included so that an edited parser (an editable install
     between releases) never serves episodes parsed by its predecessor; the
-    versions of pyromark and nh3, so that a new Markdown parser or HTML
-    sanitiser parses every file again.
+    libraries (pyromark, nh3, linkify-it-py) by where they are installed and
+    their files' sizes and times, so that a new Markdown parser, HTML
+    sanitiser or URL finder parses every file again, without importing them
+    (a build with nothing to parse never does).
     """
-    digest = hashlib.sha256(
-        f"amacast {version}\0pyromark {pyromark.__version__}\0{sanitiser_version()}\0".encode()
-    )
-    package = Path(__file__).resolve().parent.parent  # the amacast package
+    digest = hashlib.sha256(f"amacast {version}\0".encode())
     for name in _PARSER_SOURCES:
-        digest.update((package / name).read_bytes())
+        digest.update((PACKAGE / name).read_bytes())
+    for library in _PARSER_LIBRARIES:
+        spec = importlib.util.find_spec(library)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        try:
+            info = os.stat(origin)
+            digest.update(f"\0{origin}\0{info.st_size}\0{info.st_mtime_ns}".encode())
+        except OSError:
+            digest.update(f"\0{library} not found".encode())
     return digest.hexdigest()
 
 

@@ -92,7 +92,6 @@ def _open(path: Path) -> sqlite3.Connection:
             connection.close()
             _set_aside(path)
             return _open(path)
-        connection.execute("PRAGMA quick_check(1)").fetchone()
     except sqlite3.DatabaseError:
         connection.close()
         raise
