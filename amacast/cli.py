@@ -2,7 +2,9 @@
 
 Only this module prints.  Diagnostics and progress go to stderr, requested
 data (``--format json``) to stdout.  Exit codes: 0 clean (warnings allowed),
-1 errors in the input, 2 usage.
+1 errors in the input, 2 usage (and outside a project: every command but
+``init`` looks for ``amacast.toml`` in the current folder and its parents, as
+git looks for ``.git``).  Paths are printed relative to the project.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import click
 
 from amacast import __version__
 from amacast.model import Diagnostic
-from amacast.validate import count_by_severity, validate_episodes
+from amacast.progress import ProgressPrinter
+from amacast.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path, shown_text
+from amacast.validate import count_by_severity, drafts_included, validate_episodes
 from amacast.validate import strict as make_strict
 
 if TYPE_CHECKING:
@@ -34,6 +38,38 @@ def main() -> None:
     Legend; `amacast validate` checks them, `amacast build` writes the feeds and the site,
     `amacast render` narrates them, `amacast publish` does everything into output/.
     """
+
+
+def project_root() -> Path:
+    """The project's folder: the nearest with amacast.toml from here up; exit 2 if none."""
+    root = find_project_root(Path.cwd())
+    if root is None:
+        click.echo(f"error: {NOT_A_PROJECT}", err=True)
+        sys.exit(2)
+    return root
+
+
+def in_project(root: Path, path: Path) -> Path:
+    """``path`` as given, or under the project's folder when relative."""
+    return path if path.is_absolute() else root / path
+
+
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def relative_diagnostic(d: Diagnostic, root: Path) -> Diagnostic:
+    """A diagnostic with its paths relative to the project."""
+    return Diagnostic(
+        shown_path(d.path, root) if d.path else d.path,
+        d.line,
+        d.column,
+        d.code,
+        d.severity,
+        shown_text(d.message, root),
+        shown_text(d.hint, root),
+    )
 
 
 def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -75,8 +111,12 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
         )
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         return f"::{level} {props}::{_github_escape(message)}"
-    line = f"{d.path}:{d.line}:{d.column}: {d.severity}[{d.code}] {d.message}"
-    return line + (f"\n    hint: {d.hint}" if d.hint else "")
+    # Escaped, so that a file name with a line break never splits the line.
+    line = (
+        f"{escape_control(d.path)}:{d.line}:{d.column}: {d.severity}[{d.code}] "
+        f"{escape_control(d.message)}"
+    )
+    return line + (f"\n    hint: {escape_control(d.hint)}" if d.hint else "")
 
 
 @main.command()
@@ -122,12 +162,14 @@ def validate(
     """
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
 
-    targets = list(paths) or [Path("episodes")]
+    root = project_root()
+    targets = list(paths) or [root / "episodes"]
     if not paths and not targets[0].is_dir():
-        raise click.UsageError("no PATHS given and there is no episodes/ folder here")
+        raise click.UsageError("no PATHS given and the project has no episodes/ folder")
     files = find_episode_files(targets)
-    zone = timezone or _default_timezone(Path.cwd())
+    zone = timezone or _default_timezone(root)
     diagnostics = validate_episodes([parse_episode(f) for f in files], zone)
+    diagnostics = [relative_diagnostic(d, root) for d in diagnostics]
     if strict:
         diagnostics = make_strict(diagnostics)
     counts = count_by_severity(diagnostics)
@@ -138,8 +180,8 @@ def validate(
         for d in shown:
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
     click.echo(
-        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {counts['error']} errors, "
-        f"{counts['warning']} warnings, {counts['info']} info",
+        f"{plural(len(files), 'file')} checked: {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {counts['info']} info",
         err=True,
     )
     if counts["error"]:
@@ -164,7 +206,7 @@ _publish_options = [
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("output"),
         show_default=True,
-        help="Folder to publish into.",
+        help="Folder to publish into (relative to the project).",
     ),
     click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
 ]
@@ -185,8 +227,9 @@ def _run_publish(
     output: Path,
     quiet: bool,
     audio_from: tuple[Path, ...] = (),
+    verb: str = "published",
 ) -> None:
-    """Publish the project in the current folder and report; exit 1 on failure."""
+    """Publish the project found from the current folder and report; exit 1 on failure."""
     from amacast.publish import PublishError
     from amacast.publish import publish as publish_project
 
@@ -196,9 +239,10 @@ def _run_publish(
         if not quiet:
             click.echo(message, err=True)
 
+    root = project_root()
     try:
         result = publish_project(
-            Path.cwd(),
+            root,
             output,
             audio=audio,
             drafts=drafts,
@@ -208,23 +252,29 @@ def _run_publish(
             audio_from=audio_from,
         )
     except PublishError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(1)
-    for d in result.diagnostics:
+    diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
+    if drafts:
+        diagnostics = drafts_included(diagnostics)
+    for d in diagnostics:
         if not quiet or d.severity == "error":
             click.echo(format_diagnostic(d, "text"), err=True)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {shown_text(note, root)}", err=True)
+    where = shown_path(in_project(root, output), root)
     if result.swapped:
         click.echo(
-            f"published {len(result.published)} episode(s) to {output}: "
+            f"{verb} {plural(len(result.published), 'episode')} to {where}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
             + (f"{len(result.adopted)} adopted, " if audio_from else "")
             + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
     else:
-        click.echo(f"stopped: {len(result.errors)} errors; {output} left as it was", err=True)
+        click.echo(
+            f"stopped: {plural(len(result.errors), 'error')}; {where} left as it was", err=True
+        )
     if not result.ok:
         sys.exit(1)
 
@@ -250,6 +300,7 @@ def build(
         base_url=base_url,
         output=output,
         quiet=quiet,
+        verb="built",
     )
 
 
@@ -306,29 +357,43 @@ def publish(
     "--date",
     "date_text",
     metavar="YYYY-MM-DD[THH:MM+HH:MM]",
-    help="The episode's date (default: now, UTC).",
+    help="The episode's date (default: now, in the project's `timezone`).",
 )
 def new(title: str, date_text: str | None) -> None:
     """Write episodes/<date>-<slug>.md for TITLE: front matter, a Legend, turns to fill in.
 
     The new file is a draft (`draft: true`); an existing file is never overwritten.
+    The date is now in the `timezone` of amacast.toml (UTC without one); the
+    path printed is relative to the project.
+
+    \b
+    amacast new "AMA with Ann Lee"
+    amacast new "AMA with Ann Lee" --date 2026-05-09T18:00+05:30
     """
+    import datetime as dt
+
     from amacast.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
 
-    when = None
+    root = project_root()
+    zone = zoneinfo.ZoneInfo(_default_timezone(root))
+    when = dt.datetime.now(zone)
     if date_text:
         try:
             when = parse_date(date_text)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--date") from error
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
     try:
-        path = new_episode(Path.cwd(), title, when)
+        path = new_episode(root, title, when)
     except EpisodeExistsError as error:
-        raise click.ClickException(f"{error}; choose another title or --date") from error
+        raise click.ClickException(
+            f"{shown_text(str(error), root)}; choose another title or --date"
+        ) from error
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="TITLE") from error
-    click.echo(str(path))
+    click.echo(escape_control(shown_path(path, root)))
 
 
 @main.command()
@@ -346,31 +411,104 @@ def new(title: str, date_text: str | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Folder to serve.",
+    help="Folder to serve (relative to the project).",
 )
-def serve(port: int, output: Path) -> None:
+@click.option(
+    "--watch",
+    "-w",
+    is_flag=True,
+    help="Build first, then rebuild (without audio) whenever a transcript, template or "
+    "setting changes, and reload the pages open in the browser.",
+)
+@click.option("--drafts", is_flag=True, help="With --watch: include `draft: true` episodes.")
+def serve(port: int, output: Path, watch: bool, drafts: bool) -> None:
     """Preview output/ at http://127.0.0.1:PORT/ (Ctrl-C stops).
 
     Run `amacast publish --base-url http://127.0.0.1:PORT/` first so that the
     feeds point at the preview; the pages' own links are relative and work anyway.
-    """
-    from amacast.preview import make_server, server_url
+    With --watch, as `hugo server` does, the site is built (audio of unchanged
+    episodes kept, none rendered) and rebuilt on every change, and open pages
+    reload; the reload script is added to the pages served, not to the files.
 
+    \b
+    amacast serve
+    amacast serve --watch --port 8080
+    """
+    import threading
+
+    from amacast.preview import LiveReload, make_server, server_url
+
+    root = project_root()
+    output = in_project(root, output)
+    live = LiveReload() if watch else None
+    if watch:
+        rebuild = _watch_rebuilder(root, output, drafts)
+        rebuild(["(start)"])
     if not (output / "index.html").is_file():
-        raise click.ClickException(f"{output / 'index.html'} does not exist: run `amacast publish`")
+        where = escape_control(shown_path(output / "index.html", root))
+        raise click.ClickException(f"{where} does not exist: run `amacast publish`")
     try:
-        server = make_server(output, "127.0.0.1", port, quiet=False)
+        server = make_server(output, "127.0.0.1", port, quiet=False, live=live)
     except OSError as error:
         raise click.ClickException(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror}"
         ) from error
-    click.echo(f"serving {output} at {server_url(server)} (Ctrl-C stops)", err=True)
+    click.echo(
+        f"serving {shown_path(output, root)} at {server_url(server)}"
+        + (", rebuilding on changes" if watch else "")
+        + " (Ctrl-C stops)",
+        err=True,
+    )
+    stop = threading.Event()
+    if watch:
+        from amacast.watch import watch_project
+
+        assert live is not None
+        reload = live
+
+        def on_change(changed: list[str]) -> None:
+            if rebuild(changed):
+                reload.bump()
+
+        threading.Thread(
+            target=watch_project, args=(root, on_change, stop), daemon=True, name="watch"
+        ).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.server_close()
+
+
+def _watch_rebuilder(root: Path, output: Path, drafts: bool) -> Callable[[list[str]], bool]:
+    """For `serve --watch`: a function that rebuilds the site and says whether it changed."""
+
+    def rebuild(changed: list[str]) -> bool:
+        from amacast.publish import PublishError
+        from amacast.publish import publish as build_site
+
+        click.echo(f"changed: {escape_control(', '.join(changed))}", err=True)
+        try:
+            # The one call into the build layer.
+            result = build_site(root, output, audio=False, drafts=drafts)
+        except PublishError as error:
+            click.echo(f"error: {shown_text(str(error), root)}", err=True)
+            return False
+        for d in result.diagnostics:
+            if d.severity != "info":
+                click.echo(format_diagnostic(relative_diagnostic(d, root), "text"), err=True)
+        if not result.swapped:
+            click.echo(
+                f"not rebuilt: {plural(len(result.errors), 'error')}; the served site is as it was",
+                err=True,
+            )
+            return False
+        click.echo(f"rebuilt: {plural(len(result.published), 'episode')}", err=True)
+        return True
+
+    return rebuild
 
 
 @main.command()
@@ -410,10 +548,11 @@ def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None
     from amacast.voices import describe, voice_named, write_sample
 
     table: dict[str, object] = {}
-    if Path("amacast.toml").is_file():
+    root = project_root()
+    if (root / "amacast.toml").is_file():
         from amacast.config import load_settings
 
-        settings, _ = load_settings(Path.cwd())
+        settings, _ = load_settings(root)
         table = dict(getattr(settings, "voices", {}) or {})
     if say is None:
         infos = available_engines()
@@ -475,45 +614,24 @@ def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None
     click.echo(f"wrote {target} ({pcm.duration:.2f} s, voice {voice.id})", err=True)
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _render_progress(tty: bool) -> Callable[[RenderProgress], None]:
-    """A progress callback: a bar redrawn on a terminal, a line every 10 s otherwise."""
-    import time
-
-    last = [0.0]
+def render_progress(tty: bool) -> tuple[ProgressPrinter, Callable[[RenderProgress], None]]:
+    """A printer on stderr (a bar with ETA on a terminal, a line per episode otherwise)
+    and the render callback that feeds it."""
+    printer = ProgressPrinter(
+        "render", tty=tty, write=lambda text, newline: click.echo(text, nl=newline, err=True)
+    )
 
     def show(state: RenderProgress) -> None:
-        counts = (
-            f"{state.episodes_done}/{state.episodes_total} episodes, "
-            f"{state.segments_done}/{state.segments_total} segments"
+        printer.update(
+            state.episodes_done,
+            state.episodes_total,
+            state.fraction,
+            state.elapsed,
+            current=state.current,
+            detail=f"{state.segments_done}/{state.segments_total} segments",
         )
-        if tty:
-            filled = int(state.fraction * 30)
-            bar = "#" * filled + "-" * (30 - filled)
-            click.echo(
-                f"\r[{bar}] {state.fraction:4.0%} {counts}, {_clock(state.eta)} left ",
-                nl=False,
-                err=True,
-            )
-            return
-        now = time.monotonic()
-        finished = state.episodes_done == state.episodes_total
-        if now - last[0] >= 10.0 or finished:
-            last[0] = now
-            click.echo(
-                f"render: {state.fraction:.0%} ({counts}), elapsed "
-                f"{_clock(state.elapsed)}, about {_clock(state.eta)} left",
-                err=True,
-            )
 
-    return show
+    return printer, show
 
 
 def _check_shard(
@@ -571,9 +689,14 @@ def render(
 ) -> None:
     """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
 
-    EPISODES are files, file names in episodes/ or slugs; the default is every
-    non-draft episode.  Segments are cached, so a re-run only synthesises what
-    changed.
+    EPISODES are files, file names in episodes/ (with or without .md) or
+    slugs; the default is every episode.  Drafts are skipped unless --drafts.
+    Segments are cached, so a re-run only synthesises what changed.  Progress
+    is a bar with the time left on a terminal, a line per episode otherwise.
+
+    \b
+    amacast render
+    amacast render 2026-03-14-ama-with-sunil-rao.md --jobs 2
 
     With --shard K/N, N machines (e.g. a GitHub Actions matrix) each render
     their share into shard-K/, with a manifest of what it holds; then
@@ -583,45 +706,65 @@ def render(
     Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage.
     """
     from amacast.mp3 import EncodeError
+    from amacast.progress import clock
     from amacast.render import RenderError
     from amacast.render_jobs import render_project
 
+    root = project_root()
     if output is None:
         output = Path(f"shard-{shard[0]}") if shard else Path("output")
-    tty = sys.stderr.isatty()
+    output = in_project(root, output)
+    if cache_dir is not None:
+        cache_dir = in_project(root, cache_dir)
+    printer, show = render_progress(sys.stderr.isatty())
     try:
         result = render_project(
-            Path.cwd(),
+            root,
             episodes,
             output=output,
             engine=engine,
             jobs=jobs,
             cache_dir=cache_dir,
             drafts=drafts,
-            progress=_render_progress(tty),
+            progress=show,
             shard=shard,
         )
     except (RenderError, EncodeError) as error:
-        if tty:
-            click.echo("", err=True)
-        raise click.ClickException(str(error)) from error
-    if tty:
-        click.echo("", err=True)
-    for d in result.diagnostics:
+        printer.finish()
+        raise click.ClickException(shown_text(str(error), root)) from error
+    printer.finish()
+    diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
+    if drafts:
+        diagnostics = drafts_included(diagnostics)
+    for d in diagnostics:
         click.echo(format_diagnostic(d, "text"), err=True)
     for info in result.infos.values():
         click.echo(
-            f"{output / info.mp3_path}: {_clock(info.duration)}, "
+            f"{escape_control(shown_path(output / info.mp3_path, root))}: "
+            f"{clock(info.duration)}, "
             f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters",
+            err=True,
+        )
+    if result.drafts_skipped:
+        click.echo(
+            f"skipped {plural(len(result.drafts_skipped), 'draft')}: "
+            f"{', '.join(result.drafts_skipped)} (render drafts with --drafts)",
             err=True,
         )
     if result.left_out:
         click.echo(f"left out (errors): {', '.join(result.left_out)}", err=True)
     if shard:
         click.echo(
-            f"shard {shard[0]}/{shard[1]}: {len(result.infos)} episode(s) rendered into "
-            f"{output}, {len(result.other_shards)} in other shards",
+            f"shard {shard[0]}/{shard[1]}: {plural(len(result.infos), 'episode')} rendered "
+            f"into {shown_path(output, root)}, {len(result.other_shards)} in other shards",
             err=True,
         )
     if result.errors:
+        sys.exit(1)
+    if not result.infos and not shard:
+        if result.drafts_skipped:
+            reason = "the episodes are drafts (render them with --drafts)"
+        else:
+            reason = "episodes/ holds no transcripts (write one with `amacast new TITLE`)"
+        click.echo(f"error: nothing to render: {reason}", err=True)
         sys.exit(1)

@@ -34,7 +34,7 @@ def test_publish_writes_the_site_and_reports(runner: CliRunner, project: Path) -
         main, ["publish", "--no-audio", "--base-url", "https://me.github.io/show/"]
     )
     assert result.exit_code == 0, result.output
-    assert "published 3 episode(s) to output: 0 rendered, 0 unchanged" in result.stderr
+    assert "published 3 episodes to output: 0 rendered, 0 unchanged" in result.stderr
     assert "site: 3 episode page(s)" in result.stderr
     assert result.stdout == ""
     atom = feedparser.parse((project / "output" / "atom.xml").read_bytes())
@@ -69,7 +69,7 @@ def test_publish_with_an_error_exits_1_and_keeps_output(runner: CliRunner, proje
     result = runner.invoke(main, ["publish", "--no-audio"])
     assert result.exit_code == 1
     assert "episodes/2026-05-01-broken.md:12:1: error[unknown-speaker]" in result.stderr
-    assert "stopped: 1 errors; output left as it was" in result.stderr
+    assert "stopped: 1 error; output left as it was" in result.stderr
     assert snapshot(project / "output") == before
 
 
@@ -91,8 +91,9 @@ def test_publish_engine_failure_exits_1_without_traceback(
 def test_new_writes_a_valid_draft(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(main, ["new", "AMA with Ann: open data", "--date", "2026-06-01"])
     assert result.exit_code == 0, result.output
-    path = Path(result.stdout.strip())
-    assert path == project / "episodes" / "2026-06-01-ama-with-ann-open-data.md"
+    # Printed relative to the project.
+    assert result.stdout == "episodes/2026-06-01-ama-with-ann-open-data.md\n"
+    path = project / result.stdout.strip()
     episode = parse_episode(path)
     assert episode.title == "AMA with Ann: open data"
     assert episode.draft
@@ -108,7 +109,7 @@ def test_new_writes_a_valid_draft(runner: CliRunner, project: Path) -> None:
 
 def test_new_refuses_to_overwrite(runner: CliRunner, project: Path) -> None:
     first = runner.invoke(main, ["new", "Same title", "--date", "2026-06-01"])
-    path = Path(first.stdout.strip())
+    path = project / first.stdout.strip()
     path.write_text("my edits", encoding="utf-8")
     again = runner.invoke(main, ["new", "Same title", "--date", "2026-06-01"])
     assert again.exit_code == 1
