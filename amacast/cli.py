@@ -397,6 +397,71 @@ def new(title: str, date_text: str | None) -> None:
 
 
 @main.command()
+@click.argument(
+    "folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--from",
+    "source",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Import the posts in DIR (and its subfolders) that parse; list the others.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+def init(folder: Path, source: Path | None, force: bool) -> None:
+    """Start a podcast in FOLDER (default: here): settings, an example episode, a cover, CI.
+
+    Asks nothing: the title comes from the folder's name, the author from
+    git, base_url from a GitHub remote (its Pages address), the language and
+    the timezone from the machine; edit amacast.toml afterwards.  Writes
+    amacast.toml, episodes/, cover.png and .github/workflows/podcast.yml
+    (publishing with the amacast action), and never overwrites a file
+    unless --force.  Then `amacast validate && amacast build` work.
+
+    \b
+    amacast init
+    amacast init podcast --from content/posts
+    """
+    from amacast.starter import ProjectExistsError, start_project
+
+    here = Path.cwd()
+    try:
+        started = start_project(folder, force=force, source=source)
+    except ProjectExistsError as error:
+        names = ", ".join(escape_control(shown_path(p, here)) for p in error.paths)
+        click.echo(f"error: not overwriting {names} (use --force to replace them)", err=True)
+        sys.exit(1)
+    except OSError as error:
+        click.echo(f"error: cannot write the project: {error}", err=True)
+        sys.exit(3)
+    defaults = started.defaults
+    where = escape_control(shown_path(started.root, here))
+    click.echo(f"started the podcast {defaults.title!r} in {where}", err=True)
+    for path in started.written:
+        click.echo(f"  wrote {escape_control(shown_path(path, here))}", err=True)
+    click.echo(
+        f"  base_url {defaults.base_url}, language {defaults.language}, "
+        f"timezone {defaults.timezone}, author {defaults.author or '(none)'}",
+        err=True,
+    )
+    if source is not None:
+        click.echo(
+            f"imported {plural(len(started.imported), 'post')} from "
+            f"{escape_control(shown_path(source, here))}; "
+            f"{plural(len(started.rejected), 'post')} did not parse and stayed where they are",
+            err=True,
+        )
+        for problems in started.rejected.values():
+            for d in problems:
+                click.echo(format_diagnostic(relative_diagnostic(d, here), "text"), err=True)
+    click.echo(
+        "next: amacast validate && amacast build && amacast serve "
+        "(keep output/ and .amacast-cache/ out of git)",
+        err=True,
+    )
+
+
+@main.command()
 @click.option(
     "--port",
     "-p",
