@@ -146,7 +146,8 @@ def validate(
 ) -> None:
     """Check transcripts and report every problem with file, line, code and hint.
 
-    PATHS are transcript files or folders of them (*.md); the default is episodes/.
+    PATHS are transcript files or folders of them (*.md); the default is the
+    project's episodes/ (amacast.toml is looked for here and in the folders above).
 
     \b
     Errors (exit 1): not-utf8, no-front-matter, front-matter-syntax,

@@ -143,14 +143,17 @@ def test_serve_starts_the_preview_server(
         def server_close(self) -> None:
             made.append((Path("closed"), "", 0))
 
-    def fake_make_server(directory: Path, host: str, port: int, *, quiet: bool) -> StopAtOnce:
+    def fake_make_server(
+        directory: Path, host: str, port: int, *, quiet: bool, live: object = None
+    ) -> StopAtOnce:
+        assert live is None  # no reload script without --watch
         made.append((directory, host, port))
         return StopAtOnce()
 
     monkeypatch.setattr("amacast.preview.make_server", fake_make_server)
     result = runner.invoke(main, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert made[0] == (Path("output"), "127.0.0.1", 8123)
+    assert made[0] == (project / "output", "127.0.0.1", 8123)
     assert made[-1][0] == Path("closed")
     assert "at http://127.0.0.1:8123/" in result.stderr
 
