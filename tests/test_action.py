@@ -94,9 +94,11 @@ def test_the_action_installs_itself_caches_validates_publishes_and_uploads() -> 
     ]
     assert order == sorted(order)
     cache = found[uses.index("actions/cache")]["with"]
-    assert cache["path"] == "${{ inputs.working-directory }}/.amacast-cache"
-    assert "hashFiles(" in cache["key"] and "episodes/**" in cache["key"]
+    assert cache["path"] == "${{ steps.cache-key.outputs.path }}"
+    assert cache["key"] == "${{ steps.cache-key.outputs.key }}"
     assert cache["restore-keys"].strip() == "amacast-audio-"
+    (key,) = [s for s in found if s.get("id") == "cache-key"]
+    assert found.index(key) == uses.index("actions/cache") - 1
     upload = found[uses.index("actions/upload-pages-artifact")]
     assert upload["if"] == "inputs.upload-pages-artifact == 'true'"
     for step in found:
@@ -240,7 +242,9 @@ def test_the_action_commands_publish_a_new_project(
     assert "1 file checked: 0 errors" in log
     assert "::error" not in log
     assert re.search(r"published 1 episode to public: ", log), log
-    assert github_output.read_text(encoding="utf-8") == f"path={project / 'public'}\n"
+    outputs = github_output.read_text(encoding="utf-8").splitlines()
+    assert re.fullmatch(r"key=amacast-audio-[0-9a-f]{64}", outputs[0])
+    assert outputs[1:] == [f"path={project / '.amacast-cache'}", f"path={project / 'public'}"]
     feed = feedparser.parse((project / "public" / "atom.xml").read_bytes())
     assert not feed.bozo
     (entry,) = feed.entries
@@ -288,3 +292,31 @@ def test_init_writes_the_workflow_where_the_repository_keeps_them(
     data = yaml.load(workflow.read_text(encoding="utf-8"), Loader=_NoBoolLoader)
     (step,) = [s for s in data["jobs"]["build"]["steps"] if s.get("uses") == ACTION]
     assert step["with"]["working-directory"] == "podcast"
+
+
+def test_the_cache_key_follows_the_transcripts_and_the_settings(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _init(runner, tmp_path / "show", monkeypatch)
+    (key_step,) = [s for s in steps() if s.get("id") == "cache-key"]
+
+    def key() -> str:
+        out = tmp_path / "out"
+        out.write_text("", encoding="utf-8")
+        subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", key_step["run"]],
+            cwd=project,
+            env={**os.environ, "GITHUB_OUTPUT": str(out)},
+            check=True,
+        )
+        return out.read_text(encoding="utf-8").splitlines()[0]
+
+    first = key()
+    assert key() == first
+    (episode,) = (project / "episodes").glob("*.md")
+    episode.write_text(episode.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    second = key()
+    assert second != first
+    with (project / "amacast.toml").open("a", encoding="utf-8") as settings:
+        settings.write("# a comment\n")
+    assert key() not in (first, second)
