@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 def main() -> None:
     """Publish AMA and interview transcripts as a podcast.
 
-    Transcripts live in episodes/ as Markdown with YAML front matter and a
-    Legend; `amacast validate` checks them, `amacast build` writes the feeds and the site,
+    `amacast init` starts a project (amacast.toml, episodes/, a cover, a
+    workflow).  Transcripts live in episodes/ as Markdown with YAML front
+    matter and a Legend; `amacast validate` checks them, `amacast build` writes the feeds and the site,
     `amacast render` narrates them, `amacast publish` does everything into output/.
     """
 

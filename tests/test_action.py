@@ -88,7 +88,7 @@ def test_the_action_installs_itself_caches_validates_publishes_and_uploads() -> 
         uses.index("actions/setup-python"),
         runs.index('python -m pip install "$GITHUB_ACTION_PATH"'),
         uses.index("actions/cache"),
-        runs.index("amacast validate --format github"),
+        next(i for i, r in enumerate(runs) if "amacast validate --format github" in r),
         next(i for i, r in enumerate(runs) if "amacast publish" in r),
         uses.index("actions/upload-pages-artifact"),
     ]
@@ -262,18 +262,25 @@ def test_the_action_rejects_a_bad_audio_input(
     assert not (project / "output").exists()
 
 
+@pytest.mark.parametrize("working", [".", "./podcast/", "blog/podcast"])
 def test_the_action_annotates_problems_and_stops(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, working: str
 ) -> None:
-    project = _init(runner, tmp_path / "show", monkeypatch)
+    repository = tmp_path / "repository"
+    project = _init(runner, repository / working, monkeypatch)
     (episode,) = (project / "episodes").glob("*.md")
     episode.write_text(
         episode.read_text(encoding="utf-8").replace("**H:** Run", "**X:** Run"), encoding="utf-8"
     )
-    code, log, _ = _run_steps(project, {"audio": "false"}, tmp_path)
+    code, log, _ = _run_steps(
+        repository, {"audio": "false", "working-directory": working}, tmp_path
+    )
     assert code == 1
-    name = f"episodes/{episode.name}"
-    assert re.search(rf"::error file={re.escape(name)},line=\d+,col=1,title=unknown-speaker::", log)
+    # Annotations name the file from the top of the repository.
+    name = (project / "episodes" / episode.name).relative_to(repository.resolve()).as_posix()
+    assert re.search(
+        rf"^::error file={re.escape(name)},line=\d+,col=1,title=unknown-speaker::", log, re.M
+    )
     assert not (project / "output").exists()
 
 
