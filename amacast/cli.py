@@ -10,6 +10,7 @@ git looks for ``.git``).  Paths are printed relative to the project.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import zoneinfo
 from collections.abc import Callable
@@ -36,8 +37,9 @@ def main() -> None:
 
     `amacast init` starts a project (amacast.toml, episodes/, a cover, a
     workflow).  Transcripts live in episodes/ as Markdown with YAML front
-    matter and a Legend; `amacast validate` checks them, `amacast build` writes the feeds and the site,
-    `amacast render` narrates them, `amacast publish` does everything into output/.
+    matter and a Legend; `amacast validate` checks them, `amacast build`
+    writes the feeds and the site, `amacast render` narrates them,
+    `amacast publish` does everything into output/.
     """
 
 
@@ -168,7 +170,8 @@ def validate(
     targets = list(paths) or [root / "episodes"]
     if not paths and not targets[0].is_dir():
         raise click.UsageError("no PATHS given and the project has no episodes/ folder")
-    files = find_episode_files(targets)
+    # Absolute, so that they are shown relative to the project wherever the command runs.
+    files = [Path(os.path.abspath(f)) for f in find_episode_files(targets)]
     zone = timezone or _default_timezone(root)
     diagnostics = validate_episodes([parse_episode(f) for f in files], zone)
     diagnostics = [relative_diagnostic(d, root) for d in diagnostics]

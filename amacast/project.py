@@ -46,11 +46,15 @@ def escape_control(text: str) -> str:
 
 
 def shown_path(path: Path | str, root: Path) -> str:
-    """``path`` as the user should read it: relative to ``root`` when inside it.
+    """``path`` as the user should read it: an absolute path inside ``root`` made relative.
 
-    Not escaped: the printer escapes what it prints (:func:`escape_control`).
+    A relative path is taken as relative to ``root`` already (as the library
+    reports them, and labels such as ``(command line)``) and kept.  Not
+    escaped: the printer escapes what it prints (:func:`escape_control`).
     """
     candidate = Path(path)
+    if not candidate.is_absolute():
+        return str(path)
     absolute = Path(os.path.abspath(candidate))
     base = Path(os.path.abspath(root))
     try:

@@ -104,6 +104,29 @@ def test_commands_find_the_project_from_a_subfolder(
     assert "built 3 episodes to output:" in built.stderr
 
 
+def test_settings_problems_name_amacast_toml_from_a_subfolder(
+    runner: CliRunner, bare: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (bare / "episodes" / "rin.md").write_text(EPISODE, encoding="utf-8")
+    monkeypatch.chdir(bare / "episodes")
+    result = runner.invoke(main, ["build", "--base-url", "https://x.example/"])
+    assert result.exit_code == 0, result.output
+    assert "amacast.toml:1:1: warning[config-missing-key] description is not set" in (
+        result.stderr.splitlines()
+    )
+    assert "episodes/amacast.toml" not in result.stderr
+    assert "episodes/(command line)" not in result.stderr
+
+
+def test_validate_shows_a_file_given_from_a_subfolder_from_the_project(
+    runner: CliRunner, bare: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(FIXTURES / "bad-date.md", bare / "episodes" / "x.md")
+    monkeypatch.chdir(bare / "episodes")
+    result = runner.invoke(main, ["validate", "x.md"])
+    assert result.stderr.startswith("episodes/x.md:3:")
+
+
 def test_duplicate_slug_names_both_files_relative_to_the_project(
     runner: CliRunner, bare: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
