@@ -459,11 +459,7 @@ def init(folder: Path, source: Path | None, force: bool) -> None:
         for problems in started.rejected.values():
             for d in problems:
                 click.echo(format_diagnostic(relative_diagnostic(d, here), "text"), err=True)
-    click.echo(
-        "next: amacast validate && amacast build && amacast serve "
-        "(keep output/ and .amacast-cache/ out of git)",
-        err=True,
-    )
+    click.echo("next: amacast validate && amacast build && amacast serve --watch", err=True)
 
 
 @main.command()

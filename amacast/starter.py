@@ -36,6 +36,9 @@ CONFIG_FILE = "amacast.toml"
 EPISODES_DIR = "episodes"
 COVER_FILE = "cover.png"
 WORKFLOW_FILE = ".github/workflows/podcast.yml"
+GITIGNORE_FILE = ".gitignore"
+#: What a build makes: kept out of git (the workflow builds it again).
+GITIGNORE = "# Made by amacast build/publish.\noutput/\n.amacast-cache/\n"
 #: Where a project without a known address is served: ``amacast serve``.
 LOCAL_BASE_URL = "http://127.0.0.1:8000/"
 #: The reusable action, as a blog repository's workflow names it.
@@ -486,6 +489,8 @@ def start_project(
         raise ProjectExistsError(existing)
 
     files[folder / COVER_FILE] = cover_png()
+    if not (folder / GITIGNORE_FILE).exists():  # a blog's own is left as it is
+        files[folder / GITIGNORE_FILE] = GITIGNORE.encode("utf-8")
     written: list[Path] = []
     for path, data in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)

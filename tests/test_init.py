@@ -57,11 +57,16 @@ def test_init_in_an_empty_folder_then_validate_and_build_pass(
     (episode,) = (folder / "episodes").glob("*.md")
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
         WORKFLOW_FILE,
+        ".gitignore",
         "amacast.toml",
         "cover.png",
         f"episodes/{episode.name}",
     ]
     assert f"  wrote episodes/{episode.name}\n" in made.stderr
+    assert (folder / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == [
+        "output/",
+        ".amacast-cache/",
+    ]
 
     checked = runner.invoke(main, ["validate", "--strict"])
     assert checked.exit_code == 0, checked.output
@@ -245,6 +250,10 @@ def test_init_makes_a_missing_folder_and_leaves_outside_untouched(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / "show" / "amacast.toml").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gitconfig", "new"]
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / ".gitignore").write_text("public/\n", encoding="utf-8")
+    assert runner.invoke(main, ["init", "blog"]).exit_code == 0
+    assert (tmp_path / "blog" / ".gitignore").read_text(encoding="utf-8") == "public/\n"
     assert "started the podcast 'Show' in new/show" in result.stderr
 
 
