@@ -15,14 +15,13 @@ from click.testing import CliRunner
 from amacast.cli import main
 from amacast.config import load_settings
 from amacast.starter import (
-    LOCAL_BASE_URL,
     WORKFLOW_FILE,
-    cover_png,
     machine_language,
     machine_timezone,
     pages_url,
     title_for,
 )
+from amacast.starter_files import LOCAL_BASE_URL, cover_png
 from tests.conftest import CORPUS, FIXTURES, shared_file
 
 
