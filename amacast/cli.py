@@ -2,12 +2,15 @@
 
 Only this module prints.  Diagnostics and progress go to stderr, requested
 data (``--format json``) to stdout.  Exit codes: 0 clean (warnings allowed),
-1 errors in the input, 2 usage.
+1 errors in the input, 2 usage (and outside a project: every command but
+``init`` looks for ``amacast.toml`` in the current folder and its parents, as
+git looks for ``.git``).  Paths are printed relative to the project.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import zoneinfo
@@ -19,7 +22,9 @@ import click
 
 from amacast import __version__
 from amacast.model import Diagnostic
-from amacast.validate import count_by_severity, validate_episodes
+from amacast.progress import ProgressPrinter
+from amacast.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path, shown_text
+from amacast.validate import count_by_severity, drafts_included, validate_episodes
 from amacast.validate import strict as make_strict
 
 if TYPE_CHECKING:
@@ -31,10 +36,44 @@ if TYPE_CHECKING:
 def main() -> None:
     """Publish AMA and interview transcripts as a podcast.
 
-    Transcripts live in episodes/ as Markdown with YAML front matter and a
-    Legend; `amacast validate` checks them, `amacast build` writes the feeds and the site,
-    `amacast render` narrates them, `amacast publish` does everything into output/.
+    `amacast init` starts a project (amacast.toml, episodes/, a cover, a
+    workflow).  Transcripts live in episodes/ as Markdown with YAML front
+    matter and a Legend; `amacast validate` checks them, `amacast build`
+    writes the feeds and the site, `amacast render` narrates them,
+    `amacast publish` does everything into output/.
     """
+
+
+def project_root() -> Path:
+    """The project's folder: the nearest with amacast.toml from here up; exit 2 if none."""
+    root = find_project_root(Path.cwd())
+    if root is None:
+        click.echo(f"error: {NOT_A_PROJECT}", err=True)
+        sys.exit(2)
+    return root
+
+
+def in_project(root: Path, path: Path) -> Path:
+    """``path`` as given, or under the project's folder when relative."""
+    return path if path.is_absolute() else root / path
+
+
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def relative_diagnostic(d: Diagnostic, root: Path) -> Diagnostic:
+    """A diagnostic with its paths relative to the project."""
+    return Diagnostic(
+        shown_path(d.path, root) if d.path else d.path,
+        d.line,
+        d.column,
+        d.code,
+        d.severity,
+        shown_text(d.message, root),
+        shown_text(d.hint, root),
+    )
 
 
 def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -76,8 +115,12 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
         )
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         return f"::{level} {props}::{_github_escape(message)}"
-    line = f"{d.path}:{d.line}:{d.column}: {d.severity}[{d.code}] {d.message}"
-    return line + (f"\n    hint: {d.hint}" if d.hint else "")
+    # Escaped, so that a file name with a line break never splits the line.
+    line = (
+        f"{escape_control(d.path)}:{d.line}:{d.column}: {d.severity}[{d.code}] "
+        f"{escape_control(d.message)}"
+    )
+    return line + (f"\n    hint: {escape_control(d.hint)}" if d.hint else "")
 
 
 @main.command()
@@ -113,7 +156,8 @@ def validate(
 ) -> None:
     """Check transcripts and report every problem with file, line, code and hint.
 
-    PATHS are transcript files or folders of them (*.md); the default is episodes/.
+    PATHS are transcript files or folders of them (*.md); the default is the
+    project's episodes/ (amacast.toml is looked for here and in the folders above).
     With --fix, the repairs the fixable warnings name are made first, each file
     replaced in one step, and each change is printed as
     `path:line:col: fixed[code] old → new` (on stderr with --format json or github).
@@ -137,10 +181,12 @@ def validate(
     """
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
 
-    targets = list(paths) or [Path("episodes")]
+    root = project_root()
+    targets = list(paths) or [root / "episodes"]
     if not paths and not targets[0].is_dir():
-        raise click.UsageError("no PATHS given and there is no episodes/ folder here")
-    files = find_episode_files(targets)
+        raise click.UsageError("no PATHS given and the project has no episodes/ folder")
+    # Absolute, so that they are shown relative to the project wherever the command runs.
+    files = [Path(os.path.abspath(f)) for f in find_episode_files(targets)]
     fixes = []
     if fix:
         from amacast.fixes import fix_files
@@ -151,9 +197,10 @@ def validate(
             click.echo(f"error: cannot fix {error.filename}: {error.strerror}", err=True)
             sys.exit(3)
         for change in fixes:
-            click.echo(str(change), err=fmt != "text")
-    zone = timezone or _default_timezone(Path.cwd())
+            click.echo(shown_text(str(change), root), err=fmt != "text")
+    zone = timezone or _default_timezone(root)
     diagnostics = validate_episodes([parse_episode(f) for f in files], zone)
+    diagnostics = [relative_diagnostic(d, root) for d in diagnostics]
     if strict:
         diagnostics = make_strict(diagnostics)
     counts = count_by_severity(diagnostics)
@@ -164,8 +211,8 @@ def validate(
         for d in shown:
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
     click.echo(
-        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {counts['error']} errors, "
-        f"{counts['warning']} warnings, {counts['info']} info"
+        f"{plural(len(files), 'file')} checked: {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
         + (f", {len(fixes)} fixed" if fix else ""),
         err=True,
     )
@@ -191,7 +238,7 @@ _publish_options = [
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("output"),
         show_default=True,
-        help="Folder to publish into.",
+        help="Folder to publish into (relative to the project).",
     ),
     click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
 ]
@@ -214,7 +261,7 @@ def _run_publish(
     audio_from: tuple[Path, ...] = (),
     verb: str = "published",
 ) -> None:
-    """Build the project in the current folder and report; exit 1 on failure, 3 when busy."""
+    """Build the project found from the current folder and report; exit 1 on failure."""
     from amacast.build.output import BuildInterrupted, BuildRunning, OutputError, OutputRefused
     from amacast.build.pipeline import BuildError, build_all
 
@@ -224,9 +271,10 @@ def _run_publish(
         if not quiet:
             click.echo(message, err=True)
 
+    root = project_root()
     try:
         result = build_all(
-            Path.cwd(),
+            root,
             output,
             audio=audio,
             drafts=drafts,
@@ -236,35 +284,37 @@ def _run_publish(
             audio_from=audio_from,
         )
     except BuildError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(1)
     except OutputRefused as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(2)
     except BuildInterrupted as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(128 + signal.SIGTERM)
     except (BuildRunning, OutputError) as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(3)
-    for d in result.diagnostics:
+    diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
+    if drafts:
+        diagnostics = drafts_included(diagnostics)
+    for d in diagnostics:
         if not quiet or d.severity == "error":
             click.echo(format_diagnostic(d, "text"), err=True)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {shown_text(note, root)}", err=True)
+    where = shown_path(in_project(root, output), root)
     if result.swapped:
         click.echo(
-            f"{verb} {len(result.published)} episode(s) to {output}: "
+            f"{verb} {plural(len(result.published), 'episode')} to {where}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
             + (f"{len(result.adopted)} adopted, " if audio_from else "")
             + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
     else:
-        errors = len(result.errors)
         click.echo(
-            f"stopped: {errors} error{'' if errors == 1 else 's'}; {output} left as it was",
-            err=True,
+            f"stopped: {plural(len(result.errors), 'error')}; {where} left as it was", err=True
         )
     if not result.ok:
         sys.exit(1)
@@ -351,31 +401,106 @@ def publish(
     "--date",
     "date_text",
     metavar="YYYY-MM-DD[THH:MM+HH:MM]",
-    help="The episode's date (default: now, UTC).",
+    help="The episode's date (default: now, in the project's `timezone`).",
 )
 def new(title: str, date_text: str | None) -> None:
     """Write episodes/<date>-<slug>.md for TITLE: front matter, a Legend, turns to fill in.
 
     The new file is a draft (`draft: true`) with a fresh `guid:` and the next
     `episode:` number after the highest in episodes/, so its identity in the
-    feeds never changes; an existing file is never overwritten.
+    feeds never changes; an existing file is never overwritten.  The date is
+    in the `timezone` of amacast.toml (UTC without one); the path printed is
+    relative to the project.
+
+    \b
+    amacast new "AMA with Ann Lee"
+    amacast new "AMA with Ann Lee" --date 2026-05-09T18:00+05:30
     """
+    import datetime as dt
+
     from amacast.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
 
-    when = None
+    root = project_root()
+    zone = zoneinfo.ZoneInfo(_default_timezone(root))
+    when = dt.datetime.now(zone)
     if date_text:
         try:
             when = parse_date(date_text)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--date") from error
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
     try:
-        path = new_episode(Path.cwd(), title, when, _default_timezone(Path.cwd()))
+        path = new_episode(root, title, when)
     except EpisodeExistsError as error:
-        raise click.ClickException(f"{error}; choose another title or --date") from error
+        raise click.ClickException(
+            f"{shown_text(str(error), root)}; choose another title or --date"
+        ) from error
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="TITLE") from error
-    click.echo(str(path))
+    click.echo(escape_control(shown_path(path, root)))
+
+
+@main.command()
+@click.argument(
+    "folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--from",
+    "source",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Import the posts in DIR (and its subfolders) that parse; list the others.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+def init(folder: Path, source: Path | None, force: bool) -> None:
+    """Start a podcast in FOLDER (default: here): settings, an example episode, a cover, CI.
+
+    Asks nothing: the title comes from the folder's name, the author from
+    git, base_url from a GitHub remote (its Pages address), the language and
+    the timezone from the machine; edit amacast.toml afterwards.  Writes
+    amacast.toml, episodes/, cover.png and .github/workflows/podcast.yml
+    (publishing with the amacast action), and never overwrites a file
+    unless --force.  Then `amacast validate && amacast build` work.
+
+    \b
+    amacast init
+    amacast init podcast --from content/posts
+    """
+    from amacast.starter import ProjectExistsError, start_project
+
+    here = Path.cwd()
+    try:
+        started = start_project(folder, force=force, source=source)
+    except ProjectExistsError as error:
+        names = ", ".join(escape_control(shown_path(p, here)) for p in error.paths)
+        click.echo(f"error: not overwriting {names} (use --force to replace them)", err=True)
+        sys.exit(1)
+    except OSError as error:
+        click.echo(f"error: cannot write the project: {error}", err=True)
+        sys.exit(3)
+    defaults = started.defaults
+    where = escape_control(shown_path(started.root, here))
+    click.echo(f"started the podcast {defaults.title!r} in {where}", err=True)
+    for path in started.written:
+        click.echo(f"  wrote {escape_control(shown_path(path, here))}", err=True)
+    click.echo(
+        f"  base_url {defaults.base_url}, language {defaults.language}, "
+        f"timezone {defaults.timezone}, author {defaults.author or '(none)'}",
+        err=True,
+    )
+    if source is not None:
+        click.echo(
+            f"imported {plural(len(started.imported), 'post')} from "
+            f"{escape_control(shown_path(source, here))}; "
+            f"{plural(len(started.rejected), 'post')} did not parse and stayed where they are",
+            err=True,
+        )
+        for problems in started.rejected.values():
+            for d in problems:
+                click.echo(format_diagnostic(relative_diagnostic(d, here), "text"), err=True)
+    click.echo("next: amacast validate && amacast build && amacast serve --watch", err=True)
 
 
 @main.command()
@@ -393,31 +518,103 @@ def new(title: str, date_text: str | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Folder to serve.",
+    help="Folder to serve (relative to the project).",
 )
-def serve(port: int, output: Path) -> None:
+@click.option(
+    "--watch",
+    "-w",
+    is_flag=True,
+    help="Build first, then rebuild (without audio) whenever a transcript, template or "
+    "setting changes, and reload the pages open in the browser.",
+)
+@click.option("--drafts", is_flag=True, help="With --watch: include `draft: true` episodes.")
+def serve(port: int, output: Path, watch: bool, drafts: bool) -> None:
     """Preview output/ at http://127.0.0.1:PORT/ (Ctrl-C stops).
 
     Run `amacast publish --base-url http://127.0.0.1:PORT/` first so that the
     feeds point at the preview; the pages' own links are relative and work anyway.
-    """
-    from amacast.preview import make_server, server_url
+    With --watch, as `hugo server` does, the site is built (audio of unchanged
+    episodes kept, none rendered) and rebuilt on every change, and open pages
+    reload; the reload script is added to the pages served, not to the files.
 
+    \b
+    amacast serve
+    amacast serve --watch --port 8080
+    """
+    import threading
+
+    from amacast.preview import LiveReload, make_server, server_url
+
+    root = project_root()
+    output = in_project(root, output)
+    live = LiveReload() if watch else None
+    if watch:
+        rebuild = _watch_rebuilder(root, output, drafts)
+        rebuild(["(start)"])
     if not (output / "index.html").is_file():
-        raise click.ClickException(f"{output / 'index.html'} does not exist: run `amacast publish`")
+        where = escape_control(shown_path(output / "index.html", root))
+        raise click.ClickException(f"{where} does not exist: run `amacast publish`")
     try:
-        server = make_server(output, "127.0.0.1", port, quiet=False)
+        server = make_server(output, "127.0.0.1", port, quiet=False, live=live)
     except OSError as error:
         raise click.ClickException(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror}"
         ) from error
-    click.echo(f"serving {output} at {server_url(server)} (Ctrl-C stops)", err=True)
+    click.echo(
+        f"serving {shown_path(output, root)} at {server_url(server)}"
+        + (", rebuilding on changes" if watch else "")
+        + " (Ctrl-C stops)",
+        err=True,
+    )
+    stop = threading.Event()
+    if watch:
+        from amacast.watch import watch_project
+
+        assert live is not None
+        reload = live
+
+        def on_change(changed: list[str]) -> None:
+            if rebuild(changed):
+                reload.bump()
+
+        threading.Thread(
+            target=watch_project, args=(root, on_change, stop), daemon=True, name="watch"
+        ).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.server_close()
+
+
+def _watch_rebuilder(root: Path, output: Path, drafts: bool) -> Callable[[list[str]], bool]:
+    """For `serve --watch`: a function that rebuilds the site and says whether it changed."""
+
+    def rebuild(changed: list[str]) -> bool:
+        from amacast.build.output import OutputError
+        from amacast.build.pipeline import BuildError, build_all
+
+        click.echo(f"changed: {escape_control(', '.join(changed))}", err=True)
+        try:
+            result = build_all(root, output, audio=False, drafts=drafts)
+        except (BuildError, OutputError) as error:
+            click.echo(f"error: {shown_text(str(error), root)}", err=True)
+            return False
+        for d in result.diagnostics:
+            if d.severity != "info":
+                click.echo(format_diagnostic(relative_diagnostic(d, root), "text"), err=True)
+        if not result.swapped:
+            click.echo(
+                f"not rebuilt: {plural(len(result.errors), 'error')}; the served site is as it was",
+                err=True,
+            )
+            return False
+        click.echo(f"rebuilt: {plural(len(result.published), 'episode')}", err=True)
+        return True
+
+    return rebuild
 
 
 @main.command()
@@ -457,10 +654,11 @@ def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None
     from amacast.voices import describe, voice_named, write_sample
 
     table: dict[str, object] = {}
-    if Path("amacast.toml").is_file():
+    root = project_root()
+    if (root / "amacast.toml").is_file():
         from amacast.config import load_settings
 
-        settings, _ = load_settings(Path.cwd())
+        settings, _ = load_settings(root)
         table = dict(getattr(settings, "voices", {}) or {})
     if say is None:
         infos = available_engines()
@@ -522,45 +720,24 @@ def voices(say: str | None, voice_name: str, out: Path | None, fmt: str) -> None
     click.echo(f"wrote {target} ({pcm.duration:.2f} s, voice {voice.id})", err=True)
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _render_progress(tty: bool) -> Callable[[RenderProgress], None]:
-    """A progress callback: a bar redrawn on a terminal, a line every 10 s otherwise."""
-    import time
-
-    last = [0.0]
+def render_progress(tty: bool) -> tuple[ProgressPrinter, Callable[[RenderProgress], None]]:
+    """A printer on stderr (a bar with ETA on a terminal, a line per episode otherwise)
+    and the render callback that feeds it."""
+    printer = ProgressPrinter(
+        "render", tty=tty, write=lambda text, newline: click.echo(text, nl=newline, err=True)
+    )
 
     def show(state: RenderProgress) -> None:
-        counts = (
-            f"{state.episodes_done}/{state.episodes_total} episodes, "
-            f"{state.segments_done}/{state.segments_total} segments"
+        printer.update(
+            state.episodes_done,
+            state.episodes_total,
+            state.fraction,
+            state.elapsed,
+            current=state.current,
+            detail=f"{state.segments_done}/{state.segments_total} segments",
         )
-        if tty:
-            filled = int(state.fraction * 30)
-            bar = "#" * filled + "-" * (30 - filled)
-            click.echo(
-                f"\r[{bar}] {state.fraction:4.0%} {counts}, {_clock(state.eta)} left ",
-                nl=False,
-                err=True,
-            )
-            return
-        now = time.monotonic()
-        finished = state.episodes_done == state.episodes_total
-        if now - last[0] >= 10.0 or finished:
-            last[0] = now
-            click.echo(
-                f"render: {state.fraction:.0%} ({counts}), elapsed "
-                f"{_clock(state.elapsed)}, about {_clock(state.eta)} left",
-                err=True,
-            )
 
-    return show
+    return printer, show
 
 
 def _check_shard(
@@ -618,9 +795,14 @@ def render(
 ) -> None:
     """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
 
-    EPISODES are files, file names in episodes/ or slugs; the default is every
-    non-draft episode.  Segments are cached, so a re-run only synthesises what
-    changed.
+    EPISODES are files, file names in episodes/ (with or without .md) or
+    slugs; the default is every episode.  Drafts are skipped unless --drafts.
+    Segments are cached, so a re-run only synthesises what changed.  Progress
+    is a bar with the time left on a terminal, a line per episode otherwise.
+
+    \b
+    amacast render
+    amacast render 2026-03-14-ama-with-sunil-rao.md --jobs 2
 
     With --shard K/N, N machines (e.g. a GitHub Actions matrix) each render
     their share into shard-K/, with a manifest of what it holds; then
@@ -630,45 +812,65 @@ def render(
     Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage.
     """
     from amacast.mp3 import EncodeError
+    from amacast.progress import clock
     from amacast.render import RenderError
     from amacast.render_jobs import render_project
 
+    root = project_root()
     if output is None:
         output = Path(f"shard-{shard[0]}") if shard else Path("output")
-    tty = sys.stderr.isatty()
+    output = in_project(root, output)
+    if cache_dir is not None:
+        cache_dir = in_project(root, cache_dir)
+    printer, show = render_progress(sys.stderr.isatty())
     try:
         result = render_project(
-            Path.cwd(),
+            root,
             episodes,
             output=output,
             engine=engine,
             jobs=jobs,
             cache_dir=cache_dir,
             drafts=drafts,
-            progress=_render_progress(tty),
+            progress=show,
             shard=shard,
         )
     except (RenderError, EncodeError) as error:
-        if tty:
-            click.echo("", err=True)
-        raise click.ClickException(str(error)) from error
-    if tty:
-        click.echo("", err=True)
-    for d in result.diagnostics:
+        printer.finish()
+        raise click.ClickException(shown_text(str(error), root)) from error
+    printer.finish()
+    diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
+    if drafts:
+        diagnostics = drafts_included(diagnostics)
+    for d in diagnostics:
         click.echo(format_diagnostic(d, "text"), err=True)
     for info in result.infos.values():
         click.echo(
-            f"{output / info.mp3_path}: {_clock(info.duration)}, "
+            f"{escape_control(shown_path(output / info.mp3_path, root))}: "
+            f"{clock(info.duration)}, "
             f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters",
+            err=True,
+        )
+    if result.drafts_skipped:
+        click.echo(
+            f"skipped {plural(len(result.drafts_skipped), 'draft')}: "
+            f"{', '.join(result.drafts_skipped)} (render drafts with --drafts)",
             err=True,
         )
     if result.left_out:
         click.echo(f"left out (errors): {', '.join(result.left_out)}", err=True)
     if shard:
         click.echo(
-            f"shard {shard[0]}/{shard[1]}: {len(result.infos)} episode(s) rendered into "
-            f"{output}, {len(result.other_shards)} in other shards",
+            f"shard {shard[0]}/{shard[1]}: {plural(len(result.infos), 'episode')} rendered "
+            f"into {shown_path(output, root)}, {len(result.other_shards)} in other shards",
             err=True,
         )
     if result.errors:
+        sys.exit(1)
+    if not result.infos and not shard:
+        if result.drafts_skipped:
+            reason = "the episodes are drafts (render them with --drafts)"
+        else:
+            reason = "episodes/ holds no transcripts (write one with `amacast new TITLE`)"
+        click.echo(f"error: nothing to render: {reason}", err=True)
         sys.exit(1)

@@ -4,13 +4,20 @@ Python's ``http.server`` with two additions a podcast site needs: byte ranges
 (browsers seek in audio with ``Range`` requests, as GitHub Pages allows) and
 the right types for feeds, transcripts and chapters.  It binds to 127.0.0.1
 by default and never lists folders outside the one it serves.
+
+With a :class:`LiveReload` (``amacast serve --watch``) every HTML page it
+sends carries a small script that polls ``/__amacast/version`` and reloads
+the page when the number changes; the script exists only in what is served,
+never in the files on disk.  Whoever rebuilds the site calls ``bump()``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
+import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -30,11 +37,53 @@ EXTRA_TYPES: dict[str, str] = {
 }
 
 
+VERSION_PATH = "/__amacast/version"
+
+#: Polls the version twice a second and reloads the page when it changes.
+RELOAD_SCRIPT = (
+    "<script>/* amacast serve --watch */(function(){var seen=null;"
+    "function poll(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
+    ".then(function(r){return r.text();}).then(function(v){"
+    "if(seen!==null&&v!==seen){location.reload();return;}seen=v;setTimeout(poll,500);})"
+    ".catch(function(){setTimeout(poll,1000);});}poll();})();</script>"
+)
+
+
+class LiveReload:
+    """A version number that goes up each time the site was rebuilt."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """The number of rebuilds so far."""
+        with self._lock:
+            return self._version
+
+    def bump(self) -> int:
+        """Say the site changed: pages open in a browser reload."""
+        with self._lock:
+            self._version += 1
+            return self._version
+
+
+def with_reload_script(html: bytes) -> bytes:
+    """``html`` with :data:`RELOAD_SCRIPT` before its last ``</body>`` (or at its end)."""
+    script = RELOAD_SCRIPT.encode("ascii")
+    at = html.lower().rfind(b"</body>")
+    if at < 0:
+        return html + script
+    return html[:at] + script + html[at:]
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves one folder, answers ``Range`` requests, and stays quiet unless asked."""
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
     quiet = True
+    live: LiveReload | None = None
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
         """Log requests only when the server was made with ``quiet=False``."""
@@ -42,7 +91,14 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
     def send_head(self) -> Any:
-        """Like the base class, plus a 206 answer for a single byte range."""
+        """Like the base class, plus a 206 answer for a single byte range.
+
+        With live reload: the version number, and HTML pages with the script.
+        """
+        if self.live is not None:
+            answer = self._live_head()
+            if answer is not None:
+                return answer
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
         if header is None or not path.is_file():
@@ -75,6 +131,31 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self._range_left: int | None = end - start + 1
         return stream
 
+    def _live_head(self) -> Any:
+        """The version, or an HTML page with the script; None for anything else."""
+        assert self.live is not None
+        if self.path.split("?", 1)[0] == VERSION_PATH:
+            return self._send_bytes(str(self.live.version).encode("ascii"), "text/plain")
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return None  # the base class redirects to the path with a slash
+            path = path / "index.html"
+        if path.suffix.lower() not in (".html", ".htm") or not path.is_file():
+            return None
+        try:
+            html = path.read_bytes()
+        except OSError:
+            return None
+        return self._send_bytes(with_reload_script(html), "text/html; charset=utf-8")
+
+    def _send_bytes(self, body: bytes, content_type: str) -> io.BytesIO:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
     def end_headers(self) -> None:
         """Every answer says ranges are accepted and must not be cached."""
         if not any(h.startswith(b"Accept-Ranges") for h in getattr(self, "_headers_buffer", [])):
@@ -98,13 +179,19 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
 
 def make_server(
-    directory: Path, host: str = "127.0.0.1", port: int = 8000, *, quiet: bool = True
+    directory: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    quiet: bool = True,
+    live: LiveReload | None = None,
 ) -> ThreadingHTTPServer:
     """A server for ``directory`` bound to ``host:port`` (port 0 picks a free one).
 
     Call ``serve_forever()`` on it, and ``shutdown()`` from another thread to stop.
+    With ``live``, served pages reload when it is bumped.
     """
-    handler = type("Handler", (PreviewHandler,), {"quiet": quiet})
+    handler = type("Handler", (PreviewHandler,), {"quiet": quiet, "live": live})
     server = ThreadingHTTPServer((host, port), partial(handler, directory=os.fspath(directory)))
     server.daemon_threads = True
     return server

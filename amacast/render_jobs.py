@@ -432,7 +432,8 @@ def _select(root: Path, names: Sequence[str]) -> tuple[list[Path], list[Diagnost
         if path.is_file():
             chosen.append(path)
             continue
-        match = [f for f in files if f.stem == name]
+        # A file name in episodes/, with or without its suffix.
+        match = [f for f in files if name in (f.name, f.stem)]
         if not match:
             if slugs is None:
                 slugs = {parse_episode(f).slug: f for f in files}
@@ -468,8 +469,9 @@ def render_project(
 ) -> RenderRun:
     """Render the project's episodes (or those named) with the settings of ``amacast.toml``.
 
-    ``names`` are episode files, their names in ``episodes/`` or slugs; by
-    default every non-draft episode.  ``engine`` overrides ``[audio] engine``,
+    ``names`` are episode files, their names in ``episodes/`` (with or
+    without ``.md``) or slugs; by default every episode.  Drafts are left
+    out unless ``drafts``, named or not.  ``engine`` overrides ``[audio] engine``,
     ``cache_dir`` the ``[audio] cache_dir``.  Episodes with errors are left
     out (and reported); the rest are rendered.  Engine failures raise
     RenderError naming the episode and turn.
@@ -502,7 +504,7 @@ def render_project(
     files, missing = _select(root, names)
     diagnostics += missing
     episodes = [parse_episode(f) for f in files]
-    drafts_skipped = tuple(e.slug for e in episodes if e.draft and not drafts and not names)
+    drafts_skipped = tuple(e.slug for e in episodes if e.draft and not drafts)
     episodes = [e for e in episodes if e.slug not in drafts_skipped]
     checked = validate_episodes(episodes, settings.timezone)
     other_shards: tuple[str, ...] = ()

@@ -18,6 +18,9 @@ _FRONT_MATTER_BROKEN = {
     "not-utf8",
 }
 
+DRAFT_LEFT_OUT = "this episode is a draft: it is left out of the feeds and the site"
+DRAFT_INCLUDED = "this episode is a draft: it is included because of --drafts"
+
 
 def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic]:
     """Every diagnostic of one episode: the parser's plus the rules below."""
@@ -61,7 +64,7 @@ def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic
             episode.meta_lines.get("draft", 1),
             "draft",
             "info",
-            "this episode is a draft: it is left out of the feeds and the site",
+            DRAFT_LEFT_OUT,
             "set `draft: false` to publish it (or build with --drafts to preview)",
         )
     if "no-legend" not in codes:
@@ -167,6 +170,24 @@ def strict(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [
         Diagnostic(d.path, d.line, d.column, d.code, "error", d.message, d.hint)
         if d.severity == "warning"
+        else d
+        for d in diagnostics
+    ]
+
+
+def drafts_included(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The same diagnostics, the ``draft`` infos saying the draft is in (for --drafts)."""
+    return [
+        Diagnostic(
+            d.path,
+            d.line,
+            d.column,
+            d.code,
+            d.severity,
+            DRAFT_INCLUDED,
+            "set `draft: false` to publish it without --drafts",
+        )
+        if d.code == "draft" and d.message == DRAFT_LEFT_OUT
         else d
         for d in diagnostics
     ]

@@ -94,7 +94,7 @@ def test_build_writes_both_feeds_and_the_cover(project: Path) -> None:
     assert titles(output / "podcast.xml") == []
     assert (output / "cover.png").read_bytes() == (project / "cover.png").read_bytes()
     assert "2 episodes have no audio yet: left out of podcast.xml" in result.stderr
-    assert "built 2 episode(s)" in result.stderr and "0 rendered" in result.stderr
+    assert "built 2 episodes to output" in result.stderr and "0 rendered" in result.stderr
     assert result.stdout == ""
     names = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
     assert {

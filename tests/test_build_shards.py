@@ -197,7 +197,7 @@ def test_cli_shard_with_nothing_to_render_writes_an_empty_manifest(
     monkeypatch.chdir(project)
     code, text = invoke(runner, ["render", "--shard", "2/2", "--jobs", "1"])
     assert code == 0, text
-    assert "shard 2/2: 0 episode(s) rendered into shard-2, 1 in other shards" in text
+    assert "shard 2/2: 0 episodes rendered into shard-2, 1 in other shards" in text
     manifest = read_manifest(project / "shard-2")
     assert manifest["episodes"] == {} and manifest["files"] == {}
     assert sorted(p.name for p in (project / "shard-2").iterdir()) == [MANIFEST]
@@ -222,7 +222,7 @@ def test_merged_shards_equal_a_single_machine_publish_byte_for_byte(
             ["render", "--shard", f"{shard}/2", "--jobs", "1", "--cache-dir", f"cache-{shard}"],
         )
         assert code == 0, text
-        assert f"shard {shard}/2: 1 episode(s) rendered into shard-{shard}" in text
+        assert f"shard {shard}/2: 1 episode rendered into shard-{shard}" in text
     for shard, slug in ((1, "ama-with-ada"), (2, "ama-with-cy")):
         manifest = read_manifest(project / f"shard-{shard}")
         assert list(manifest["episodes"]) == [slug]

@@ -34,7 +34,7 @@ def test_publish_writes_the_site_and_reports(runner: CliRunner, project: Path) -
         main, ["publish", "--no-audio", "--base-url", "https://me.github.io/show/"]
     )
     assert result.exit_code == 0, result.output
-    assert "published 3 episode(s) to output: 0 rendered, 0 unchanged" in result.stderr
+    assert "published 3 episodes to output: 0 rendered, 0 unchanged" in result.stderr
     assert "site: 3 episode page(s)" in result.stderr
     assert result.stdout == ""
     atom = feedparser.parse((project / "output" / "atom.xml").read_bytes())
@@ -91,8 +91,9 @@ def test_publish_engine_failure_exits_1_without_traceback(
 def test_new_writes_a_valid_draft(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(main, ["new", "AMA with Ann: open data", "--date", "2026-06-01"])
     assert result.exit_code == 0, result.output
-    path = Path(result.stdout.strip())
-    assert path == project / "episodes" / "2026-06-01-ama-with-ann-open-data.md"
+    # Printed relative to the project.
+    assert result.stdout == "episodes/2026-06-01-ama-with-ann-open-data.md\n"
+    path = project / result.stdout.strip()
     episode = parse_episode(path)
     assert episode.title == "AMA with Ann: open data"
     assert episode.draft
@@ -108,7 +109,7 @@ def test_new_writes_a_valid_draft(runner: CliRunner, project: Path) -> None:
 
 def test_new_refuses_to_overwrite(runner: CliRunner, project: Path) -> None:
     first = runner.invoke(main, ["new", "Same title", "--date", "2026-06-01"])
-    path = Path(first.stdout.strip())
+    path = project / first.stdout.strip()
     path.write_text("my edits", encoding="utf-8")
     again = runner.invoke(main, ["new", "Same title", "--date", "2026-06-01"])
     assert again.exit_code == 1
@@ -142,14 +143,17 @@ def test_serve_starts_the_preview_server(
         def server_close(self) -> None:
             made.append((Path("closed"), "", 0))
 
-    def fake_make_server(directory: Path, host: str, port: int, *, quiet: bool) -> StopAtOnce:
+    def fake_make_server(
+        directory: Path, host: str, port: int, *, quiet: bool, live: object = None
+    ) -> StopAtOnce:
+        assert live is None  # no reload script without --watch
         made.append((directory, host, port))
         return StopAtOnce()
 
     monkeypatch.setattr("amacast.preview.make_server", fake_make_server)
     result = runner.invoke(main, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert made[0] == (Path("output"), "127.0.0.1", 8123)
+    assert made[0] == (project / "output", "127.0.0.1", 8123)
     assert made[-1][0] == Path("closed")
     assert "at http://127.0.0.1:8123/" in result.stderr
 

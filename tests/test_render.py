@@ -453,7 +453,9 @@ def test_cli_render_writes_the_episode(tmp_path: Path, monkeypatch: pytest.Monke
     assert info is not None and info.cues[0].speaker == "P1"  # no intro
     assert not (tmp_path / "output" / "audio" / "ama-with-drafty.mp3").exists()
     assert any((tmp_path / "seg").rglob("*.wav"))
-    assert "render: 100% (1/1 episodes" in result.output
+    # Not a terminal: one line per episode, naming it.
+    assert "render: 1/1 episodes done ama-with-rin-okafor (" in result.output
+    assert "skipped 1 draft: ama-with-drafty (render drafts with --drafts)" in result.output
 
     result = CliRunner().invoke(main, ["render", "--jobs", "1", "no-such-episode"])
     assert result.exit_code == 1
