@@ -326,6 +326,7 @@ def test_new_writes_a_guid_and_the_next_number(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "amacast.toml").write_text('title = "T"\n', "utf-8")
     first = runner.invoke(main, ["new", "AMA with One", "--date", "2026-06-01"])
     second = runner.invoke(main, ["new", "AMA with Two", "--date", "2026-05-01"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
