@@ -199,6 +199,8 @@ def publish(
         from amacast.site import Pages, episode_page_path, site_rendering
 
         maker = Pages(settings, root / TEMPLATES_DIR, cache / COMPILED_TEMPLATES_DIR)
+        # Pages made early link podcast.xml only if there will be audio (feeds write none without).
+        maker.show_podcast_feed(with_audio or bool(previous and previous.get("episodes")))
         # An episode loaded whole gets its page where it is loaded (in the
         # workers), unless it waits for audio; the page is used if its key
         # still holds once every episode is known.
@@ -344,7 +346,9 @@ def publish(
             feeds = build_feeds(
                 good, settings, audio_infos, kept=pack.fragments, full=episodes.full
             )
-            files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
+            files: dict[str, bytes] = {"atom.xml": feeds.atom}
+            if feeds.podcast is not None:  # no podcast.xml without an episode with audio
+                files["podcast.xml"] = feeds.podcast
             if cover is not None:
                 files[cover[0]] = cover[1]
             rendered_pages = len(pages) + len(made_early)

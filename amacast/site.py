@@ -46,6 +46,7 @@ project's ``templates/`` folder wins)."""
 
 _SIDECAR_LABELS: dict[str, str] = {
     "vtt": "Transcript (WebVTT)",
+    "html": "Transcript (HTML)",
     "srt": "Transcript (SubRip)",
     "json": "Transcript (JSON)",
     "chapters": "Chapters (JSON)",
@@ -195,6 +196,8 @@ def site_rendering(
     """
     if maker is None:
         maker = Pages(settings, template_dir, compiled)  # compiled once, before workers fork
+    # No episode with audio, no podcast feed (amacast.feeds writes none): no link to it.
+    maker.show_podcast_feed(bool(audio))
     env, site, lean = maker.env, maker.site, maker.lean
     ordered = sorted(episodes, key=_newest_first)
     wanted = [whole(e, full) for e in ordered if pages is None or e.slug in pages]
@@ -269,10 +272,17 @@ class Pages:
         self.env = make_environment(template_dir, compiled)
         self.page = self.env.get_template("episode.html")
         self.site = _site_context(settings)
+        self.has_podcast_feed = True
         self.lean = not any(
             template_dir is not None and (template_dir / name).is_file()
             for name in ("index.html", "base.html")
         )
+
+    def show_podcast_feed(self, shown: bool) -> None:
+        """Link the podcast feed from every page, or not (there is none without audio)."""
+        if shown != self.has_podcast_feed:
+            self.has_podcast_feed = shown
+            self.site = _site_context(self.settings, podcast=shown)
 
     def render(self, episode: Episode, info: AudioInfo | None) -> tuple[str, bytes]:
         """The episode's page: its path in the output, and its bytes."""
@@ -376,7 +386,8 @@ def _base_url(settings: Settings) -> str:
     return base if base.endswith("/") or not base else base + "/"
 
 
-def _site_context(settings: Settings) -> dict[str, Any]:
+def _site_context(settings: Settings, podcast: bool = True) -> dict[str, Any]:
+    """What every page knows of the site; ``podcast`` False hides the podcast feed's links."""
     base = _base_url(settings)
     cover = cover_path(settings.image)
     return {
@@ -387,7 +398,7 @@ def _site_context(settings: Settings) -> dict[str, Any]:
         "base_url": base,
         "cover": cover,
         "cover_url": _absolute(base, cover),
-        "podcast_feed": "podcast.xml",
+        "podcast_feed": "podcast.xml" if podcast else "",
         "atom_feed": "atom.xml",
     }
 
@@ -479,6 +490,7 @@ def _mime(path: str) -> str:
     suffix = PurePosixPath(path).suffix.lower()
     return {
         ".vtt": "text/vtt",
+        ".html": "text/html",
         ".srt": "application/x-subrip",
         ".json": "application/json",
         ".mp3": "audio/mpeg",

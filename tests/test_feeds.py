@@ -100,6 +100,7 @@ def audio_for(ep: Episode, sidecars: Mapping[str, str] | None = None) -> AudioIn
     if sidecars is None:
         sidecars = {
             "vtt": f"transcripts/{ep.slug}.vtt",
+            "html": f"transcripts/{ep.slug}.html",
             "srt": f"transcripts/{ep.slug}.srt",
             "json": f"transcripts/{ep.slug}.json",
             "chapters": f"transcripts/{ep.slug}.chapters.json",
@@ -224,7 +225,7 @@ def test_podcast_channel_tags() -> None:
     category = one("itunes:category")
     assert category.get("text") == "Education"
     assert category.find("itunes:category", NS).get("text") == "How To"
-    assert one("itunes:explicit").text == "no"
+    assert one("itunes:explicit").text == "false"
     assert one("itunes:author").text == "The Hosts"
     assert one("itunes:owner/itunes:name").text == "Owner"
     assert one("itunes:owner/itunes:email").text == "owner@example.org"
@@ -234,8 +235,18 @@ def test_podcast_channel_tags() -> None:
     )
     locked = one("podcast:locked")
     assert (locked.text, locked.get("owner")) == ("yes", "owner@example.org")
-    assert one("atom:link[@rel='self']").get("href") == SETTINGS.feed_url
+    self_link = one("atom:link[@rel='self']")
+    assert self_link.attrib == {
+        "href": SETTINGS.feed_url,
+        "rel": "self",
+        "type": "application/rss+xml",
+    }
     assert one("copyright").text == "CC BY-SA 4.0"
+    assert one("podcast:license").text == "cc-by-sa-4.0"
+    assert one("podcast:medium").text == "podcast"
+    for absent in ("itunes:new-feed-url", "itunes:complete", "itunes:block"):
+        assert channel.xpath(absent, namespaces=NS) == [], absent
+    assert channel.xpath("podcast:person | podcast:funding", namespaces=NS) == []
     assert one("lastBuildDate").text == "Sat, 14 Feb 2026 10:00:00 -0500"
 
 
@@ -263,15 +274,22 @@ def test_podcast_item_tags() -> None:
     }
     assert one("itunes:duration").text == "1:02:03"
     assert one("itunes:episode").text == "1"
-    assert one("description").text == "Ann on testing."
+    description = lxml.html.fragment_fromstring(one("description").text, create_parent="div")
+    assert [p.text_content() for p in description.iter("p")] == [
+        "Ann on testing.",
+        "An introduction with a link.",
+    ]
+    assert [a.get("href") for a in description.iter("a")] == ["https://example.org/ann"]
+    assert item.xpath("itunes:explicit | itunes:image | podcast:soundbite", namespaces=NS) == []
     transcripts = [
         (t.get("url"), t.get("type"), t.get("language"), t.get("rel"))
         for t in item.xpath("podcast:transcript", namespaces=NS)
     ]
     base = SETTINGS.base_url
+    # WebVTT first: Apple Podcasts ingests it.
     assert transcripts == [
-        (base + "episodes/ama-with-ann/", "text/html", "en", None),
         (base + "transcripts/ama-with-ann.vtt", "text/vtt", "en", "captions"),
+        (base + "transcripts/ama-with-ann.html", "text/html", "en", None),
         (base + "transcripts/ama-with-ann.srt", "application/x-subrip", "en", "captions"),
         (base + "transcripts/ama-with-ann.json", "application/json", "en", None),
     ]
@@ -287,13 +305,14 @@ def test_podcast_item_tags() -> None:
     assert persons == [("Ann", "guest", "cast"), ("Hal", "host", "cast")]
 
 
-def test_without_sidecars_only_the_html_transcript_is_listed() -> None:
+def test_without_sidecars_no_transcript_is_listed() -> None:
+    # The episode page is no transcript of the spec's format: only sidecars are listed.
     ann = episode()
     feeds = build_feeds([ann], SETTINGS, {ann.slug: audio_for(ann, sidecars={})})
+    assert feeds.podcast is not None
     item = strict_xml(feeds.podcast).find("channel/item")
     assert item is not None
-    assert [t.get("type") for t in item.xpath("podcast:transcript", namespaces=NS)] == ["text/html"]
-    assert item.xpath("podcast:chapters", namespaces=NS) == []
+    assert item.xpath("podcast:transcript | podcast:chapters", namespaces=NS) == []
 
 
 def test_atom_entry_tags() -> None:
@@ -439,11 +458,16 @@ def test_items_without_audio_are_left_out_of_podcast_xml_with_a_note() -> None:
     assert bob_entry.title == "AMA with Bob" and bob_entry.enclosures == []
 
 
-def test_no_audio_at_all_gives_a_channel_without_items() -> None:
+def test_no_audio_at_all_gives_no_podcast_feed_and_a_note() -> None:
     feeds = build(two_episodes(), with_audio=False)
-    parsed = feedparser.parse(feeds.podcast)
-    assert not parsed.bozo and parsed.entries == []
-    assert "2 episodes have no audio yet" in feeds.notes[0]
+    assert feeds.podcast is None and feeds.podcast_items == 0
+    assert not feedparser.parse(feeds.atom).bozo and feeds.atom_entries == 2
+    assert feeds.notes == [
+        "2 episodes have no audio yet: left out of podcast.xml (ama-with-ann, ama-with-bob)",
+        "no episode has audio: podcast.xml is not written (podcast apps reject a feed "
+        "without episodes); build with --audio to make it",
+    ]
+    assert not any(key[0] == "podcast" for key in feeds.fragments)
 
 
 def test_naive_dates_use_the_configured_timezone() -> None:
@@ -462,9 +486,9 @@ def test_audio_base_url_moves_enclosures_only() -> None:
     assert vtt.get("url").startswith(SETTINGS.base_url)
 
 
-def test_empty_project_gives_valid_deterministic_feeds() -> None:
+def test_empty_project_gives_a_valid_deterministic_atom_feed_only() -> None:
     feeds = build([])
-    assert not feedparser.parse(feeds.atom).bozo and not feedparser.parse(feeds.podcast).bozo
+    assert not feedparser.parse(feeds.atom).bozo and feeds.podcast is None
     assert feeds == build([])
 
 
