@@ -287,7 +287,7 @@ def build_feeds(
             full,
             made,
         )
-        notes += _item_notes(with_audio, settings)
+        notes += _item_notes(with_audio)
     else:
         notes.append(
             "no episode has audio: podcast.xml is not written (podcast apps reject a feed "
@@ -601,62 +601,53 @@ def episode_image(episode: Episode) -> str:
 def soundbites(
     episode: Episode, duration: float
 ) -> tuple[list[tuple[float, float, str]], list[str]]:
-    """The front matter's ``soundbites`` that fit in the audio, and why any others do not.
+    """The front matter's ``soundbites`` that fit in the audio, and notes on those that do not.
 
     Each is a mapping with ``start`` and ``duration`` in seconds and an
-    optional ``title``; one mapping alone is taken as a list of one.
+    optional ``title``; one mapping alone is taken as a list of one.  Ill-formed
+    ones are left out without a note: validation warns of them (``bad-soundbite``).
     """
     raw = episode.meta.get("soundbites")
-    if raw is None:
-        return [], []
-    entries = raw if isinstance(raw, list) else [raw]
+    entries = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
     good: list[tuple[float, float, str]] = []
-    problems: list[str] = []
+    notes: list[str] = []
     for number, entry in enumerate(entries, start=1):
-        where = f"{episode.path}: soundbite {number}"
         if not isinstance(entry, Mapping):
-            problems.append(f"{where} is not a mapping of start, duration and title")
             continue
-        start, length, title = entry.get("start"), entry.get("duration"), entry.get("title", "")
-        if not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, length)
+        start, length, title = entry.get("start"), entry.get("duration"), entry.get("title")
+        if not (
+            isinstance(start, (int, float))
+            and isinstance(length, (int, float))
+            and not isinstance(start, bool)
+            and not isinstance(length, bool)
+            and start >= 0
+            and length > 0
         ):
-            problems.append(f"{where} needs start and duration in seconds")
             continue
-        assert isinstance(start, (int, float)) and isinstance(length, (int, float))
-        if start < 0 or length <= 0 or start + length > duration + 0.5:
-            problems.append(
-                f"{where} ({start} s + {length} s) is not within the audio ({duration:.1f} s)"
+        if start + length > duration + 0.5:
+            notes.append(
+                f"{episode.path}: soundbite {number} ({start} s + {length} s) ends after "
+                f"the audio ({duration:.1f} s): left out of podcast.xml"
             )
             continue
         title = str(title).strip() if isinstance(title, (str, int, float)) else ""
-        if len(title) > NODE_TEXT_MAX:
-            problems.append(f"{where}: title cut to {NODE_TEXT_MAX} characters")
-            title = title[:NODE_TEXT_MAX].rstrip()
-        good.append((float(start), float(length), title))
-    return good, problems
+        good.append((float(start), float(length), title[:NODE_TEXT_MAX].rstrip()))
+    return good, notes
 
 
-def _item_notes(items: Sequence[_Item], settings: Settings) -> list[str]:
-    """What the podcast feed left out of its items, and why."""
+def _item_notes(items: Sequence[_Item]) -> list[str]:
+    """What the podcast feed left out of its items for want of audio to hold it."""
     notes: list[str] = []
     for item in items:
         episode = item.episode
-        if not isinstance(episode, Episode) or item.audio is None:
-            continue  # a kept entry: noted when it was made
-        image = episode.meta.get("image")
-        if image and not episode_image(episode):
-            notes.append(
-                f"{episode.path}: image {image!r} is not an http(s) URL of a .jpg or .png: "
-                "left out of podcast.xml"
-            )
-        notes += soundbites(episode, item.audio.duration)[1]
+        if isinstance(episode, Episode) and item.audio is not None:
+            notes += soundbites(episode, item.audio.duration)[1]
     return notes
 
 
 #: Creative Commons licences as people write them: ``CC BY-SA 4.0``, ``cc-by-4.0``, ``CC0``.
 _CREATIVE_COMMONS = re.compile(
-    r"\bCC(?:[ -]?0(?:[ -]1\.0)?|[ -]BY(?:[ -](?:NC|SA|ND))*[ -]\d\.\d)(?![\w.])", re.I
+    r"\bCC(?:[ -]?0(?:[ -]1\.0)?|[ -]BY(?:[ -](?:NC|SA|ND))*[ -]\d\.\d)(?!\w|\.\w)", re.I
 )
 
 

@@ -16,7 +16,8 @@ import podcastparser
 import pytest
 
 from amacast.config import Settings, podcast_guid_for_url
-from amacast.feeds import Feeds, build_feeds, episode_guid
+from amacast.config_options import FundingSetting, PersonSetting
+from amacast.feeds import Feeds, build_feeds, episode_guid, license_of
 from amacast.feeds_podcast_ns import PODCAST_NS
 from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode
@@ -620,3 +621,140 @@ def test_the_atom_feed_holds_the_newest_entries_and_podcast_xml_all() -> None:
     assert len(feedparser.parse(every.atom).entries) == 4
     # The feed's own date is the newest episode's either way.
     assert atom.feed.updated == feedparser.parse(every.atom).feed.updated
+
+
+# -- what the best hosts write -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("copyright", "expected"),
+    [
+        ("CC BY-SA 4.0", "cc-by-sa-4.0"),
+        ("© 2026 The Hosts. Licensed CC-BY-NC-ND-4.0.", "cc-by-nc-nd-4.0"),
+        ("cc by 3.0", "cc-by-3.0"),
+        ("CC0", "cc0-1.0"),
+        ("MIT", "mit"),
+        ("Apache-2.0", "apache-2.0"),
+        ("All rights reserved", ""),
+        ("© 2026 MIT Press", ""),
+        ("CC BY-XX 4.0", ""),
+        ("", ""),
+    ],
+)
+def test_license_comes_from_an_spdx_or_creative_commons_copyright(
+    copyright: str, expected: str
+) -> None:
+    assert license_of(copyright) == expected
+    settings = dataclasses.replace(SETTINGS, copyright=copyright)
+    channel = strict_xml(podcast_of(build([episode()], settings))).find("channel")
+    assert channel is not None
+    assert [e.text for e in channel.xpath("podcast:license", namespaces=NS)] == (
+        [expected] if expected else []
+    )
+
+
+def podcast_of(feeds: Feeds) -> bytes:
+    assert feeds.podcast is not None
+    return feeds.podcast
+
+
+def test_people_take_full_names_links_and_pictures_from_the_front_matter() -> None:
+    extra = (
+        "people:\n"
+        '  A: {name: Ann Lee, href: "https://ann.example.org/", img: "https://ann.example.org/a.png"}\n'
+        "  H: Hal Jordan\n"
+    )
+    ann = episode(extra=extra)
+    assert [d for d in ann.diagnostics if d.severity != "info"] == []
+    item = strict_xml(podcast_of(build([ann]))).find("channel/item")
+    assert item is not None
+    people = [
+        (p.text, p.get("role"), p.get("group"), p.get("href"), p.get("img"))
+        for p in item.xpath("podcast:person", namespaces=NS)
+    ]
+    assert people == [
+        ("Ann Lee", "guest", "cast", "https://ann.example.org/", "https://ann.example.org/a.png"),
+        ("Hal Jordan", "host", "cast", None, None),
+    ]
+    # The site and the narration keep the Legend's names.
+    assert [s.name for s in ann.speakers][:2] == ["Ann", "Hal"]
+
+
+def test_a_legend_name_written_as_a_link_gives_the_person_its_page() -> None:
+    text = transcript().replace(
+        "- A: Ann (guest)", "- A: [Ann Lee](https://ann.example.org/) (guest)"
+    )
+    ann = parse_episode_text(text, "episodes/ann.md")
+    assert ann.speakers[0].name == "Ann Lee" and ann.speakers[0].href == "https://ann.example.org/"
+    (person, _hal) = strict_xml(podcast_of(build([ann]))).xpath(
+        "channel/item/podcast:person", namespaces=NS
+    )
+    assert (person.text, person.get("href")) == ("Ann Lee", "https://ann.example.org/")
+
+
+def test_soundbites_outside_the_audio_are_left_out_with_a_note() -> None:
+    extra = (
+        "soundbites:\n"
+        "  - {start: 60, duration: 30.5, title: Testing first}\n"
+        "  - {start: 3700, duration: 60}\n"
+    )
+    ann = episode(extra=extra)
+    feeds = build([ann])
+    bites = strict_xml(podcast_of(feeds)).xpath("channel/item/podcast:soundbite", namespaces=NS)
+    assert [(b.get("startTime"), b.get("duration"), b.text) for b in bites] == [
+        ("60.0", "30.5", "Testing first")
+    ]
+    assert feeds.notes == [
+        "episodes/ann.md: soundbite 2 (3700 s + 60 s) ends after the audio (3723.4 s): "
+        "left out of podcast.xml"
+    ]
+
+
+def test_episode_art_is_an_itunes_image_when_apple_can_take_it() -> None:
+    good = episode(extra="image: https://example.org/ann.jpg\n")
+    item = strict_xml(podcast_of(build([good]))).find("channel/item")
+    assert item is not None
+    assert item.xpath("itunes:image/@href", namespaces=NS) == ["https://example.org/ann.jpg"]
+    bad = episode(extra="image: ann.jpeg\n")
+    item = strict_xml(podcast_of(build([bad]))).find("channel/item")
+    assert item is not None and item.xpath("itunes:image", namespaces=NS) == []
+
+
+def test_item_descriptions_are_html_in_cdata_that_survives_any_text() -> None:
+    text = transcript().replace(
+        'description: "Ann on testing."', 'description: "Ann on <tests> & ]]> endings."'
+    )
+    ann = parse_episode_text(text, "episodes/ann.md")
+    xml = podcast_of(build([ann]))
+    assert b"<description><![CDATA[<p>Ann on &lt;tests&gt; &amp; ]]&gt; endings.</p>" in xml
+    (parsed,) = podcastparser.parse("x", io.BytesIO(xml))["episodes"]
+    assert parsed["description_html"].startswith(
+        "<p>Ann on &lt;tests&gt; &amp; ]]&gt; endings.</p>"
+    )
+    assert '<a href="https://example.org/ann"' in parsed["description_html"]
+
+
+def test_channel_settings_for_hosts_funding_moves_and_endings() -> None:
+    settings = dataclasses.replace(
+        SETTINGS,
+        hosts=(PersonSetting("Hal Jordan", href="https://hal.example.org/"),),
+        funding=(FundingSetting("https://example.org/give", "Keep us going"),),
+        medium="audiobook",
+        previous_base_urls=("https://old.example.org/a/", "https://older.example.org/"),
+        complete=True,
+        block=True,
+    )
+    channel = strict_xml(podcast_of(build([episode()], settings))).find("channel")
+    assert channel is not None
+
+    def texts(path: str) -> list[str]:
+        return [e.text for e in channel.xpath(path, namespaces=NS)]
+
+    assert texts("podcast:medium") == ["audiobook"]
+    assert texts("itunes:new-feed-url") == [settings.feed_url]
+    assert texts("itunes:complete") == ["yes"] and texts("itunes:block") == ["yes"]
+    assert texts("podcast:funding") == ["Keep us going"]
+    assert texts("podcast:person") == ["Hal Jordan"]
+    # The first address the show had names it for ever.
+    assert texts("podcast:guid") == [podcast_guid_for_url("https://old.example.org/a/podcast.xml")]
+    assert episode_guid(episode(), settings) != episode_guid(episode(), SETTINGS)
