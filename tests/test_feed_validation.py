@@ -402,7 +402,7 @@ def _segments(built: Built, info: AudioInfo) -> list[dict[str, Any]]:
 
 def test_webvtt_cues_respect_the_limits_and_name_each_paragraphs_speaker(built: Built) -> None:
     for info in _infos(built):
-        cues = webvtt.read(str(built.output / info.sidecars["vtt"]))
+        cues = webvtt.read(str(built.output / info.sidecars["vtt"])).captions
         assert len(cues) > len(_segments(built, info))  # long paragraphs were cut
         for cue in cues:
             lines = html.unescape(cue.text).split("\n")

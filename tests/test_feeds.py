@@ -17,7 +17,8 @@ import pytest
 
 from amacast.config import Settings, podcast_guid_for_url
 from amacast.config_options import FundingSetting, PersonSetting
-from amacast.feeds import Feeds, build_feeds, episode_guid, license_of
+from amacast.feeds import Feeds, build_feeds, episode_guid
+from amacast.feeds_metadata import license_of
 from amacast.feeds_podcast_ns import PODCAST_NS
 from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode
@@ -136,6 +137,12 @@ def build(
     return build_feeds(episodes, settings, audio)
 
 
+def podcast_of(feeds: Feeds) -> bytes:
+    """The podcast feed's bytes (there is one: the test gave an episode audio)."""
+    assert feeds.podcast is not None
+    return feeds.podcast
+
+
 def strict_xml(data: bytes) -> lxml.etree._Element:
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
     return lxml.etree.fromstring(data, parser)
@@ -170,14 +177,14 @@ def test_atom_reads_cleanly_in_feedparser() -> None:
 
 def test_podcast_reads_cleanly_in_feedparser_and_podcastparser() -> None:
     feeds = build(two_episodes())
-    parsed = feedparser.parse(feeds.podcast)
+    parsed = feedparser.parse(podcast_of(feeds))
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "rss20"
     assert parsed.feed.podcast_guid == SETTINGS.podcast_guid
     assert [e.title for e in parsed.entries] == ["AMA with Bob", "AMA with Ann"]
     assert parsed.entries[1].itunes_duration == "1:02:03"
 
-    podcast = podcastparser.parse(SETTINGS.feed_url, io.BytesIO(feeds.podcast))
+    podcast = podcastparser.parse(SETTINGS.feed_url, io.BytesIO(podcast_of(feeds)))
     assert podcast["title"] == "Ask Us Anything"
     assert podcast["cover_url"] == "https://example.github.io/amacast/cover.png"
     assert podcast["type"] == "episodic"
@@ -202,14 +209,14 @@ def test_podcast_reads_cleanly_in_feedparser_and_podcastparser() -> None:
 def test_both_feeds_are_strictly_well_formed() -> None:
     feeds = build(two_episodes())
     assert strict_xml(feeds.atom).tag == "{http://www.w3.org/2005/Atom}feed"
-    assert strict_xml(feeds.podcast).tag == "rss"
+    assert strict_xml(podcast_of(feeds)).tag == "rss"
 
 
 # -- every tag the issue lists -------------------------------------------------------------
 
 
 def test_podcast_channel_tags() -> None:
-    rss = strict_xml(build(two_episodes()).podcast)
+    rss = strict_xml(podcast_of(build(two_episodes())))
     channel = rss.find("channel")
     assert channel is not None
 
@@ -253,7 +260,7 @@ def test_podcast_channel_tags() -> None:
 
 def test_podcast_item_tags() -> None:
     ann = episode()
-    rss = strict_xml(build([ann]).podcast)
+    rss = strict_xml(podcast_of(build([ann])))
     items = rss.findall("channel/item")
     assert len(items) == 1
     item = items[0]
@@ -311,7 +318,7 @@ def test_without_sidecars_no_transcript_is_listed() -> None:
     ann = episode()
     feeds = build_feeds([ann], SETTINGS, {ann.slug: audio_for(ann, sidecars={})})
     assert feeds.podcast is not None
-    item = strict_xml(feeds.podcast).find("channel/item")
+    item = strict_xml(podcast_of(feeds)).find("channel/item")
     assert item is not None
     assert item.xpath("podcast:transcript | podcast:chapters", namespaces=NS) == []
 
@@ -338,7 +345,7 @@ def test_atom_entry_tags() -> None:
 def test_season_and_explicit_episode_number_from_front_matter() -> None:
     ann = episode(extra="episode: 7\nseason: 2\n")
     bob = episode("episodes/bob.md", slug="bob", date="2026-03-01T10:00:00Z")
-    podcast = strict_xml(build([ann, bob]).podcast)
+    podcast = strict_xml(podcast_of(build([ann, bob])))
     numbers = [i.findtext("itunes:episode", namespaces=NS) for i in podcast.iter("item")]
     seasons = [i.findtext("itunes:season", namespaces=NS) for i in podcast.iter("item")]
     # Newest first; without `episode` the number is the position by date.
@@ -351,7 +358,7 @@ def test_season_and_explicit_episode_number_from_front_matter() -> None:
 def test_rebuilds_are_byte_identical() -> None:
     first = build(two_episodes())
     second = build(two_episodes())
-    assert first.atom == second.atom and first.podcast == second.podcast
+    assert first.atom == second.atom and podcast_of(first) == podcast_of(second)
 
 
 def test_guids_do_not_change_when_the_body_is_edited() -> None:
@@ -362,8 +369,8 @@ def test_guids_do_not_change_when_the_body_is_edited() -> None:
     old = feedparser.parse(build([before]).atom).entries[0]
     new = feedparser.parse(build([after]).atom).entries[0]
     assert old.id == new.id and old.content[0].value != new.content[0].value
-    old_item = podcastparser.parse("x", io.BytesIO(build([before]).podcast))["episodes"][0]
-    new_item = podcastparser.parse("x", io.BytesIO(build([after]).podcast))["episodes"][0]
+    old_item = podcastparser.parse("x", io.BytesIO(podcast_of(build([before]))))["episodes"][0]
+    new_item = podcastparser.parse("x", io.BytesIO(podcast_of(build([after]))))["episodes"][0]
     assert old_item["guid"] == new_item["guid"]
 
 
@@ -373,7 +380,8 @@ def test_guids_are_unique() -> None:
     ids = [e.id for e in parsed.entries]
     assert len(ids) == 20 and len(set(ids)) == 20
     guids = [
-        e["guid"] for e in podcastparser.parse("x", io.BytesIO(build(episodes).podcast))["episodes"]
+        e["guid"]
+        for e in podcastparser.parse("x", io.BytesIO(podcast_of(build(episodes))))["episodes"]
     ]
     assert len(set(guids)) == 20
 
@@ -382,7 +390,7 @@ def test_explicit_front_matter_guid_wins() -> None:
     ann = episode(extra='guid: "tag:example.org,2026:ann"\n')
     feeds = build([ann])
     assert feedparser.parse(feeds.atom).entries[0].id == "tag:example.org,2026:ann"
-    item = strict_xml(feeds.podcast).find("channel/item/guid")
+    item = strict_xml(podcast_of(feeds)).find("channel/item/guid")
     assert item is not None and item.text == "tag:example.org,2026:ann"
 
 
@@ -403,12 +411,12 @@ def test_ampersand_angle_bracket_and_cdata_end_round_trip() -> None:
     settings = Settings(**{**SETTINGS.__dict__, "title": "Tom & Jerry <3 ]]>"})
     feeds = build([ann], settings)
     atom = feedparser.parse(feeds.atom)
-    rss = feedparser.parse(feeds.podcast)
+    rss = feedparser.parse(podcast_of(feeds))
     assert not atom.bozo and not rss.bozo
     assert atom.entries[0].title == title and rss.entries[0].title == title
     assert atom.feed.title == "Tom & Jerry <3 ]]>" and rss.feed.title == "Tom & Jerry <3 ]]>"
-    assert strict_xml(feeds.podcast).findtext("channel/item/title") == title
-    assert podcastparser.parse("x", io.BytesIO(feeds.podcast))["episodes"][0]["title"] == title
+    assert strict_xml(podcast_of(feeds)).findtext("channel/item/title") == title
+    assert podcastparser.parse("x", io.BytesIO(podcast_of(feeds)))["episodes"][0]["title"] == title
 
 
 HOSTILE = """<script>alert(1)</script>
@@ -428,7 +436,7 @@ def test_hostile_markup_never_reaches_a_feed_as_markup() -> None:
     for bad in ("<script", "<iframe", "onerror", "onclick", "javascript:"):
         assert bad not in lowered, bad
     assert '<a href="https://ok.example.org/"' in content
-    assert b"<script" not in feeds.podcast and b"javascript:" not in feeds.podcast
+    assert b"<script" not in podcast_of(feeds) and b"javascript:" not in podcast_of(feeds)
 
 
 def test_control_characters_are_dropped_not_fatal() -> None:
@@ -450,7 +458,7 @@ def test_items_without_audio_are_left_out_of_podcast_xml_with_a_note() -> None:
     ann, bob = two_episodes()
     feeds = build_feeds([ann, bob], SETTINGS, {ann.slug: audio_for(ann)})
     assert [
-        e["title"] for e in podcastparser.parse("x", io.BytesIO(feeds.podcast))["episodes"]
+        e["title"] for e in podcastparser.parse("x", io.BytesIO(podcast_of(feeds)))["episodes"]
     ] == ["AMA with Ann"]
     assert len(feedparser.parse(feeds.atom).entries) == 2
     assert feeds.notes == ["1 episode has no audio yet: left out of podcast.xml (ama-with-bob)"]
@@ -480,7 +488,7 @@ def test_naive_dates_use_the_configured_timezone() -> None:
 
 def test_audio_base_url_moves_enclosures_only() -> None:
     settings = Settings(**{**SETTINGS.__dict__, "audio_base_url": "https://cdn.example.org/a/"})
-    item = strict_xml(build([episode()], settings).podcast).find("channel/item")
+    item = strict_xml(podcast_of(build([episode()], settings))).find("channel/item")
     assert item is not None
     assert item.find("enclosure").get("url") == "https://cdn.example.org/a/ama-with-ann.mp3"
     vtt = item.xpath("podcast:transcript[@type='text/vtt']", namespaces=NS)[0]
@@ -504,7 +512,7 @@ def test_base_url_is_required() -> None:
 @pytest.mark.parametrize("name", ["atom.xml", "podcast.xml"])
 def test_golden_feed(name: str, update_golden: bool) -> None:
     feeds = build(two_episodes())
-    actual = feeds.atom if name == "atom.xml" else feeds.podcast
+    actual = feeds.atom if name == "atom.xml" else podcast_of(feeds)
     golden = GOLDEN / "feeds" / name
     if update_golden:
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -588,7 +596,7 @@ def test_kept_entries_give_the_feed_built_whole(kept_mask: int) -> None:
     given = [e.listing() if e.slug in chosen or e.slug == "ama-1" else e for e in episodes]
     again = build_feeds(given, SETTINGS, audio, kept=kept, full=full)
     assert again.atom == whole.atom
-    assert again.podcast == whole.podcast
+    assert again.podcast == podcast_of(whole)
     assert again.fragments == whole.fragments
     # Only an episode given as a Listing whose entries were not kept is loaded whole.
     expected = [] if "ama-1" in chosen else ["ama-1", "ama-1"]
@@ -603,8 +611,8 @@ def test_a_kept_entry_follows_what_it_is_made_from() -> None:
     longer = {**audio, "ama-with-bob": dataclasses.replace(audio["ama-with-bob"], duration=99.0)}
     # Bob's podcast item depends on his audio; his Atom entry's key changes with it too.
     again = build_feeds(episodes, SETTINGS, longer, kept=first.fragments)
-    assert again.podcast == build_feeds(episodes, SETTINGS, longer).podcast
-    assert b"<itunes:duration>0:01:39</itunes:duration>" in again.podcast
+    assert again.podcast == podcast_of(build_feeds(episodes, SETTINGS, longer))
+    assert b"<itunes:duration>0:01:39</itunes:duration>" in podcast_of(again)
     stale = [key for key in first.fragments if key[3] == "ama-with-bob"]
     assert stale and not set(stale) & set(again.fragments)
 
@@ -616,7 +624,7 @@ def test_the_atom_feed_holds_the_newest_entries_and_podcast_xml_all() -> None:
     atom = feedparser.parse(few.atom)
     assert [entry.title for entry in atom.entries] == ["AMA number 4", "AMA number 3"]
     assert few.atom_entries == 2 and few.podcast_items == 4
-    assert len(podcastparser.parse("podcast.xml", io.BytesIO(few.podcast))["episodes"]) == 4
+    assert len(podcastparser.parse("podcast.xml", io.BytesIO(podcast_of(few)))["episodes"]) == 4
     every = build_feeds(episodes, dataclasses.replace(SETTINGS, atom_entries=0), audio)
     assert len(feedparser.parse(every.atom).entries) == 4
     # The feed's own date is the newest episode's either way.
@@ -651,11 +659,6 @@ def test_license_comes_from_an_spdx_or_creative_commons_copyright(
     assert [e.text for e in channel.xpath("podcast:license", namespaces=NS)] == (
         [expected] if expected else []
     )
-
-
-def podcast_of(feeds: Feeds) -> bytes:
-    assert feeds.podcast is not None
-    return feeds.podcast
 
 
 def test_people_take_full_names_links_and_pictures_from_the_front_matter() -> None:
