@@ -3,18 +3,19 @@
 Podcast apps show captions a card at a time.  The Podcast Index transcript
 guide asks SRT for at most 32 characters a line and 2 lines a card, and
 WebVTT for at most 65 characters a line; a paragraph of an AMA answer is
-often ten times that.  :func:`caption_cards` cuts the paragraph at word
-boundaries, preferring the end of a sentence, then a comma (or ``;``/``:``),
-so each card reads as a phrase; a word longer than a line (a URL) is cut
-inside.  :func:`timed_cards` shares the paragraph's time out among its cards
-by their characters, as the narration speaks at an even pace.
+often ten times that.  :func:`caption_cards` cuts the paragraph into as few
+cards as hold it, at word boundaries, the cards of even length unless the end
+of a sentence, then a comma (or ``;``/``:``), is near: each card reads as a
+phrase.  A word longer than a line (a URL) is cut inside.  :func:`timed_cards`
+shares the paragraph's time out among its cards by their characters, as the
+narration speaks at an even pace.
 
 Knows text and times only: no file formats (those are :mod:`amacast.sidecars`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 #: Line limits of the Podcast Index transcript guide.
@@ -25,9 +26,9 @@ MAX_LINES = 2
 _SENTENCE_END = (".", "?", "!", "…", ".)", '."', ".”", "?”", "!”")
 _CLAUSE_END = (",", ";", ":", "—", "–")
 
-# A break this far into a card or later is taken over a fuller card.
-_SENTENCE_SHARE = 0.4
-_CLAUSE_SHARE = 0.6
+# How much more uneven a card may be to end at a sentence, or at a comma.
+_SENTENCE_BONUS = 0.5
+_CLAUSE_BONUS = 0.25
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,11 @@ def _balanced(words: Sequence[str], width: int, first_width: int, max_lines: int
             if len(top) > first_width or len(bottom) > width:
                 continue
             # Even lines, and a line that ends a phrase where one can.
-            score = abs(len(top) - len(bottom)) - (8 if top.endswith(_CLAUSE_END) else 0)
+            score = abs(len(top) - len(bottom))
+            if top.endswith(_SENTENCE_END):
+                score -= width // 3
+            elif top.endswith(_CLAUSE_END):
+                score -= width // 8
             if best is None or score < best[0]:
                 best = (score, [top, bottom])
         if best is not None:
@@ -105,41 +110,67 @@ def caption_cards(
     """``text`` cut into cards of at most ``max_lines`` lines of at most ``width`` characters.
 
     ``prefix`` (e.g. ``"Sunil: "``) starts the first line of the first card
-    and counts towards its width.  Breaks fall between words, at a sentence
-    end or a comma when one is far enough into the card.
+    and counts towards its width.  As few cards as fit the text, cut between
+    words; among the cuts that keep that number, those near an even share of
+    the text win, and a sentence's end (or else a comma's) wins over a cut
+    that is only more even.
     """
     if width < 8:
         raise ValueError("a caption line needs at least 8 characters")
     prefix = prefix if len(prefix.rstrip()) <= width else ""
     words = _words(text, width)
-    cards: list[tuple[str, ...]] = []
-    at = 0
-    while at < len(words):
-        first_width = width - len(prefix) if not cards and prefix else width
-        # The most words that fit on this card.
+
+    def first_width(at: int) -> int:
+        return width - len(prefix) if at == 0 and prefix else width
+
+    def fullest(at: int) -> int:
+        """The end of the fullest card that starts at word ``at``."""
         end = at + 1
-        while end < len(words) and _fits(words[at : end + 1], width, first_width, max_lines):
+        while end < len(words) and _fits(words[at : end + 1], width, first_width(at), max_lines):
             end += 1
+        return end
+
+    def cards_from(at: int) -> int:
+        count = 0
+        while at < len(words):
+            at, count = fullest(at), count + 1
+        return count
+
+    cards: list[tuple[str, ...]] = []
+    at, left = 0, cards_from(0)
+    while at < len(words):
+        end = fullest(at)
         if end < len(words):
-            end = _phrase_end(words, at, end)
-        lines = _balanced(words[at:end], width, first_width, max_lines)
-        if not cards and prefix:
+            end = _best_end(words, at, end, left, cards_from)
+        lines = _balanced(words[at:end], width, first_width(at), max_lines)
+        if at == 0 and prefix:
             lines[0] = (prefix + lines[0]).rstrip()
         cards.append(tuple(lines))
-        at = end
+        at, left = end, left - 1
     return cards
 
 
-def _phrase_end(words: Sequence[str], start: int, end: int) -> int:
-    """Where to end a full card of ``words[start:end]``: after a sentence or a comma if near."""
-    size = end - start
-    for endings, share in ((_SENTENCE_END, _SENTENCE_SHARE), (_CLAUSE_END, _CLAUSE_SHARE)):
-        for cut in range(end, start, -1):
-            if (cut - start) < size * share:
-                break
-            if words[cut - 1].endswith(endings):
-                return cut
-    return end
+def _best_end(
+    words: Sequence[str], start: int, fullest: int, left: int, cards_from: Callable[[int], int]
+) -> int:
+    """Where the card from ``start`` ends: ``left`` cards in all must still hold the rest."""
+    remaining = len(" ".join(words[start:]))
+    target = remaining / left
+    best, best_score = fullest, float("inf")
+    for end in range(fullest, start, -1):
+        size = len(" ".join(words[start:end]))
+        if size < target * 0.3:
+            break
+        if cards_from(end) > left - 1:
+            continue
+        score = abs(size - target) / target
+        if words[end - 1].endswith(_SENTENCE_END):
+            score -= _SENTENCE_BONUS
+        elif words[end - 1].endswith(_CLAUSE_END):
+            score -= _CLAUSE_BONUS
+        if score < best_score:
+            best, best_score = end, score
+    return best
 
 
 def timed_cards(

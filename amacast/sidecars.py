@@ -125,7 +125,8 @@ def srt_text(cues: Iterable[Cue]) -> str:
 
 
 def _html_escape(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Text for an HTML element (quotes stay as they are; attributes are escaped apart)."""
+    return html.escape(text, quote=False)
 
 
 def _spoken_at(seconds: float) -> tuple[str, str]:
@@ -145,7 +146,7 @@ def transcript_html(cues: Iterable[Cue], *, title: str = "", language: str = "")
     per paragraph.  The document is bare: a doctype, the character set and
     a title, so that a browser shows it as UTF-8.
     """
-    lang = f' lang="{_html_escape(language)}"' if language else ""
+    lang = f' lang="{html.escape(language, quote=True)}"' if language else ""
     parts = [
         "<!DOCTYPE html>",
         f"<html{lang}>",

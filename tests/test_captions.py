@@ -39,8 +39,8 @@ def test_the_time_is_shared_without_gaps(words: list[str], start: float, length:
     assert [c.first for c in cards] == [True] + [False] * (len(cards) - 1)
 
 
-def test_breaks_prefer_sentences_then_commas() -> None:
-    # A full card would end mid-phrase ("…we look"): it ends at the sentence instead.
+def test_cards_are_as_few_as_fit_and_break_at_phrases() -> None:
+    # Two cards hold it; the first ends at the sentence, not where it is full ("…we look").
     text = (
         "We roll back first and then we look at it. Then, once it is calm, we look for the cause."
     )
@@ -48,11 +48,26 @@ def test_breaks_prefer_sentences_then_commas() -> None:
         ("We roll back first and", "then we look at it."),
         ("Then, once it is calm,", "we look for the cause."),
     ]
-    # No sentence ends far enough into the card: a comma does.
+    # Lines of a card break at a sentence, else at a comma, else evenly.
     text = "We roll back first. Then, once it is calm, we look for the cause and write it down."
     assert caption_cards(text, SRT_LINE) == [
-        ("We roll back first. Then,", "once it is calm,"),
+        ("We roll back first.", "Then, once it is calm,"),
         ("we look for the cause", "and write it down."),
+    ]
+    text = (
+        "Less firefighting than people think. Most days I look at how our systems failed "
+        "last month and make that failure cheaper next time: better alerts, smaller deploys, "
+        "clearer runbooks."
+    )
+    assert caption_cards(text, VTT_LINE) == [
+        (
+            "Less firefighting than people think.",
+            "Most days I look at how our systems failed last month",
+        ),
+        (
+            "and make that failure cheaper next time:",
+            "better alerts, smaller deploys, clearer runbooks.",
+        ),
     ]
 
 
