@@ -172,7 +172,7 @@ def validate(
       no-legend, unknown-speaker, no-turns, duplicate-slug, duplicate-guid.
     Warnings (exit 0 unless --strict): naive-date, unused-speaker,
       empty-turn, mojibake, invisible-label-char, unknown-key, bad-key-type,
-      bad-legend-item, bom.
+      bad-legend-item, bom, bad-people, bad-soundbite, bad-image.
     Info: draft.
 
     Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage,

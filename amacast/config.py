@@ -33,7 +33,9 @@ from amacast.config_options import (
     OPTIONS,
     REMOTE_URL,
     Context,
+    FundingSetting,
     OptionError,
+    PersonSetting,
 )
 from amacast.model import Diagnostic, Severity
 
@@ -94,6 +96,19 @@ class Settings:
     locked: bool = False
     guid: str = ""
     atom_entries: int = 50
+    hosts: tuple[PersonSetting, ...] = ()
+    """The show's regular hosts: ``podcast:person`` in the channel."""
+    funding: tuple[FundingSetting, ...] = ()
+    """``podcast:funding`` links."""
+    medium: str = "podcast"
+    """``podcast:medium``."""
+    previous_base_urls: tuple[str, ...] = ()
+    """Where the show was served before, oldest first: the derived podcast GUID
+    keeps the first one's, and the feed says ``itunes:new-feed-url``."""
+    complete: bool = False
+    """``itunes:complete``: no more episodes will be published."""
+    block: bool = False
+    """``itunes:block``: keep the show out of Apple Podcasts."""
     audio: Mapping[str, Any] = field(default_factory=_empty_table)
     voices: Mapping[str, Any] = field(default_factory=_empty_table)
     site: Mapping[str, Any] = field(default_factory=_empty_table)
@@ -147,11 +162,20 @@ class Settings:
         return self.url(quote(relative))
 
     @property
+    def previous_feed_urls(self) -> tuple[str, ...]:
+        """The URLs ``podcast.xml`` had before the show moved, oldest first."""
+        return tuple(base + "podcast.xml" for base in self.previous_base_urls)
+
+    @property
     def podcast_guid(self) -> str:
-        """The ``podcast:guid``: the configured one, else UUIDv5 of the feed URL."""
+        """The ``podcast:guid``: the configured one, else UUIDv5 of the first feed URL.
+
+        The first is the oldest of ``previous_base_urls`` when the show has
+        moved (a podcast keeps the GUID it was first given), else today's.
+        """
         if self.guid:
             return self.guid
-        return podcast_guid_for_url(self.feed_url)
+        return podcast_guid_for_url((*self.previous_feed_urls, self.feed_url)[0])
 
 
 @functools.lru_cache(maxsize=16)

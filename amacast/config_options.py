@@ -357,6 +357,139 @@ class Image(Text):
         return Path(text).as_posix()
 
 
+#: ``podcast:medium`` values (the ``L`` list forms are for feeds of feeds, not used here).
+MEDIUMS: tuple[str, ...] = (
+    "podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
+)  # fmt: skip
+
+
+def _https_url(text: str, what: str) -> str:
+    """``text`` if it is an absolute http(s) URL, else OptionError naming ``what``."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise OptionError(
+            "config-invalid-value",
+            f"{what} {text!r} is not an absolute http(s) URL",
+            "write the full address, e.g. https://example.org/",
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class PersonSetting:
+    """A regular host of the show (``hosts`` in amacast.toml)."""
+
+    name: str
+    href: str = ""
+    img: str = ""
+    role: str = "host"
+
+
+@dataclass(frozen=True)
+class FundingSetting:
+    """A link where listeners can support the show (``podcast:funding``)."""
+
+    url: str
+    text: str
+
+
+def _items(value: object, type_name: str) -> list[object]:
+    """A TOML array, or one value taken as an array of one."""
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+class People(Option[tuple[PersonSetting, ...]]):
+    """The show's regular hosts: names, or tables with ``name`` and optional ``href``, ``img``.
+
+    ``role`` defaults to ``host`` (a Podcast Taxonomy role of the ``cast`` group).
+    """
+
+    type_name = "an array of names or of tables with name, href and img"
+    _keys = ("name", "href", "img", "role")
+
+    def check_type(self, value: object) -> tuple[PersonSetting, ...]:
+        people: list[PersonSetting] = []
+        for item in _items(value, self.type_name):
+            if isinstance(item, str):
+                item = {"name": item}
+            if not isinstance(item, dict) or not all(
+                isinstance(item.get(key, ""), str) for key in self._keys
+            ):
+                raise self._wrong_type(item)
+            unknown = sorted(set(item) - set(self._keys))
+            if unknown:
+                raise OptionError(
+                    "config-invalid-value",
+                    f"unknown key {unknown[0]!r} in a host",
+                    "a host is a name, or a table with name, href, img and role",
+                )
+            name = str(item.get("name", "")).strip()
+            if not name:
+                raise OptionError(
+                    "config-invalid-value",
+                    "a host has no name",
+                    'write e.g. hosts = [{ name = "Hema Iyer" }]',
+                )
+            href = str(item.get("href", "")).strip()
+            img = str(item.get("img", "")).strip()
+            people.append(
+                PersonSetting(
+                    name=name,
+                    href=_https_url(href, "href") if href else "",
+                    img=_https_url(img, "img") if img else "",
+                    role=str(item.get("role", "")).strip().lower() or "host",
+                )
+            )
+        return tuple(people)
+
+
+class Funding(Option[tuple[FundingSetting, ...]]):
+    """Funding links: a table ``{ url = "…", text = "…" }`` or an array of them."""
+
+    type_name = "a table with url and text, or an array of them"
+
+    def check_type(self, value: object) -> tuple[FundingSetting, ...]:
+        links: list[FundingSetting] = []
+        for item in _items(value, self.type_name):
+            if not isinstance(item, dict) or not all(
+                isinstance(item.get(key, ""), str) for key in ("url", "text")
+            ):
+                raise self._wrong_type(item)
+            url = str(item.get("url", "")).strip()
+            if not url:
+                raise OptionError(
+                    "config-invalid-value",
+                    "a funding link has no url",
+                    'write e.g. funding = { url = "https://…", text = "Support the show" }',
+                )
+            text = str(item.get("text", "")).strip() or "Support the show"
+            if len(text) > 128:
+                raise OptionError(
+                    "config-invalid-value",
+                    f"funding text is {len(text)} characters long",
+                    "apps may cut it after 128 characters: shorten it",
+                )
+            links.append(FundingSetting(_https_url(url, "funding url"), text))
+        return tuple(links)
+
+
+class Urls(Option[tuple[str, ...]]):
+    """Absolute http(s) URLs of folders (each normalised to end with ``/``); one string is one."""
+
+    type_name = "an array of URLs"
+
+    def check_type(self, value: object) -> tuple[str, ...]:
+        items = _items(value, self.type_name)
+        if not all(isinstance(item, str) for item in items):
+            raise self._wrong_type(value)
+        return tuple(str(item).strip() for item in items if str(item).strip())
+
+    def validate(self, value: object, context: Context) -> tuple[str, ...]:
+        return tuple(Url().validate(url, context) for url in self.check_type(value))
+
+
 class Table(Option[Mapping[str, Any]]):
     """A TOML table, passed on unchecked (read-only)."""
 
@@ -428,6 +561,12 @@ OPTIONS: Mapping[str, Option[Any]] = MappingProxyType(
         "locked": Flag(),
         "guid": Guid(),
         "atom_entries": Count(),
+        "hosts": People(),
+        "funding": Funding(),
+        "medium": Choice(MEDIUMS),
+        "previous_base_urls": Urls(),
+        "complete": Flag(),
+        "block": Flag(),
         "audio": Table(),
         "voices": Table(),
         "site": Table(),

@@ -28,8 +28,15 @@ byte for byte the feed built whole; a test holds it to that.
 
 People: each Legend speaker with a named role becomes a ``podcast:person`` in
 the ``cast`` group of the Podcast Taxonomy (host → ``host``, guest →
-``guest``, narrator → ``narrator``).  Numbered participants (``P(n)``) are
-audience members without names and are left out.
+``guest``, narrator → ``narrator``), with the full name, link and picture
+the front matter's ``people`` gives (else the Legend's name and link).
+Numbered participants (``P(n)``) are audience members without names and are
+left out.  The show's regular hosts (``hosts`` in amacast.toml) are people
+of the channel.
+
+No podcast feed without items: when no episode has audio,
+:attr:`Feeds.podcast` is None and a note says why (Apple rejects an empty
+feed, and a deployed one publishes an empty show).
 """
 
 from __future__ import annotations
@@ -47,23 +54,31 @@ from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
+from lxml.etree import CDATA
 
-from amacast import feeds_podcast_ns
+from amacast import feeds_itunes, feeds_podcast_ns
 from amacast.config import Settings
+from amacast.feeds_metadata import (
+    description_html,
+    episode_image,
+    episode_people,
+    license_of,
+    soundbites,
+)
 from amacast.markup import xml_text
 from amacast.model import AudioInfo, Episode, Listing, made_from, whole
 
 MP3_TYPE = "audio/mpeg"
 
-#: Sidecar kind → MIME type of its ``podcast:transcript``.
+#: Sidecar kind → MIME type of its ``podcast:transcript``, in the order they are listed:
+#: WebVTT first (Apple Podcasts ingests it), then the HTML transcript.
 TRANSCRIPT_TYPES: Mapping[str, str] = {
     "vtt": "text/vtt",
+    "html": "text/html",
     "srt": "application/x-subrip",
     "json": "application/json",
 }
 
-#: Legend role → Podcast Taxonomy role (group ``cast``); other roles are left out.
-PERSON_ROLES: Mapping[str, str] = {"host": "host", "guest": "guest", "narrator": "narrator"}
 
 GENERATOR = "amacast"
 
@@ -78,7 +93,8 @@ class Feeds:
     """Both feeds as bytes, and notes for the person building them."""
 
     atom: bytes
-    podcast: bytes
+    podcast: bytes | None
+    """None when no episode has audio: a podcast feed without items is not made."""
     notes: list[str] = field(default_factory=list)
     atom_entries: int = 0
     podcast_items: int = 0
@@ -261,14 +277,22 @@ def build_feeds(
         full,
         made,
     )
-    podcast = _spliced(
-        [(_fragment_key("podcast", item), item) for item in with_audio],
-        lambda todo: _podcast_feed(todo, settings, newest),
-        (b"item", b"channel"),
-        kept,
-        full,
-        made,
-    )
+    podcast: bytes | None = None
+    if with_audio:
+        podcast = _spliced(
+            [(_fragment_key("podcast", item), item) for item in with_audio],
+            lambda todo: _podcast_feed(todo, settings, newest),
+            (b"item", b"channel"),
+            kept,
+            full,
+            made,
+        )
+        notes += _item_notes(with_audio)
+    else:
+        notes.append(
+            "no episode has audio: podcast.xml is not written (podcast apps reject a feed "
+            "without episodes); build with --audio to make it"
+        )
     return Feeds(
         atom=atom,
         podcast=podcast,
@@ -404,10 +428,11 @@ def _author(settings: Settings, episode: Episode | None = None) -> dict[str, str
 def _podcast_feed(items: Sequence[_Item], settings: Settings, updated: dt.datetime) -> bytes:
     fg = FeedGenerator()
     fg.load_extension("podcast")
+    feeds_itunes.register(fg)
     feeds_podcast_ns.register(fg)
     fg.title(xml_text(settings.title))
     # feedgen takes the RSS <link> from the last link given: the site, not the feed.
-    fg.link(href=settings.feed_url, rel="self")
+    fg.link(href=settings.feed_url, rel="self", type="application/rss+xml")
     fg.link(href=settings.base_url, rel="alternate")
     fg.description(xml_text(settings.description or settings.title))
     fg.language(settings.language)
@@ -426,16 +451,33 @@ def _podcast_feed(items: Sequence[_Item], settings: Settings, updated: dt.dateti
         if settings.subcategory:
             category["sub"] = settings.subcategory
         itunes.itunes_category(category)
-    itunes.itunes_explicit("yes" if settings.explicit else "no")
+    getattr(fg, feeds_itunes.EXTENSION_NAME).explicit(settings.explicit)
     if settings.owner_email:
         itunes.itunes_owner(
             name=xml_text(settings.owner_name or settings.author or settings.title),
             email=settings.owner_email,
         )
     itunes.itunes_type(settings.type)
+    if settings.previous_base_urls:
+        # Read through the old address's redirect, this tells Apple where the show is now.
+        itunes.itunes_new_feed_url(settings.feed_url)
+    if settings.complete:
+        itunes.itunes_complete("yes")
+    if settings.block:
+        itunes.itunes_block(True)
     p20 = getattr(fg, feeds_podcast_ns.EXTENSION_NAME)
     p20.podcast_guid(settings.podcast_guid)
     p20.podcast_locked(settings.locked, owner=settings.owner_email)
+    license_id = license_of(settings.copyright)
+    if license_id:
+        p20.podcast_license(license_id)
+    for funding in settings.funding:
+        p20.podcast_funding(funding.url, xml_text(funding.text))
+    p20.podcast_medium(settings.medium)
+    for host in settings.hosts:
+        p20.podcast_person(
+            xml_text(host.name), role=host.role, group="cast", img=host.img, href=host.href
+        )
 
     for item in items:
         assert item.audio is not None
@@ -450,7 +492,7 @@ def _podcast_item(entry: FeedEntry, item: _Item, audio: AudioInfo, settings: Set
     entry.link(href=settings.episode_url(episode.slug))
     entry.guid(item.guid, permalink=False)
     entry.published(item.published)
-    entry.description(xml_text(episode.description))
+    entry.description(CDATA(description_html(episode).replace("]]>", "]]&gt;")))
     entry.enclosure(settings.audio_url(audio.mp3_path), str(audio.byte_length), MP3_TYPE)
 
     itunes = entry.podcast
@@ -459,9 +501,12 @@ def _podcast_item(entry: FeedEntry, item: _Item, audio: AudioInfo, settings: Set
     season = _positive_int(episode.meta.get("season"))
     if season:
         itunes.itunes_season(season)
+    image = episode_image(episode)
+    if image:
+        itunes.itunes_image(image)
     explicit = episode.meta.get("explicit")
     if isinstance(explicit, bool):
-        itunes.itunes_explicit("yes" if explicit else "no")
+        getattr(entry, feeds_itunes.EXTENSION_NAME).explicit(explicit)
     episode_type = episode.meta.get("episode_type")
     if episode_type in ("full", "trailer", "bonus"):
         itunes.itunes_episode_type(episode_type)
@@ -469,19 +514,31 @@ def _podcast_item(entry: FeedEntry, item: _Item, audio: AudioInfo, settings: Set
     p20 = getattr(entry, feeds_podcast_ns.EXTENSION_NAME)
     language = episode.meta.get("language")
     language = language if isinstance(language, str) and language else settings.language
-    p20.podcast_transcript(settings.episode_url(episode.slug), "text/html", language)
     for kind, mime in TRANSCRIPT_TYPES.items():
         if audio.sidecars.get(kind):
             p20.podcast_transcript(settings.url(audio.sidecars[kind]), mime, language)
     if audio.sidecars.get("chapters"):
         p20.podcast_chapters(settings.url(audio.sidecars["chapters"]))
-    seen: set[str] = set()
-    for speaker in episode.speakers:
-        role = PERSON_ROLES.get(speaker.role)
-        name = xml_text(speaker.name).strip()
-        if role and name and name not in seen:
-            seen.add(name)
-            p20.podcast_person(name, role=role, group="cast")
+    for start, duration, title in soundbites(episode, audio.duration)[0]:
+        p20.podcast_soundbite(start, duration, xml_text(title))
+    for person in episode_people(episode):
+        p20.podcast_person(
+            xml_text(person.name),
+            role=person.role,
+            group="cast",
+            img=person.img,
+            href=person.href,
+        )
+
+
+def _item_notes(items: Sequence[_Item]) -> list[str]:
+    """What the podcast feed left out of its items for want of audio to hold it."""
+    notes: list[str] = []
+    for item in items:
+        episode = item.episode
+        if isinstance(episode, Episode) and item.audio is not None:
+            notes += soundbites(episode, item.audio.duration)[1]
+    return notes
 
 
 def _duration(seconds: float) -> str:

@@ -2,10 +2,11 @@
 
 Registered the way feedgen's own extensions are, through
 ``FeedGenerator.register_extension``: :class:`PodcastNamespaceExtension` adds
-channel tags (``podcast:guid``, ``podcast:locked``),
+channel tags (``podcast:guid``, ``podcast:locked``, ``podcast:license``,
+``podcast:funding``, ``podcast:medium``, ``podcast:person``),
 :class:`PodcastNamespaceEntryExtension` adds item tags
-(``podcast:transcript``, ``podcast:chapters``, ``podcast:person``).  Only RSS
-output carries them; Atom feeds are left alone.
+(``podcast:transcript``, ``podcast:chapters``, ``podcast:soundbite``,
+``podcast:person``).  Only RSS output carries them; Atom feeds are left alone.
 
 Specification: https://podcastindex.org/namespace/1.0
 """
@@ -34,6 +35,24 @@ def _tag(name: str) -> str:
     return f"{{{PODCAST_NS}}}{name}"
 
 
+def _person(parent: Any, person: dict[str, str]) -> None:
+    attributes = {k: v for k, v in person.items() if k != "name"}
+    element = xml_elem(_tag("person"), parent, **attributes)
+    element.text = person["name"]
+
+
+def _new_person(
+    name: str, role: str | None, group: str | None, img: str | None, href: str | None
+) -> dict[str, str]:
+    if not name.strip():
+        raise ValueError("a person needs a name")
+    person = {"name": name.strip()}
+    for key, value in (("role", role), ("group", group), ("img", img), ("href", href)):
+        if value:
+            person[key] = value
+    return person
+
+
 class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
     """Channel-level Podcasting 2.0 tags."""
 
@@ -41,6 +60,10 @@ class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
         self.__guid: str | None = None
         self.__locked: bool | None = None
         self.__locked_owner: str | None = None
+        self.__license: dict[str, str] | None = None
+        self.__funding: list[dict[str, str]] = []
+        self.__medium: str | None = None
+        self.__persons: list[dict[str, str]] = []
 
     def extend_ns(self) -> dict[str, str]:
         """The ``podcast`` prefix for the feed's namespace map."""
@@ -57,6 +80,15 @@ class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
             locked.text = "yes" if self.__locked else "no"
             if self.__locked_owner:
                 locked.attrib["owner"] = self.__locked_owner
+        if self.__license:
+            attributes = {k: v for k, v in self.__license.items() if k != "name"}
+            xml_elem(_tag("license"), channel, **attributes).text = self.__license["name"]
+        for funding in self.__funding:
+            xml_elem(_tag("funding"), channel, url=funding["url"]).text = funding["text"]
+        if self.__medium:
+            xml_elem(_tag("medium"), channel).text = self.__medium
+        for person in self.__persons:
+            _person(channel, person)
         return rss_feed
 
     def extend_atom(self, atom_feed: Any) -> Any:
@@ -78,6 +110,40 @@ class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
             self.__locked_owner = owner or None
         return self.__locked, self.__locked_owner
 
+    def podcast_license(self, name: str, url: str | None = None) -> dict[str, str]:
+        """Set ``podcast:license``: a lower-case SPDX id, or a custom name with its URL."""
+        if not name.strip():
+            raise ValueError("a license needs a name")
+        self.__license = {"name": name.strip()}
+        if url:
+            self.__license["url"] = url
+        return dict(self.__license)
+
+    def podcast_funding(self, url: str, text: str) -> list[dict[str, str]]:
+        """Add a ``podcast:funding`` link with its text (128 characters at most)."""
+        if not url:
+            raise ValueError("a funding link needs a url")
+        self.__funding.append({"url": url, "text": text})
+        return list(self.__funding)
+
+    def podcast_medium(self, medium: str | None = None) -> str | None:
+        """Get or set ``podcast:medium`` (``podcast``, ``music``, ``audiobook`` …)."""
+        if medium is not None:
+            self.__medium = medium
+        return self.__medium
+
+    def podcast_person(
+        self,
+        name: str,
+        role: str | None = None,
+        group: str | None = None,
+        img: str | None = None,
+        href: str | None = None,
+    ) -> list[dict[str, str]]:
+        """Add a channel ``podcast:person`` (the show's regular hosts)."""
+        self.__persons.append(_new_person(name, role, group, img, href))
+        return list(self.__persons)
+
 
 class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
     """Item-level Podcasting 2.0 tags."""
@@ -85,6 +151,7 @@ class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self.__transcripts: list[dict[str, str]] = []
         self.__chapters: dict[str, str] | None = None
+        self.__soundbites: list[dict[str, str]] = []
         self.__persons: list[dict[str, str]] = []
 
     def extend_ns(self) -> dict[str, str]:
@@ -97,10 +164,13 @@ class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
             xml_elem(_tag("transcript"), item, **transcript)
         if self.__chapters:
             xml_elem(_tag("chapters"), item, **self.__chapters)
+        for soundbite in self.__soundbites:
+            attributes = {k: v for k, v in soundbite.items() if k != "title"}
+            element = xml_elem(_tag("soundbite"), item, **attributes)
+            if soundbite.get("title"):
+                element.text = soundbite["title"]
         for person in self.__persons:
-            attributes = {k: v for k, v in person.items() if k != "name"}
-            element = xml_elem(_tag("person"), item, **attributes)
-            element.text = person["name"]
+            _person(item, person)
         return item
 
     def extend_atom(self, entry: Any) -> Any:
@@ -144,14 +214,20 @@ class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         href: str | None = None,
     ) -> list[dict[str, str]]:
         """Add a ``podcast:person``; role and group come from the Podcast Taxonomy."""
-        if not name.strip():
-            raise ValueError("a person needs a name")
-        person = {"name": name.strip()}
-        for key, value in (("role", role), ("group", group), ("img", img), ("href", href)):
-            if value:
-                person[key] = value
-        self.__persons.append(person)
+        self.__persons.append(_new_person(name, role, group, img, href))
         return list(self.__persons)
+
+    def podcast_soundbite(
+        self, start: float, duration: float, title: str = ""
+    ) -> list[dict[str, str]]:
+        """Add a ``podcast:soundbite``: seconds into the enclosure, and how long."""
+        if start < 0 or duration <= 0:
+            raise ValueError("a soundbite starts at 0 or later and lasts a while")
+        soundbite = {"startTime": str(round(start, 3)), "duration": str(round(duration, 3))}
+        if title:
+            soundbite["title"] = title
+        self.__soundbites.append(soundbite)
+        return list(self.__soundbites)
 
 
 def register(fg: FeedGenerator) -> None:

@@ -61,6 +61,8 @@ class Speaker:
     role: Role
     line: int
     pattern: str = ""
+    href: str = ""
+    """A page about the speaker, when the Legend links the name (``- S: [Name](URL)``)."""
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,15 @@ _CODE_LIKE = re.compile(r"^[A-Z]{1,3}\d{0,3}$")
 _PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+)\s*\(\s*n\s*\)$")
 _LEGEND_ITEM = re.compile(r"^\s*(?P<code>[^:]{1,40}?)\s*:\s*(?P<name>.+?)\s*$")
 _ROLE_SUFFIX = re.compile(r"\s*\((?P<role>guest|host|participant|narrator)s?\)\s*$", re.I)
+# A Legend name written as a Markdown link: `[Sunil Rao](https://…)`.
+_LINKED_NAME = re.compile(r"^\[(?P<name>[^\]]+)\]\(\s*<?(?P<href>https?://[^\s)>]+)>?\s*\)$")
 _BLANKLINE_END = re.compile(r"^(---|\.\.\.)\s*$")
 
 KNOWN_KEYS: frozenset[str] = frozenset(
     {
         "title", "date", "draft", "description", "slug", "image", "explicit",
         "episode", "season", "tags", "voices", "guid", "episode_type", "author", "lastmod",
+        "people", "soundbites",
     }
 )  # fmt: skip
 
@@ -67,6 +70,8 @@ _KEY_TYPES: Mapping[str, tuple[type, ...]] = {
     "episode_type": (str,),
     "voices": (dict,),
     "tags": (list,),
+    "people": (dict,),
+    "soundbites": (list, dict),
 }
 
 
@@ -463,6 +468,8 @@ def _check_key(key: str, value: Any, line: int, reader: _Reader) -> None:
             "episode": "a whole number",
             "season": "a whole number",
             "voices": "a mapping of speaker to voice",
+            "people": "a mapping of speaker code to name, href and img",
+            "soundbites": "a list of mappings with start, duration and title",
             "tags": "a list of words",
         }.get(key, "text")
         reader.report(
@@ -924,6 +931,7 @@ class _Declared:
     name: str
     role: Role
     line: int
+    href: str = ""
 
 
 def _find_legend(
@@ -1023,7 +1031,11 @@ def _legend_items(
             name = name[: role_match.start()].strip()
         else:
             role = "guest"
-        speakers[code] = _Declared(code, name, role, line)
+        linked = _LINKED_NAME.match(name)
+        href = ""
+        if linked:
+            name, href = linked["name"].strip(), linked["href"]
+        speakers[code] = _Declared(code, name, role, line, href)
     return speakers, patterns
 
 
@@ -1040,7 +1052,7 @@ def _speakers(
     patterns: Mapping[str, _Declared],
     turns: Sequence[tuple[str, int, int, list[Block]]],
 ) -> tuple[Speaker, ...]:
-    result = [Speaker(d.code, d.name, d.role, d.line) for d in declared.values()]
+    result = [Speaker(d.code, d.name, d.role, d.line, href=d.href) for d in declared.values()]
     seen: set[str] = set()
     numbered: list[tuple[str, int, str]] = []
     for code, _line, _col, _blocks in turns:

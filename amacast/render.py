@@ -333,7 +333,7 @@ def render_episode(
         for kind, text in sidecar_texts(info, title=episode.title, podcast=podcast.title).items():
             temps[kind].write_text(text, encoding="utf-8")
         # The AudioInfo file last: it is what says "this episode is complete".
-        for kind in ("vtt", "srt", "json", "chapters", "mp3", "info"):
+        for kind in (*sidecar_paths(episode.slug), "mp3", "info"):
             os.replace(temps[kind], targets[kind])
     except BaseException:
         for temp in temps.values():

@@ -1,7 +1,11 @@
 """Files that travel with an episode's MP3, written from the real timings of its audio.
 
-- WebVTT and SRT transcripts: one cue per spoken paragraph, the speaker named
+- WebVTT and SRT captions: each spoken paragraph cut into cards that respect
+  the Podcast Index limits (:mod:`amacast.captions`: SRT 32 characters a line,
+  VTT 65, 2 lines a card), the speaker named on a paragraph's first card
   (VTT ``<v Name>``, SRT ``Name: …``);
+- the HTML transcript of the Podcasting 2.0 format: a bare document of
+  ``<cite>`` (speaker), ``<time>`` (start) and ``<p>`` (each paragraph);
 - the Podcasting 2.0 JSON transcript (``{"version": "1.0.0", "segments": […]}``);
 - Podcasting 2.0 JSON chapters (``{"version": "1.2.0", "chapters": […]}``);
 - ``audio/<slug>.json``: the :class:`~amacast.model.AudioInfo` itself, so a later
@@ -15,12 +19,14 @@ and ``chapters/jsonChapters.md``.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from amacast.captions import MAX_LINES, SRT_LINE, VTT_LINE, timed_cards
 from amacast.model import AudioInfo, Chapter, Cue
 
 TRANSCRIPT_VERSION = "1.0.0"
@@ -30,6 +36,7 @@ AUDIO_INFO_VERSION = 1
 #: Media types to announce the sidecars with (podcast:transcript / podcast:chapters ``type``).
 MEDIA_TYPES: Mapping[str, str] = {
     "vtt": "text/vtt",
+    "html": "text/html",
     "srt": "application/x-subrip",
     "json": "application/json",
     "chapters": "application/json+chapters",
@@ -47,9 +54,10 @@ def audio_info_path(slug: str) -> str:
 
 
 def sidecar_paths(slug: str) -> dict[str, str]:
-    """The sidecars of an episode by kind (``vtt``, ``srt``, ``json``, ``chapters``)."""
+    """The sidecars of an episode by kind (``vtt``, ``html``, ``srt``, ``json``, ``chapters``)."""
     return {
         "vtt": f"transcripts/{slug}.vtt",
+        "html": f"transcripts/{slug}.html",
         "srt": f"transcripts/{slug}.srt",
         "json": f"transcripts/{slug}.json",
         "chapters": f"chapters/{slug}.json",
@@ -73,31 +81,92 @@ def _vtt_escape(text: str) -> str:
 
 
 def vtt_text(cues: Iterable[Cue]) -> str:
-    """A WebVTT file: a cue per paragraph, the speaker in a ``<v Name>`` span."""
+    """A WebVTT file: each paragraph in cues of at most 2 lines of 65 characters.
+
+    The first cue of a paragraph names its speaker in a ``<v Name>`` span.
+    """
     parts = ["WEBVTT", ""]
-    for number, cue in enumerate(cues, start=1):
+    number = 0
+    for cue in cues:
         name = _vtt_escape(_one_line(cue.speaker_name or cue.speaker))
-        parts += [
-            str(number),
-            f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}",
-            f"<v {name}>{_vtt_escape(_one_line(cue.text))}",
-            "",
-        ]
+        for card in timed_cards(_one_line(cue.text), cue.start, cue.end, VTT_LINE):
+            number += 1
+            text = "\n".join(_vtt_escape(line) for line in card.lines)
+            parts += [
+                str(number),
+                f"{_clock(card.start, '.')} --> {_clock(card.end, '.')}",
+                f"<v {name}>{text}" if card.first else text,
+                "",
+            ]
     return "\n".join(parts)
 
 
 def srt_text(cues: Iterable[Cue]) -> str:
-    """An SRT file: a numbered card per paragraph, ``Name: text``."""
+    """An SRT file: each paragraph in cards of at most 2 lines of 32 characters.
+
+    The first card of a paragraph starts with ``Name:``.
+    """
     parts: list[str] = []
-    for number, cue in enumerate(cues, start=1):
-        name = _one_line(cue.speaker_name or cue.speaker)
-        parts += [
-            str(number),
-            f"{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}",
-            f"{name}: {_one_line(cue.text)}",
-            "",
-        ]
+    number = 0
+    for cue in cues:
+        prefix = _one_line(cue.speaker_name or cue.speaker) + ": "
+        cards = timed_cards(
+            _one_line(cue.text), cue.start, cue.end, SRT_LINE, max_lines=MAX_LINES, prefix=prefix
+        )
+        for card in cards:
+            number += 1
+            parts += [
+                str(number),
+                f"{_clock(card.start, ',')} --> {_clock(card.end, ',')}",
+                *card.lines,
+                "",
+            ]
     return "\n".join(parts)
+
+
+def _html_escape(text: str) -> str:
+    """Text for an HTML element (quotes stay as they are; attributes are escaped apart)."""
+    return html.escape(text, quote=False)
+
+
+def _spoken_at(seconds: float) -> tuple[str, str]:
+    """A start time as shown (``1:05``, ``1:02:03``) and as ``<time datetime>`` wants it."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    shown = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return shown, f"PT{hours}H{minutes}M{secs}S" if hours else f"PT{minutes}M{secs}S"
+
+
+def transcript_html(cues: Iterable[Cue], *, title: str = "", language: str = "") -> str:
+    """The Podcasting 2.0 HTML transcript: ``<cite>``, ``<time>`` and ``<p>``, nothing else.
+
+    A turn (consecutive paragraphs of one speaker in one turn) gets one
+    ``<cite>Name:</cite>`` and one ``<time>`` of its start, then a ``<p>``
+    per paragraph.  The document is bare: a doctype, the character set and
+    a title, so that a browser shows it as UTF-8.
+    """
+    lang = f' lang="{html.escape(language, quote=True)}"' if language else ""
+    parts = [
+        "<!DOCTYPE html>",
+        f"<html{lang}>",
+        '<meta charset="utf-8">',
+        f"<title>{_html_escape(title or 'Transcript')}</title>",
+    ]
+    previous: tuple[str, int | None] | None = None
+    for cue in cues:
+        who = (cue.speaker, cue.turn_index)
+        if who != previous or cue.turn_index is None:
+            shown, machine = _spoken_at(cue.start)
+            name = _one_line(cue.speaker_name or cue.speaker)
+            parts += [
+                f"<cite>{_html_escape(name)}:</cite>",
+                f'<time datetime="{machine}">{shown}</time>',
+            ]
+            previous = who
+        parts.append(f"<p>{_html_escape(_one_line(cue.text))}</p>")
+    parts.append("</html>")
+    return "\n".join(parts) + "\n"
 
 
 def _seconds(value: float) -> float:
@@ -247,10 +316,13 @@ def load_audio_info(output_dir: Path | str, slug: str) -> AudioInfo | None:
     return info
 
 
-def sidecar_texts(info: AudioInfo, *, title: str = "", podcast: str = "") -> dict[str, str]:
+def sidecar_texts(
+    info: AudioInfo, *, title: str = "", podcast: str = "", language: str = ""
+) -> dict[str, str]:
     """Every sidecar's text by kind, plus ``info`` (the AudioInfo JSON)."""
     return {
         "vtt": vtt_text(info.cues),
+        "html": transcript_html(info.cues, title=title, language=language),
         "srt": srt_text(info.cues),
         "json": transcript_json(info.cues),
         "chapters": chapters_json(

@@ -44,6 +44,7 @@ project's ``templates/`` folder wins)."""
 
 _SIDECAR_LABELS: dict[str, str] = {
     "vtt": "Transcript (WebVTT)",
+    "html": "Transcript (HTML)",
     "srt": "Transcript (SubRip)",
     "json": "Transcript (JSON)",
     "chapters": "Chapters (JSON)",
@@ -135,6 +136,8 @@ def render_site(
     episode all the same.
     """
     maker = Pages(settings, template_dir)
+    # No episode with audio, no podcast feed (amacast.feeds writes none): no link to it.
+    maker.show_podcast_feed(bool(audio))
     ordered = newest_first(episodes)
     files = dict(
         maker.render(e, audio.get(e.slug)) for e in ordered if pages is None or e.slug in pages
@@ -168,10 +171,17 @@ class Pages:
         self.env = make_environment(template_dir)
         self.page = self.env.get_template("episode.html")
         self.site = _site_context(settings)
+        self.has_podcast_feed = True
         self.lean = not any(
             template_dir is not None and (template_dir / name).is_file()
             for name in ("index.html", "base.html")
         )
+
+    def show_podcast_feed(self, shown: bool) -> None:
+        """Link the podcast feed from every page, or not (there is none without audio)."""
+        if shown != self.has_podcast_feed:
+            self.has_podcast_feed = shown
+            self.site = _site_context(self.settings, podcast=shown)
 
     def render(self, episode: Episode, info: AudioInfo | None) -> tuple[str, bytes]:
         """The episode's page: its path in the output, and its bytes."""
@@ -316,7 +326,8 @@ def _base_url(settings: Settings) -> str:
     return base if base.endswith("/") or not base else base + "/"
 
 
-def _site_context(settings: Settings) -> dict[str, Any]:
+def _site_context(settings: Settings, podcast: bool = True) -> dict[str, Any]:
+    """What every page knows of the site; ``podcast`` False hides the podcast feed's links."""
     base = _base_url(settings)
     cover = cover_path(settings.image)
     return {
@@ -327,7 +338,7 @@ def _site_context(settings: Settings) -> dict[str, Any]:
         "base_url": base,
         "cover": cover,
         "cover_url": _absolute(base, cover),
-        "podcast_feed": "podcast.xml",
+        "podcast_feed": "podcast.xml" if podcast else "",
         "atom_feed": "atom.xml",
     }
 
@@ -419,6 +430,7 @@ def _mime(path: str) -> str:
     suffix = PurePosixPath(path).suffix.lower()
     return {
         ".vtt": "text/vtt",
+        ".html": "text/html",
         ".srt": "application/x-subrip",
         ".json": "application/json",
         ".mp3": "audio/mpeg",

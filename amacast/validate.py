@@ -7,6 +7,7 @@ matter, Legend, labels, mojibake); these rules look at the finished
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from amacast.model import Diagnostic, Episode, Listing
@@ -87,6 +88,8 @@ def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic
                     f"`{speaker.code}: {speaker.name}` is in the Legend but never speaks",
                     f"remove them from the Legend, or label their turns `**{speaker.code}:**`",
                 )
+    for line, code, message, hint in _feed_keys(episode):
+        report(line, code, "warning", message, hint)
     for turn in episode.turns:
         if not turn.text.strip() and turn.speaker in {s.code for s in episode.speakers}:
             report(
@@ -96,6 +99,94 @@ def validate_episode(episode: Episode, timezone: str = "UTC") -> list[Diagnostic
                 f"the turn of `{turn.speaker}` has no text",
                 "write what was said after the label, or delete the label",
                 column=turn.label_column,
+            )
+    return found
+
+
+_WEB_URL = re.compile(r"https?://[^\s/]+\S*")
+_PERSON_KEYS = ("name", "href", "img")
+
+
+def _feed_keys(episode: Episode) -> list[tuple[int, str, str, str]]:
+    """Problems with what the podcast feed takes from the front matter.
+
+    ``people`` (speaker code → full name, or ``name``/``href``/``img``),
+    ``soundbites`` (``start``/``duration``/``title``) and ``image`` (an
+    http(s) URL of a .jpg or .png).  Each is left out of the feed; the
+    warning says why.  Types are checked by the parser (``bad-key-type``).
+    """
+    found: list[tuple[int, str, str, str]] = []
+    meta, lines = episode.meta, episode.meta_lines
+    people = meta.get("people")
+    if isinstance(people, dict):
+        codes = [s.code for s in episode.speakers if not s.pattern]
+        for code, entry in people.items():
+            line = lines.get("people", 1)
+            if str(code) not in codes:
+                found.append(
+                    (
+                        line,
+                        "bad-people",
+                        f"`people` names `{code}`, who is not in the Legend",
+                        f"use a Legend code ({', '.join(codes) or 'none'}) as the key",
+                    )
+                )
+                continue
+            entry = {"name": entry} if isinstance(entry, str) else entry
+            if not isinstance(entry, dict) or set(map(str, entry)) - set(_PERSON_KEYS):
+                found.append(
+                    (
+                        line,
+                        "bad-people",
+                        f"`people: {code}` is not a name or a mapping of name, href and img",
+                        f'write e.g. `{code}: {{name: Sunil Rao, href: "https://…"}}`',
+                    )
+                )
+                continue
+            for key in ("href", "img"):
+                value = entry.get(key)
+                if value is not None and not (
+                    isinstance(value, str) and _WEB_URL.fullmatch(value.strip())
+                ):
+                    found.append(
+                        (
+                            line,
+                            "bad-people",
+                            f"`people: {code}: {key}` is not an http(s) URL: {value!r}",
+                            "give the full address, e.g. https://example.org/sunil.jpg; "
+                            "it is left out of the feed",
+                        )
+                    )
+    bites = meta.get("soundbites")
+    if isinstance(bites, (list, dict)):
+        for number, bite in enumerate(bites if isinstance(bites, list) else [bites], start=1):
+            numbers = (
+                [bite.get("start"), bite.get("duration")] if isinstance(bite, dict) else [None]
+            )
+            ok = all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers)
+            if not ok or numbers[0] < 0 or numbers[1] <= 0:  # type: ignore[operator]
+                found.append(
+                    (
+                        lines.get("soundbites", 1),
+                        "bad-soundbite",
+                        f"soundbite {number} needs `start` (0 or more) and `duration` "
+                        "(more than 0) in seconds",
+                        "write e.g. `- {start: 73.5, duration: 30, title: Why on-call matters}`; "
+                        "it is left out of the feed",
+                    )
+                )
+    image = meta.get("image")
+    if isinstance(image, str) and image.strip():
+        url = image.strip()
+        if not (_WEB_URL.fullmatch(url) and url.endswith((".jpg", ".png"))):
+            found.append(
+                (
+                    lines.get("image", 1),
+                    "bad-image",
+                    f"`image` is not an http(s) URL of a .jpg or .png file: {url!r}",
+                    "Apple Podcasts takes episode art as a full URL ending in .jpg or .png; "
+                    "it is left out of the podcast feed",
+                )
             )
     return found
 

@@ -86,12 +86,15 @@ def add_bad_episode(project: Path) -> None:
     )
 
 
-def test_build_writes_both_feeds_and_the_cover(project: Path) -> None:
+def test_build_without_audio_writes_the_atom_feed_and_the_cover_but_no_podcast_feed(
+    project: Path,
+) -> None:
     result = invoke()
     assert result.exit_code == 0, result.stderr
     output = project / "output"
     assert titles(output / "atom.xml") == ["AMA two", "AMA one"]
-    assert titles(output / "podcast.xml") == []
+    assert not (output / "podcast.xml").exists()
+    assert "no episode has audio: podcast.xml is not written" in result.stderr
     assert (output / "cover.png").read_bytes() == (project / "cover.png").read_bytes()
     assert "2 episodes have no audio yet: left out of podcast.xml" in result.stderr
     assert "built 2 episodes to output" in result.stderr and "0 rendered" in result.stderr
@@ -100,7 +103,6 @@ def test_build_writes_both_feeds_and_the_cover(project: Path) -> None:
     assert {
         "atom.xml",
         "cover.png",
-        "podcast.xml",
         "index.html",
         "episodes/ama-one/index.html",
         "episodes/ama-two/index.html",
@@ -145,7 +147,7 @@ def test_a_draft_with_errors_does_not_block_the_build(project: Path) -> None:
 def test_base_url_option_overrides_the_file(project: Path) -> None:
     result = invoke("--base-url", "https://user.github.io/other")
     assert result.exit_code == 0, result.stderr
-    parsed = feedparser.parse((project / "output" / "podcast.xml").read_bytes())
+    parsed = feedparser.parse((project / "output" / "atom.xml").read_bytes())
     assert parsed.feed.link == "https://user.github.io/other/"
 
 

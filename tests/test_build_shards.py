@@ -231,6 +231,7 @@ def test_merged_shards_equal_a_single_machine_publish_byte_for_byte(
                 f"audio/{slug}.mp3",
                 f"audio/{slug}.json",
                 f"transcripts/{slug}.vtt",
+                f"transcripts/{slug}.html",
                 f"transcripts/{slug}.srt",
                 f"transcripts/{slug}.json",
                 f"chapters/{slug}.json",

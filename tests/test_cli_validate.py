@@ -163,3 +163,23 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert done.returncode == 1
     assert "error[bad-date]" in done.stderr
+
+
+def test_front_matter_the_podcast_feed_cannot_use_is_a_warning_with_line_and_hint(
+    runner: CliRunner,
+) -> None:
+    expected = {
+        "bad-image.md": "5:1: warning[bad-image] `image` is not an http(s) URL of a .jpg or "
+        ".png file: 'images/rin.jpeg'",
+        "bad-people.md": "5:1: warning[bad-people] `people` names `X`, who is not in the Legend",
+        "bad-soundbite.md": "5:1: warning[bad-soundbite] soundbite 2 needs `start` (0 or more) "
+        "and `duration` (more than 0) in seconds",
+    }
+    for name, line in expected.items():
+        path = FIXTURES / name
+        result = runner.invoke(main, ["validate", str(path)])
+        assert result.exit_code == 0, result.output
+        lines = result.stderr.splitlines()
+        assert f"tests/fixtures/{name}:{line}" in lines  # relative to the project found above
+        assert "1 file checked: 0 errors, 1 warning, 0 info" in result.stderr
+        assert runner.invoke(main, ["validate", "--strict", str(path)]).exit_code == 1

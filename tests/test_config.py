@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from amacast.config import Settings, key_lines, load_settings, podcast_guid_for_url
-from amacast.config_options import APPLE_CATEGORIES, image_size
+from amacast.config_options import APPLE_CATEGORIES, FundingSetting, PersonSetting, image_size
 from amacast.model import Diagnostic
 
 BASE = 'base_url = "https://example.github.io/amacast/"\n'
@@ -222,7 +222,7 @@ def test_type_is_episodic_or_serial(tmp_path: Path) -> None:
     assert only(diagnostics, "config-invalid-value").line == 2
 
 
-@pytest.mark.parametrize("key", ["explicit", "locked"])
+@pytest.mark.parametrize("key", ["explicit", "locked", "complete", "block"])
 def test_flags_are_booleans(tmp_path: Path, key: str) -> None:
     settings, _ = load(tmp_path, BASE + f"{key} = true\n")
     assert getattr(settings, key) is True
@@ -370,3 +370,73 @@ def test_atom_entries_is_a_whole_number_of_zero_or_more(tmp_path: Path) -> None:
     assert only(diagnostics, "config-invalid-value").line == BASE.count("\n") + 1
     settings, diagnostics = load(tmp_path, BASE, overrides={"atom_entries": "7"})
     assert settings.atom_entries == 7 and errors(diagnostics) == []
+
+
+# -- feed settings -----------------------------------------------------------------------------
+
+
+def test_hosts_are_names_or_tables(tmp_path: Path) -> None:
+    text = BASE + (
+        'hosts = ["Hema Iyer", { name = "Kofi Mensah", href = "https://kofi.example.org/", '
+        'img = "https://kofi.example.org/k.jpg", role = "Co-Host" }]\n'
+    )
+    settings, diagnostics = load(tmp_path, text)
+    assert errors(diagnostics) == []
+    assert settings.hosts == (
+        PersonSetting("Hema Iyer"),
+        PersonSetting(
+            "Kofi Mensah", "https://kofi.example.org/", "https://kofi.example.org/k.jpg", "co-host"
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "message"),
+    [
+        ('[{ href = "https://a.example/" }]', "config-invalid-value", "hosts: a host has no name"),
+        ('[{ name = "A", href = "ftp://a" }]', "config-invalid-value", "hosts: href 'ftp://a' is"),
+        ('[{ name = "A", url = "https://a" }]', "config-invalid-value", "hosts: unknown key 'url'"),
+        ("[3]", "config-wrong-type", "hosts: expected an array of names or of tables"),
+    ],
+)
+def test_bad_hosts_name_the_problem_and_the_line(
+    tmp_path: Path, value: str, code: str, message: str
+) -> None:
+    _, diagnostics = load(tmp_path, BASE + f"hosts = {value}\n")
+    problem = only(diagnostics, code)
+    assert problem.line == 2 and problem.message.startswith(message), problem
+
+
+def test_funding_is_a_table_or_an_array_of_them(tmp_path: Path) -> None:
+    one = 'funding = { url = "https://example.org/give", text = "Support us" }\n'
+    settings, diagnostics = load(tmp_path, BASE + one)
+    assert errors(diagnostics) == []
+    assert settings.funding == (FundingSetting("https://example.org/give", "Support us"),)
+    _, diagnostics = load(tmp_path, BASE + 'funding = [{ text = "Support us" }]\n')
+    assert only(diagnostics, "config-invalid-value").message == (
+        "funding: a funding link has no url"
+    )
+    long = "x" * 129
+    _, diagnostics = load(
+        tmp_path, BASE + f'funding = {{ url = "https://e.org/", text = "{long}" }}\n'
+    )
+    assert "129 characters" in only(diagnostics, "config-invalid-value").message
+
+
+def test_medium_is_one_of_the_podcast_namespace_values(tmp_path: Path) -> None:
+    settings, _ = load(tmp_path, BASE)
+    assert settings.medium == "podcast"
+    settings, _ = load(tmp_path, BASE + 'medium = "audiobook"\n')
+    assert settings.medium == "audiobook"
+    _, diagnostics = load(tmp_path, BASE + 'medium = "radio"\n')
+    assert only(diagnostics, "config-invalid-value").line == 2
+
+
+def test_a_show_that_moved_keeps_the_guid_of_its_first_address(tmp_path: Path) -> None:
+    text = BASE + 'previous_base_urls = ["https://old.example.org/pod", "https://x.example.org/"]\n'
+    settings, diagnostics = load(tmp_path, text)
+    assert errors(diagnostics) == []
+    assert settings.previous_base_urls == ("https://old.example.org/pod/", "https://x.example.org/")
+    assert settings.podcast_guid == podcast_guid_for_url("https://old.example.org/pod/podcast.xml")
+    _, diagnostics = load(tmp_path, BASE + 'previous_base_urls = "old.example.org"\n')
+    assert only(diagnostics, "config-invalid-value").line == 2

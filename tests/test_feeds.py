@@ -16,7 +16,9 @@ import podcastparser
 import pytest
 
 from amacast.config import Settings, podcast_guid_for_url
+from amacast.config_options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
+from amacast.feeds_metadata import license_of
 from amacast.feeds_podcast_ns import PODCAST_NS
 from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode
@@ -100,6 +102,7 @@ def audio_for(ep: Episode, sidecars: Mapping[str, str] | None = None) -> AudioIn
     if sidecars is None:
         sidecars = {
             "vtt": f"transcripts/{ep.slug}.vtt",
+            "html": f"transcripts/{ep.slug}.html",
             "srt": f"transcripts/{ep.slug}.srt",
             "json": f"transcripts/{ep.slug}.json",
             "chapters": f"transcripts/{ep.slug}.chapters.json",
@@ -132,6 +135,12 @@ def build(
 ) -> Feeds:
     audio = {e.slug: audio_for(e) for e in episodes} if with_audio else {}
     return build_feeds(episodes, settings, audio)
+
+
+def podcast_of(feeds: Feeds) -> bytes:
+    """The podcast feed's bytes (there is one: the test gave an episode audio)."""
+    assert feeds.podcast is not None
+    return feeds.podcast
 
 
 def strict_xml(data: bytes) -> lxml.etree._Element:
@@ -168,14 +177,14 @@ def test_atom_reads_cleanly_in_feedparser() -> None:
 
 def test_podcast_reads_cleanly_in_feedparser_and_podcastparser() -> None:
     feeds = build(two_episodes())
-    parsed = feedparser.parse(feeds.podcast)
+    parsed = feedparser.parse(podcast_of(feeds))
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "rss20"
     assert parsed.feed.podcast_guid == SETTINGS.podcast_guid
     assert [e.title for e in parsed.entries] == ["AMA with Bob", "AMA with Ann"]
     assert parsed.entries[1].itunes_duration == "1:02:03"
 
-    podcast = podcastparser.parse(SETTINGS.feed_url, io.BytesIO(feeds.podcast))
+    podcast = podcastparser.parse(SETTINGS.feed_url, io.BytesIO(podcast_of(feeds)))
     assert podcast["title"] == "Ask Us Anything"
     assert podcast["cover_url"] == "https://example.github.io/amacast/cover.png"
     assert podcast["type"] == "episodic"
@@ -200,14 +209,14 @@ def test_podcast_reads_cleanly_in_feedparser_and_podcastparser() -> None:
 def test_both_feeds_are_strictly_well_formed() -> None:
     feeds = build(two_episodes())
     assert strict_xml(feeds.atom).tag == "{http://www.w3.org/2005/Atom}feed"
-    assert strict_xml(feeds.podcast).tag == "rss"
+    assert strict_xml(podcast_of(feeds)).tag == "rss"
 
 
 # -- every tag the issue lists -------------------------------------------------------------
 
 
 def test_podcast_channel_tags() -> None:
-    rss = strict_xml(build(two_episodes()).podcast)
+    rss = strict_xml(podcast_of(build(two_episodes())))
     channel = rss.find("channel")
     assert channel is not None
 
@@ -224,7 +233,7 @@ def test_podcast_channel_tags() -> None:
     category = one("itunes:category")
     assert category.get("text") == "Education"
     assert category.find("itunes:category", NS).get("text") == "How To"
-    assert one("itunes:explicit").text == "no"
+    assert one("itunes:explicit").text == "false"
     assert one("itunes:author").text == "The Hosts"
     assert one("itunes:owner/itunes:name").text == "Owner"
     assert one("itunes:owner/itunes:email").text == "owner@example.org"
@@ -234,14 +243,24 @@ def test_podcast_channel_tags() -> None:
     )
     locked = one("podcast:locked")
     assert (locked.text, locked.get("owner")) == ("yes", "owner@example.org")
-    assert one("atom:link[@rel='self']").get("href") == SETTINGS.feed_url
+    self_link = one("atom:link[@rel='self']")
+    assert self_link.attrib == {
+        "href": SETTINGS.feed_url,
+        "rel": "self",
+        "type": "application/rss+xml",
+    }
     assert one("copyright").text == "CC BY-SA 4.0"
+    assert one("podcast:license").text == "cc-by-sa-4.0"
+    assert one("podcast:medium").text == "podcast"
+    for absent in ("itunes:new-feed-url", "itunes:complete", "itunes:block"):
+        assert channel.xpath(absent, namespaces=NS) == [], absent
+    assert channel.xpath("podcast:person | podcast:funding", namespaces=NS) == []
     assert one("lastBuildDate").text == "Sat, 14 Feb 2026 10:00:00 -0500"
 
 
 def test_podcast_item_tags() -> None:
     ann = episode()
-    rss = strict_xml(build([ann]).podcast)
+    rss = strict_xml(podcast_of(build([ann])))
     items = rss.findall("channel/item")
     assert len(items) == 1
     item = items[0]
@@ -263,15 +282,22 @@ def test_podcast_item_tags() -> None:
     }
     assert one("itunes:duration").text == "1:02:03"
     assert one("itunes:episode").text == "1"
-    assert one("description").text == "Ann on testing."
+    description = lxml.html.fragment_fromstring(one("description").text, create_parent="div")
+    assert [p.text_content() for p in description.iter("p")] == [
+        "Ann on testing.",
+        "An introduction with a link.",
+    ]
+    assert [a.get("href") for a in description.iter("a")] == ["https://example.org/ann"]
+    assert item.xpath("itunes:explicit | itunes:image | podcast:soundbite", namespaces=NS) == []
     transcripts = [
         (t.get("url"), t.get("type"), t.get("language"), t.get("rel"))
         for t in item.xpath("podcast:transcript", namespaces=NS)
     ]
     base = SETTINGS.base_url
+    # WebVTT first: Apple Podcasts ingests it.
     assert transcripts == [
-        (base + "episodes/ama-with-ann/", "text/html", "en", None),
         (base + "transcripts/ama-with-ann.vtt", "text/vtt", "en", "captions"),
+        (base + "transcripts/ama-with-ann.html", "text/html", "en", None),
         (base + "transcripts/ama-with-ann.srt", "application/x-subrip", "en", "captions"),
         (base + "transcripts/ama-with-ann.json", "application/json", "en", None),
     ]
@@ -287,13 +313,14 @@ def test_podcast_item_tags() -> None:
     assert persons == [("Ann", "guest", "cast"), ("Hal", "host", "cast")]
 
 
-def test_without_sidecars_only_the_html_transcript_is_listed() -> None:
+def test_without_sidecars_no_transcript_is_listed() -> None:
+    # The episode page is no transcript of the spec's format: only sidecars are listed.
     ann = episode()
     feeds = build_feeds([ann], SETTINGS, {ann.slug: audio_for(ann, sidecars={})})
-    item = strict_xml(feeds.podcast).find("channel/item")
+    assert feeds.podcast is not None
+    item = strict_xml(podcast_of(feeds)).find("channel/item")
     assert item is not None
-    assert [t.get("type") for t in item.xpath("podcast:transcript", namespaces=NS)] == ["text/html"]
-    assert item.xpath("podcast:chapters", namespaces=NS) == []
+    assert item.xpath("podcast:transcript | podcast:chapters", namespaces=NS) == []
 
 
 def test_atom_entry_tags() -> None:
@@ -318,7 +345,7 @@ def test_atom_entry_tags() -> None:
 def test_season_and_explicit_episode_number_from_front_matter() -> None:
     ann = episode(extra="episode: 7\nseason: 2\n")
     bob = episode("episodes/bob.md", slug="bob", date="2026-03-01T10:00:00Z")
-    podcast = strict_xml(build([ann, bob]).podcast)
+    podcast = strict_xml(podcast_of(build([ann, bob])))
     numbers = [i.findtext("itunes:episode", namespaces=NS) for i in podcast.iter("item")]
     seasons = [i.findtext("itunes:season", namespaces=NS) for i in podcast.iter("item")]
     # Newest first; without `episode` the number is the position by date.
@@ -331,7 +358,7 @@ def test_season_and_explicit_episode_number_from_front_matter() -> None:
 def test_rebuilds_are_byte_identical() -> None:
     first = build(two_episodes())
     second = build(two_episodes())
-    assert first.atom == second.atom and first.podcast == second.podcast
+    assert first.atom == second.atom and podcast_of(first) == podcast_of(second)
 
 
 def test_guids_do_not_change_when_the_body_is_edited() -> None:
@@ -342,8 +369,8 @@ def test_guids_do_not_change_when_the_body_is_edited() -> None:
     old = feedparser.parse(build([before]).atom).entries[0]
     new = feedparser.parse(build([after]).atom).entries[0]
     assert old.id == new.id and old.content[0].value != new.content[0].value
-    old_item = podcastparser.parse("x", io.BytesIO(build([before]).podcast))["episodes"][0]
-    new_item = podcastparser.parse("x", io.BytesIO(build([after]).podcast))["episodes"][0]
+    old_item = podcastparser.parse("x", io.BytesIO(podcast_of(build([before]))))["episodes"][0]
+    new_item = podcastparser.parse("x", io.BytesIO(podcast_of(build([after]))))["episodes"][0]
     assert old_item["guid"] == new_item["guid"]
 
 
@@ -353,7 +380,8 @@ def test_guids_are_unique() -> None:
     ids = [e.id for e in parsed.entries]
     assert len(ids) == 20 and len(set(ids)) == 20
     guids = [
-        e["guid"] for e in podcastparser.parse("x", io.BytesIO(build(episodes).podcast))["episodes"]
+        e["guid"]
+        for e in podcastparser.parse("x", io.BytesIO(podcast_of(build(episodes))))["episodes"]
     ]
     assert len(set(guids)) == 20
 
@@ -362,7 +390,7 @@ def test_explicit_front_matter_guid_wins() -> None:
     ann = episode(extra='guid: "tag:example.org,2026:ann"\n')
     feeds = build([ann])
     assert feedparser.parse(feeds.atom).entries[0].id == "tag:example.org,2026:ann"
-    item = strict_xml(feeds.podcast).find("channel/item/guid")
+    item = strict_xml(podcast_of(feeds)).find("channel/item/guid")
     assert item is not None and item.text == "tag:example.org,2026:ann"
 
 
@@ -383,12 +411,12 @@ def test_ampersand_angle_bracket_and_cdata_end_round_trip() -> None:
     settings = Settings(**{**SETTINGS.__dict__, "title": "Tom & Jerry <3 ]]>"})
     feeds = build([ann], settings)
     atom = feedparser.parse(feeds.atom)
-    rss = feedparser.parse(feeds.podcast)
+    rss = feedparser.parse(podcast_of(feeds))
     assert not atom.bozo and not rss.bozo
     assert atom.entries[0].title == title and rss.entries[0].title == title
     assert atom.feed.title == "Tom & Jerry <3 ]]>" and rss.feed.title == "Tom & Jerry <3 ]]>"
-    assert strict_xml(feeds.podcast).findtext("channel/item/title") == title
-    assert podcastparser.parse("x", io.BytesIO(feeds.podcast))["episodes"][0]["title"] == title
+    assert strict_xml(podcast_of(feeds)).findtext("channel/item/title") == title
+    assert podcastparser.parse("x", io.BytesIO(podcast_of(feeds)))["episodes"][0]["title"] == title
 
 
 HOSTILE = """<script>alert(1)</script>
@@ -408,7 +436,7 @@ def test_hostile_markup_never_reaches_a_feed_as_markup() -> None:
     for bad in ("<script", "<iframe", "onerror", "onclick", "javascript:"):
         assert bad not in lowered, bad
     assert '<a href="https://ok.example.org/"' in content
-    assert b"<script" not in feeds.podcast and b"javascript:" not in feeds.podcast
+    assert b"<script" not in podcast_of(feeds) and b"javascript:" not in podcast_of(feeds)
 
 
 def test_control_characters_are_dropped_not_fatal() -> None:
@@ -430,7 +458,7 @@ def test_items_without_audio_are_left_out_of_podcast_xml_with_a_note() -> None:
     ann, bob = two_episodes()
     feeds = build_feeds([ann, bob], SETTINGS, {ann.slug: audio_for(ann)})
     assert [
-        e["title"] for e in podcastparser.parse("x", io.BytesIO(feeds.podcast))["episodes"]
+        e["title"] for e in podcastparser.parse("x", io.BytesIO(podcast_of(feeds)))["episodes"]
     ] == ["AMA with Ann"]
     assert len(feedparser.parse(feeds.atom).entries) == 2
     assert feeds.notes == ["1 episode has no audio yet: left out of podcast.xml (ama-with-bob)"]
@@ -439,11 +467,16 @@ def test_items_without_audio_are_left_out_of_podcast_xml_with_a_note() -> None:
     assert bob_entry.title == "AMA with Bob" and bob_entry.enclosures == []
 
 
-def test_no_audio_at_all_gives_a_channel_without_items() -> None:
+def test_no_audio_at_all_gives_no_podcast_feed_and_a_note() -> None:
     feeds = build(two_episodes(), with_audio=False)
-    parsed = feedparser.parse(feeds.podcast)
-    assert not parsed.bozo and parsed.entries == []
-    assert "2 episodes have no audio yet" in feeds.notes[0]
+    assert feeds.podcast is None and feeds.podcast_items == 0
+    assert not feedparser.parse(feeds.atom).bozo and feeds.atom_entries == 2
+    assert feeds.notes == [
+        "2 episodes have no audio yet: left out of podcast.xml (ama-with-ann, ama-with-bob)",
+        "no episode has audio: podcast.xml is not written (podcast apps reject a feed "
+        "without episodes); build with --audio to make it",
+    ]
+    assert not any(key[0] == "podcast" for key in feeds.fragments)
 
 
 def test_naive_dates_use_the_configured_timezone() -> None:
@@ -455,16 +488,16 @@ def test_naive_dates_use_the_configured_timezone() -> None:
 
 def test_audio_base_url_moves_enclosures_only() -> None:
     settings = Settings(**{**SETTINGS.__dict__, "audio_base_url": "https://cdn.example.org/a/"})
-    item = strict_xml(build([episode()], settings).podcast).find("channel/item")
+    item = strict_xml(podcast_of(build([episode()], settings))).find("channel/item")
     assert item is not None
     assert item.find("enclosure").get("url") == "https://cdn.example.org/a/ama-with-ann.mp3"
     vtt = item.xpath("podcast:transcript[@type='text/vtt']", namespaces=NS)[0]
     assert vtt.get("url").startswith(SETTINGS.base_url)
 
 
-def test_empty_project_gives_valid_deterministic_feeds() -> None:
+def test_empty_project_gives_a_valid_deterministic_atom_feed_only() -> None:
     feeds = build([])
-    assert not feedparser.parse(feeds.atom).bozo and not feedparser.parse(feeds.podcast).bozo
+    assert not feedparser.parse(feeds.atom).bozo and feeds.podcast is None
     assert feeds == build([])
 
 
@@ -479,7 +512,7 @@ def test_base_url_is_required() -> None:
 @pytest.mark.parametrize("name", ["atom.xml", "podcast.xml"])
 def test_golden_feed(name: str, update_golden: bool) -> None:
     feeds = build(two_episodes())
-    actual = feeds.atom if name == "atom.xml" else feeds.podcast
+    actual = feeds.atom if name == "atom.xml" else podcast_of(feeds)
     golden = GOLDEN / "feeds" / name
     if update_golden:
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -563,7 +596,7 @@ def test_kept_entries_give_the_feed_built_whole(kept_mask: int) -> None:
     given = [e.listing() if e.slug in chosen or e.slug == "ama-1" else e for e in episodes]
     again = build_feeds(given, SETTINGS, audio, kept=kept, full=full)
     assert again.atom == whole.atom
-    assert again.podcast == whole.podcast
+    assert again.podcast == podcast_of(whole)
     assert again.fragments == whole.fragments
     # Only an episode given as a Listing whose entries were not kept is loaded whole.
     expected = [] if "ama-1" in chosen else ["ama-1", "ama-1"]
@@ -578,8 +611,8 @@ def test_a_kept_entry_follows_what_it_is_made_from() -> None:
     longer = {**audio, "ama-with-bob": dataclasses.replace(audio["ama-with-bob"], duration=99.0)}
     # Bob's podcast item depends on his audio; his Atom entry's key changes with it too.
     again = build_feeds(episodes, SETTINGS, longer, kept=first.fragments)
-    assert again.podcast == build_feeds(episodes, SETTINGS, longer).podcast
-    assert b"<itunes:duration>0:01:39</itunes:duration>" in again.podcast
+    assert again.podcast == podcast_of(build_feeds(episodes, SETTINGS, longer))
+    assert b"<itunes:duration>0:01:39</itunes:duration>" in podcast_of(again)
     stale = [key for key in first.fragments if key[3] == "ama-with-bob"]
     assert stale and not set(stale) & set(again.fragments)
 
@@ -591,8 +624,140 @@ def test_the_atom_feed_holds_the_newest_entries_and_podcast_xml_all() -> None:
     atom = feedparser.parse(few.atom)
     assert [entry.title for entry in atom.entries] == ["AMA number 4", "AMA number 3"]
     assert few.atom_entries == 2 and few.podcast_items == 4
-    assert len(podcastparser.parse("podcast.xml", io.BytesIO(few.podcast))["episodes"]) == 4
+    assert len(podcastparser.parse("podcast.xml", io.BytesIO(podcast_of(few)))["episodes"]) == 4
     every = build_feeds(episodes, dataclasses.replace(SETTINGS, atom_entries=0), audio)
     assert len(feedparser.parse(every.atom).entries) == 4
     # The feed's own date is the newest episode's either way.
     assert atom.feed.updated == feedparser.parse(every.atom).feed.updated
+
+
+# -- what the best hosts write -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("copyright", "expected"),
+    [
+        ("CC BY-SA 4.0", "cc-by-sa-4.0"),
+        ("© 2026 The Hosts. Licensed CC-BY-NC-ND-4.0.", "cc-by-nc-nd-4.0"),
+        ("cc by 3.0", "cc-by-3.0"),
+        ("CC0", "cc0-1.0"),
+        ("MIT", "mit"),
+        ("Apache-2.0", "apache-2.0"),
+        ("All rights reserved", ""),
+        ("© 2026 MIT Press", ""),
+        ("CC BY-XX 4.0", ""),
+        ("", ""),
+    ],
+)
+def test_license_comes_from_an_spdx_or_creative_commons_copyright(
+    copyright: str, expected: str
+) -> None:
+    assert license_of(copyright) == expected
+    settings = dataclasses.replace(SETTINGS, copyright=copyright)
+    channel = strict_xml(podcast_of(build([episode()], settings))).find("channel")
+    assert channel is not None
+    assert [e.text for e in channel.xpath("podcast:license", namespaces=NS)] == (
+        [expected] if expected else []
+    )
+
+
+def test_people_take_full_names_links_and_pictures_from_the_front_matter() -> None:
+    extra = (
+        "people:\n"
+        '  A: {name: Ann Lee, href: "https://ann.example.org/", img: "https://ann.example.org/a.png"}\n'
+        "  H: Hal Jordan\n"
+    )
+    ann = episode(extra=extra)
+    assert [d for d in ann.diagnostics if d.severity != "info"] == []
+    item = strict_xml(podcast_of(build([ann]))).find("channel/item")
+    assert item is not None
+    people = [
+        (p.text, p.get("role"), p.get("group"), p.get("href"), p.get("img"))
+        for p in item.xpath("podcast:person", namespaces=NS)
+    ]
+    assert people == [
+        ("Ann Lee", "guest", "cast", "https://ann.example.org/", "https://ann.example.org/a.png"),
+        ("Hal Jordan", "host", "cast", None, None),
+    ]
+    # The site and the narration keep the Legend's names.
+    assert [s.name for s in ann.speakers][:2] == ["Ann", "Hal"]
+
+
+def test_a_legend_name_written_as_a_link_gives_the_person_its_page() -> None:
+    text = transcript().replace(
+        "- A: Ann (guest)", "- A: [Ann Lee](https://ann.example.org/) (guest)"
+    )
+    ann = parse_episode_text(text, "episodes/ann.md")
+    assert ann.speakers[0].name == "Ann Lee" and ann.speakers[0].href == "https://ann.example.org/"
+    (person, _hal) = strict_xml(podcast_of(build([ann]))).xpath(
+        "channel/item/podcast:person", namespaces=NS
+    )
+    assert (person.text, person.get("href")) == ("Ann Lee", "https://ann.example.org/")
+
+
+def test_soundbites_outside_the_audio_are_left_out_with_a_note() -> None:
+    extra = (
+        "soundbites:\n"
+        "  - {start: 60, duration: 30.5, title: Testing first}\n"
+        "  - {start: 3700, duration: 60}\n"
+    )
+    ann = episode(extra=extra)
+    feeds = build([ann])
+    bites = strict_xml(podcast_of(feeds)).xpath("channel/item/podcast:soundbite", namespaces=NS)
+    assert [(b.get("startTime"), b.get("duration"), b.text) for b in bites] == [
+        ("60.0", "30.5", "Testing first")
+    ]
+    assert feeds.notes == [
+        "episodes/ann.md: soundbite 2 (3700 s + 60 s) ends after the audio (3723.4 s): "
+        "left out of podcast.xml"
+    ]
+
+
+def test_episode_art_is_an_itunes_image_when_apple_can_take_it() -> None:
+    good = episode(extra="image: https://example.org/ann.jpg\n")
+    item = strict_xml(podcast_of(build([good]))).find("channel/item")
+    assert item is not None
+    assert item.xpath("itunes:image/@href", namespaces=NS) == ["https://example.org/ann.jpg"]
+    bad = episode(extra="image: ann.jpeg\n")
+    item = strict_xml(podcast_of(build([bad]))).find("channel/item")
+    assert item is not None and item.xpath("itunes:image", namespaces=NS) == []
+
+
+def test_item_descriptions_are_html_in_cdata_that_survives_any_text() -> None:
+    text = transcript().replace(
+        'description: "Ann on testing."', 'description: "Ann on <tests> & ]]> endings."'
+    )
+    ann = parse_episode_text(text, "episodes/ann.md")
+    xml = podcast_of(build([ann]))
+    assert b"<description><![CDATA[<p>Ann on &lt;tests&gt; &amp; ]]&gt; endings.</p>" in xml
+    (parsed,) = podcastparser.parse("x", io.BytesIO(xml))["episodes"]
+    assert parsed["description_html"].startswith(
+        "<p>Ann on &lt;tests&gt; &amp; ]]&gt; endings.</p>"
+    )
+    assert '<a href="https://example.org/ann"' in parsed["description_html"]
+
+
+def test_channel_settings_for_hosts_funding_moves_and_endings() -> None:
+    settings = dataclasses.replace(
+        SETTINGS,
+        hosts=(PersonSetting("Hal Jordan", href="https://hal.example.org/"),),
+        funding=(FundingSetting("https://example.org/give", "Keep us going"),),
+        medium="audiobook",
+        previous_base_urls=("https://old.example.org/a/", "https://older.example.org/"),
+        complete=True,
+        block=True,
+    )
+    channel = strict_xml(podcast_of(build([episode()], settings))).find("channel")
+    assert channel is not None
+
+    def texts(path: str) -> list[str]:
+        return [e.text for e in channel.xpath(path, namespaces=NS)]
+
+    assert texts("podcast:medium") == ["audiobook"]
+    assert texts("itunes:new-feed-url") == [settings.feed_url]
+    assert texts("itunes:complete") == ["yes"] and texts("itunes:block") == ["yes"]
+    assert texts("podcast:funding") == ["Keep us going"]
+    assert texts("podcast:person") == ["Hal Jordan"]
+    # The first address the show had names it for ever.
+    assert texts("podcast:guid") == [podcast_guid_for_url("https://old.example.org/a/podcast.xml")]
+    assert episode_guid(episode(), settings) != episode_guid(episode(), SETTINGS)

@@ -120,8 +120,12 @@ def test_publish_without_audio_writes_feeds_and_site(project: Path) -> None:
     files = snapshot(output)
     slugs = slugs_of(project)
     assert sorted(result.published) == slugs
-    for name in ("index.html", "style.css", "player.js", "atom.xml", "podcast.xml", "cover.png"):
+    for name in ("index.html", "style.css", "player.js", "atom.xml", "cover.png"):
         assert name in files
+    # No episode has audio: no podcast feed without items, and the index does not link one.
+    assert "podcast.xml" not in files
+    assert b"podcast.xml" not in files["index.html"]
+    assert "no episode has audio: podcast.xml is not written" in " ".join(result.notes)
     for slug in slugs:
         assert f"episodes/{slug}/index.html" in files
         assert b"<audio" not in files[f"episodes/{slug}/index.html"]

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from amacast.model import AudioInfo, Chapter, Cue
@@ -19,6 +20,7 @@ from amacast.sidecars import (
     mp3_path,
     sidecar_paths,
     srt_text,
+    transcript_html,
     transcript_json,
     vtt_text,
 )
@@ -40,11 +42,12 @@ def test_paths_are_shared_names() -> None:
     assert audio_info_path("a-b") == "audio/a-b.json"
     assert sidecar_paths("a-b") == {
         "vtt": "transcripts/a-b.vtt",
+        "html": "transcripts/a-b.html",
         "srt": "transcripts/a-b.srt",
         "json": "transcripts/a-b.json",
         "chapters": "chapters/a-b.json",
     }
-    assert set(MEDIA_TYPES) == {"vtt", "srt", "json", "chapters"}
+    assert set(MEDIA_TYPES) == {"vtt", "html", "srt", "json", "chapters"}
 
 
 def test_vtt_has_voice_spans_escaped_text_and_exact_times() -> None:
@@ -64,11 +67,74 @@ def test_vtt_has_voice_spans_escaped_text_and_exact_times() -> None:
 
 
 def test_srt_cards() -> None:
-    cards = srt_text(CUES).strip().split("\n\n")
-    assert [card.split("\n")[0] for card in cards] == ["1", "2", "3"]
-    assert cards[0].split("\n")[1] == "00:00:00,000 --> 00:00:02,500"
-    assert cards[2].split("\n")[1] == "00:00:05,900 --> 01:02:05,125"
-    assert cards[1].split("\n")[2] == "Participant 1: Is <b> & that safe?"
+    cards = [card.split("\n") for card in srt_text(CUES).strip().split("\n\n")]
+    assert [card[0] for card in cards] == [str(n) for n in range(1, len(cards) + 1)]
+    # Each paragraph's cards, its speaker named on the first only.
+    assert cards[0][1:] == [
+        "00:00:00,000 --> 00:00:02,500",
+        "Narrator: Ask Us Anything.",
+        "Episode one.",
+    ]
+    assert cards[1][1:] == [
+        "00:00:03,400 --> 00:00:05,000",
+        "Participant 1: Is <b> &",
+        "that safe?",
+    ]
+    assert cards[2][1:] == ["00:00:05,900 --> 01:02:05,125", "Grace <Hopper>: Yes --> it is."]
+
+
+def test_long_paragraphs_are_cut_into_cards_that_respect_the_limits() -> None:
+    words = "Less firefighting than people think, and more reading of graphs. " * 12
+    cue = Cue(10.0, 70.0, "S", "Sunil Rao", words.strip(), 3)
+    srt = [card.split("\n") for card in srt_text([cue]).strip().split("\n\n")]
+    vtt = vtt_text([cue]).strip().split("\n\n")[1:]
+    for cards, width, name_line in (
+        (srt, 32, "Sunil Rao: "),
+        ([c.split("\n") for c in vtt if c], 65, "<v Sunil Rao>"),
+    ):
+        assert len(cards) > 4
+        texts = [card[2:] for card in cards]
+        assert texts[0][0].startswith(name_line)
+        assert not any(name_line in line for card in texts[1:] for line in card)
+        shown = [line.replace("<v Sunil Rao>", "") for card in texts for line in card]
+        assert all(1 <= len(card) <= 2 for card in texts)
+        assert max(len(line) for line in shown) <= width
+        # Nothing lost, nothing split inside a word.
+        joined = " ".join(shown).removeprefix("Sunil Rao: ")
+        assert joined.split() == words.split()
+        # The paragraph's time is shared out without gaps, in proportion to the characters.
+        times = [card[1].replace(",", ".").split(" --> ") for card in cards]
+        assert times[0][0] == "00:00:10.000" and times[-1][1] == "00:01:10.000"
+        assert all(a[1] == b[0] for a, b in zip(times, times[1:], strict=False))
+
+
+def test_html_transcript_is_the_bare_podcasting_format() -> None:
+    page = transcript_html(CUES, title="Ep <1>", language="en")
+    tree = lxml.html.document_fromstring(page)
+    body = tree.find("body")
+    assert body is not None
+    assert [e.tag for e in body] == ["cite", "time", "p"] * 3
+    assert [e.text_content() for e in body.iter("cite")] == [
+        "Narrator:",
+        "Participant 1:",
+        "Grace <Hopper>:",
+    ]
+    assert [e.text for e in body.iter("time")] == ["0:00", "0:03", "0:05"]
+    assert [e.get("datetime") for e in body.iter("time")] == ["PT0M0S", "PT0M3S", "PT0M5S"]
+    assert [e.text_content() for e in body.iter("p")][1] == "Is <b> & that safe?"
+    assert tree.findtext(".//title") == "Ep <1>" and tree.get("lang") == "en"
+
+
+def test_html_transcript_cites_a_turn_once() -> None:
+    cues = [
+        Cue(0.0, 1.0, "S", "Sunil", "One.", 2),
+        Cue(1.0, 3725.0, "S", "Sunil", "Two.", 2),
+        Cue(3725.0, 3726.0, "S", "Sunil", "Three.", 4),
+    ]
+    body = lxml.html.document_fromstring(transcript_html(cues)).find("body")
+    assert body is not None
+    assert [e.tag for e in body] == ["cite", "time", "p", "p", "cite", "time", "p"]
+    assert [e.text for e in body.iter("time")] == ["0:00", "1:02:05"]
 
 
 def test_podcasting_transcript_json() -> None:

@@ -234,7 +234,7 @@ def test_absolute_urls_come_from_base_url(episodes: list[Episode]) -> None:
 
 
 def test_index_lists_episodes_newest_first_with_subscribe_links(episodes: list[Episode]) -> None:
-    files = render_site(episodes, SETTINGS, {}, None)
+    files = render_site(episodes, SETTINGS, {episodes[0].slug: audio_for(episodes[0])}, None)
     index = Page(files["index.html"].decode())
     assert index.html_lang == "en-GB"
     episode_links = [a["href"] for a in index.all("a") if a["href"].startswith("episodes/")]
@@ -252,6 +252,20 @@ def test_index_lists_episodes_newest_first_with_subscribe_links(episodes: list[E
     assert "Community AMAs & more." in index.text_by_class["show-description"]
     times = [t["datetime"] for t in index.all("time")]
     assert times == ["2026-03-01T00:00:00+00:00", "2026-01-10T19:00:00+00:00"]
+
+
+def test_without_audio_no_page_links_a_podcast_feed(episodes: list[Episode]) -> None:
+    # No episode has audio: the build writes no podcast.xml, so no page may link it.
+    files = render_site(episodes, SETTINGS, {}, None)
+    pages = [path for path in files if path.endswith(".html")]
+    assert "index.html" in pages and len(pages) == 1 + len(episodes)
+    for path in pages:
+        page = Page(files[path].decode())
+        hrefs = [a["href"] for a in page.all("a")]
+        assert not any(h.endswith("podcast.xml") for h in hrefs), path
+        assert any(h.endswith("atom.xml") for h in hrefs), path
+        types = [link["type"] for link in page.all("link") if link.get("rel") == "alternate"]
+        assert types == ["application/atom+xml"], path
 
 
 def test_headings_never_skip_a_level(episodes: list[Episode]) -> None:

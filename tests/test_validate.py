@@ -36,6 +36,9 @@ def diagnostics_of(*names: str, timezone: str = "UTC") -> list[Diagnostic]:
         ("bad-key-type.md", "bad-key-type", "warning", 5, 1),
         ("bad-legend-item.md", "bad-legend-item", "warning", 12, 1),
         ("bom.md", "bom", "warning", 1, 1),
+        ("bad-people.md", "bad-people", "warning", 5, 1),
+        ("bad-soundbite.md", "bad-soundbite", "warning", 5, 1),
+        ("bad-image.md", "bad-image", "warning", 5, 1),
         ("draft.md", "draft", "info", 4, 1),
     ],
 )
@@ -51,6 +54,23 @@ def test_rule(name: str, code: str, severity: str, line: int, column: int) -> No
 
 def test_valid_fixture_is_clean() -> None:
     assert diagnostics_of("valid.md") == []
+
+
+def test_people_soundbites_and_image_for_the_feed_are_clean() -> None:
+    assert diagnostics_of("people-and-soundbites.md") == []
+
+
+def test_feed_key_warnings_name_what_is_wrong() -> None:
+    people = [d.message for d in diagnostics_of("bad-people.md")]
+    assert people == ["`people` names `X`, who is not in the Legend"]
+    bites = [d.message for d in diagnostics_of("bad-soundbite.md")]
+    assert bites == [
+        "soundbite 2 needs `start` (0 or more) and `duration` (more than 0) in seconds"
+    ]
+    (image,) = diagnostics_of("bad-image.md")
+    assert image.message == (
+        "`image` is not an http(s) URL of a .jpg or .png file: 'images/rin.jpeg'"
+    )
 
 
 def test_not_utf8_hint_names_the_likely_encoding() -> None:

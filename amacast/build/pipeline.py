@@ -249,6 +249,9 @@ def _make(
     from amacast.site import Pages, episode_page_path  # a build that writes nothing never loads it
 
     pages = Pages(settings, run.root / key.TEMPLATES_DIR)
+    # Pages link the podcast feed only when one is written (an episode has audio): a guess
+    # for the pages rendered before the audio is known, which page keys tell apart.
+    pages.show_podcast_feed(run.with_audio or bool(previous.get("episodes")))
     early = None if run.audio_from else _EarlyPages(pages, previous, run, keyer, site, generation)
     episodes = Episodes(  # 3. episodes: listed, and loaded whole where new or changed
         sources, run.cache, pack, settings.timezone, early.make if early else None
@@ -322,8 +325,9 @@ def _make(
             made = render(to_render, settings, generation.scratch)
             plan.infos.update((e.slug, made[e.slug]) for e in to_render)
     audio = {e.slug: plan.infos[e.slug] for e in good if e.slug in plan.infos}
-
-    page_keys = {e.slug: key.page_key(site, e, audio.get(e.slug)) for e in good}
+    pages.show_podcast_feed(bool(audio))
+    page_site = _page_site(site, pages)
+    page_keys = {e.slug: key.page_key(page_site, e, audio.get(e.slug)) for e in good}
     made_early = early.used(episodes, selected, good, page_keys) if early else {}
     old_pages = previous.get("build", {}).get("pages", {}) if previous else {}
     old_files = generation.previous
@@ -345,7 +349,9 @@ def _make(
         from amacast.feeds import build_feeds
 
         feeds = build_feeds(good, settings, audio, kept=pack.fragments, full=full)
-        files: dict[str, bytes] = {"atom.xml": feeds.atom, "podcast.xml": feeds.podcast}
+        files: dict[str, bytes] = {"atom.xml": feeds.atom}
+        if feeds.podcast is not None:  # no podcast.xml while no episode has audio
+            files["podcast.xml"] = feeds.podcast
         if image is not None:
             files[image[0]] = image[1]
         views = _index_entries(pages, good, audio, kept_views, full)
@@ -467,7 +473,8 @@ class _EarlyPages:
         relative = render_page(self.pages, episode, info, self.folder)
         view = self.pages.index_entry(episode, info) if self.pages.lean else None
         written = {relative: _sha((self.folder / relative).read_bytes())}
-        return key.page_key(self.site, episode, info), (made_from(episode, info), view), written
+        page = key.page_key(_page_site(self.site, self.pages), episode, info)
+        return page, (made_from(episode, info), view), written
 
     def used(
         self,
@@ -556,6 +563,11 @@ def _with_identities(
 ) -> Callable[[Listing], Episode]:
     """``full`` giving each whole episode the identity it was settled with."""
     return lambda listing: with_identity(full(listing), identities[listing.path])
+
+
+def _page_site(site: str, pages: Any) -> str:
+    """The site key of the pages: whether they link a podcast feed is part of it."""
+    return f"{site}\0podcast" if pages.has_podcast_feed else site
 
 
 def _scratch(generation: Generation) -> Callable[[], Path]:
