@@ -688,7 +688,7 @@ def test_random_builds_match_a_model(
         if round_ % 7 == 6:  # a build failing in the middle of its commit
             before = tree(output)
             with monkeypatch.context() as patch:
-                patch.setattr(os, "link", failing_link(os.link, 2))
+                patch.setattr(os, "link", failing_link(os.link, 1))
                 try:
                     build(tmp_path, files)
                 except OutputError as error:
