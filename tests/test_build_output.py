@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from output_builds import build, is_generation, sha, tree
@@ -24,6 +26,7 @@ from amacast.build.output import (
     BuildInterrupted,
     BuildRunning,
     Generation,
+    OutputError,
     OutputRefused,
     lock_output,
     read_manifest,
@@ -623,12 +626,41 @@ def test_foreign_files_added_between_builds_are_carried(tmp_path: Path, mtimes: 
     assert is_generation(tree(output), site(5, "c"), extra)
 
 
-def test_random_builds_match_a_model(tmp_path: Path, mtimes: str) -> None:
-    """Many builds with random changes, users' files and hands in the spare: output is right."""
+def failed_build(project: Path, files: Mapping[str, bytes], chance: random.Random) -> None:
+    """A build that writes some files, then fails and is discarded."""
+    output, cache = project / "output", project / ".amacast-cache"
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, project, durable=False)
+        for relative in chance.sample(sorted(files), k=min(3, len(files))):
+            generation.put({relative: b"never live"})
+        generation.put({"episodes/zz/f0": b"never live", "f9": b"never live"})
+        (generation.scratch / "a.mp3").write_bytes(b"never live")
+        generation.put_file("episodes/a/never.mp3", generation.scratch / "a.mp3")
+        generation.discard()
+
+
+def failing_link(original: Any, at: int) -> Any:
+    """``os.link`` failing with EIO at its ``at``th call."""
+    calls = [0]
+
+    def link(*arguments: Any, **keywords: Any) -> None:
+        calls[0] += 1
+        if calls[0] == at:
+            raise OSError(errno.EIO, "input/output error")
+        original(*arguments, **keywords)
+
+    return link
+
+
+def test_random_builds_match_a_model(
+    tmp_path: Path, mtimes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many builds with random changes, users' files, hands in the spare and failed builds."""
     chance = random.Random(11)
     output, spare = tmp_path / "output", tmp_path / ".amacast-cache" / SPARE
     files: dict[str, bytes] = {}
     foreign: dict[str, bytes] = {}
+    failures = 0
     for round_ in range(25):
         for _ in range(chance.randint(0, 6)):
             folder = chance.choice(["", "episodes/a", "episodes/b", "episodes/c/d", "x"])
@@ -649,10 +681,25 @@ def test_random_builds_match_a_model(tmp_path: Path, mtimes: str) -> None:
                 victim = spare / chance.choice(victims)
                 victim.unlink()
                 touched(victim.parent)
+        if round_ % 6 == 5:
+            before = tree(output)
+            failed_build(tmp_path, files, chance)
+            assert tree(output) == before
+        if round_ % 7 == 6:  # a build failing in the middle of its commit
+            before = tree(output)
+            with monkeypatch.context() as patch:
+                patch.setattr(os, "link", failing_link(os.link, 1))
+                try:
+                    build(tmp_path, files)
+                except OutputError as error:
+                    assert "input/output error" in str(error)
+                    assert tree(output) == before
+                    failures += 1
         build(tmp_path, files)
         foreign = {p: c for p, c in foreign.items() if p not in files}
         assert is_generation(tree(output), files, foreign), f"round {round_}"
     assert_clean(tmp_path)
+    assert failures > 0
 
 
 def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(

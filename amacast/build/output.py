@@ -21,9 +21,13 @@ the next build.  The work is in proportion to what changed, not to the site:
   leave the mtime alone), as git treats racily clean index entries.
 - Before the build first changes the spare it writes a marker,
   ``<cache>/output-spare.dirty``.  A spare that is marked, missing, or whose
-  state does not name the live manifest's generation is rebuilt from the live
-  tree by hard links: the slow path, in proportion to the site.  A build killed
-  while preparing the spare costs the next build time, never correctness.
+  state does not name the live manifest's generation is compared with the live
+  tree folder by folder and mended by hard links: the slow path, in proportion
+  to the site.  A build killed while preparing the spare costs the next build
+  time, never correctness.  A build that fails and is discarded leaves its
+  changes in the spare with the folders it touched noted for the next build.
+- The first build (no ``output/`` yet) renames its tree to ``output``; the
+  second makes the spare.
 
 **Foreign files.**  Files in ``output/`` that amacast did not write (``CNAME``,
 ``.nojekyll``, ``.gitkeep``, anything a user put there, and everything when
@@ -49,8 +53,9 @@ cache holds the spare.
 
 **Limits.**  A file written into ``output/`` while a build runs is carried if
 it is there when the commit starts (the commit looks again); one written in the
-few milliseconds of the commit itself may stay in the old tree.  A process
-whose working folder is inside ``output/`` keeps working in the old tree.
+few milliseconds of the commit itself lands in the old tree, which becomes the
+spare, and is lost.  So does anything written by a process whose working folder
+is inside ``output/``: after the exchange that folder is in the spare.
 Editing a file of ``output/`` in place (same inode) changes both trees, as with
 any hard link.  Durability after a power cut: the new generation's data is
 flushed (``syncfs``) before the exchange when ``durable`` is set.
