@@ -240,6 +240,11 @@ _publish_options = [
         show_default=True,
         help="Folder to publish into (relative to the project).",
     ),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Say which episodes would be rendered, written and removed; change nothing.",
+    ),
     click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
 ]
 
@@ -258,6 +263,7 @@ def _run_publish(
     base_url: str | None,
     output: Path,
     quiet: bool,
+    dry_run: bool = False,
     audio_from: tuple[Path, ...] = (),
     verb: str = "published",
 ) -> None:
@@ -272,6 +278,7 @@ def _run_publish(
             click.echo(message, err=True)
 
     root = project_root()
+    printer, show = render_progress(sys.stderr.isatty())
     try:
         result = build_all(
             root,
@@ -282,8 +289,11 @@ def _run_publish(
             overrides=overrides,
             progress=progress,
             audio_from=audio_from,
+            dry_run=dry_run,
+            render_progress=None if quiet else show,
         )
     except BuildError as error:
+        printer.finish()
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(1)
     except OutputRefused as error:
@@ -295,6 +305,7 @@ def _run_publish(
     except (BuildRunning, OutputError) as error:
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(3)
+    printer.finish()
     diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
     if drafts:
         diagnostics = drafts_included(diagnostics)
@@ -304,6 +315,20 @@ def _run_publish(
     for note in result.notes:
         click.echo(f"note: {shown_text(note, root)}", err=True)
     where = shown_path(in_project(root, output), root)
+    labels = ("would render", "would write") if result.dry_run else ("rendered", "changed")
+    for label, slugs in zip(labels, (result.rendered, result.changed), strict=True):
+        if slugs:
+            click.echo(f"{label}: {', '.join(slugs)}", err=True)
+    if result.dry_run:
+        for relative in result.removed:
+            click.echo(f"would remove: {relative}", err=True)
+        click.echo(
+            f"dry run: {plural(len(result.rendered), 'episode')} to render, "
+            f"{len(result.changed)} page(s) to write, {len(result.removed)} file(s) to remove; "
+            f"{where} left as it was",
+            err=True,
+        )
+        sys.exit(1 if result.errors else 0)
     if result.swapped:
         click.echo(
             f"{verb} {plural(len(result.published), 'episode')} to {where}: "
@@ -324,7 +349,13 @@ def _run_publish(
 @click.option("--audio", is_flag=True, help="Also render the MP3s of new or changed episodes.")
 @_with_publish_options
 def build(
-    audio: bool, drafts: bool, keep_going: bool, base_url: str | None, output: Path, quiet: bool
+    audio: bool,
+    drafts: bool,
+    keep_going: bool,
+    base_url: str | None,
+    output: Path,
+    dry_run: bool,
+    quiet: bool,
 ) -> None:
     """Write the feeds and the site into output/, without rendering audio.
 
@@ -342,6 +373,7 @@ def build(
         base_url=base_url,
         output=output,
         quiet=quiet,
+        dry_run=dry_run,
         verb="built",
     )
 
@@ -368,6 +400,7 @@ def publish(
     keep_going: bool,
     base_url: str | None,
     output: Path,
+    dry_run: bool,
     quiet: bool,
     audio_from: tuple[Path, ...],
 ) -> None:
@@ -391,6 +424,7 @@ def publish(
         base_url=base_url,
         output=output,
         quiet=quiet,
+        dry_run=dry_run,
         audio_from=audio_from,
     )
 

@@ -13,6 +13,7 @@ import pytest
 
 from amacast.build.output import lock_output
 from amacast.cli import main
+from amacast.parse import parse_episode
 from tests.conftest import cli_runner
 from tests.test_publish import example_project, snapshot
 
@@ -100,3 +101,35 @@ def test_sigterm_during_a_build_leaves_the_output_as_it_was(project: Path) -> No
         if ".amacast-" in p.name and p.is_dir() and p.name != ".amacast-cache"
     ]
     assert not [p for p in (project / ".amacast-cache").iterdir() if "scratch" in p.name]
+
+
+def test_a_dry_run_says_what_would_change_and_changes_nothing(project: Path) -> None:
+    runner = cli_runner()
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    before = snapshot(project / "output")
+    first, second = sorted((project / "episodes").glob("*.md"))[:2]
+    first.write_text(first.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    gone_slug = parse_episode(second).slug
+    second.unlink()
+    result = runner.invoke(main, ["build", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    edited = next(line for line in lines if line.startswith("would write: "))
+    assert edited == "would write: ama-with-saoirse-delaney-maintaining-an-audio-library"
+    assert f"would remove: episodes/{gone_slug}/index.html" in lines
+    assert lines[-1].startswith("dry run: 0 episodes to render, 1 page(s) to write, 1 file(s)")
+    assert snapshot(project / "output") == before
+    # The real build then does just that.
+    done = runner.invoke(main, ["build"])
+    assert done.exit_code == 0
+    assert "changed: ama-with-saoirse-delaney-maintaining-an-audio-library" in done.stderr
+    assert not (project / "output" / "episodes" / gone_slug).exists()
+
+
+def test_a_dry_run_of_a_new_project_names_the_audio_to_render(project: Path) -> None:
+    result = cli_runner().invoke(main, ["publish", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    would = next(line for line in result.stderr.splitlines() if line.startswith("would render: "))
+    assert len(would.split(", ")) == 3
+    assert not (project / "output" / "atom.xml").exists()
+    assert not (project / ".amacast-cache" / "segments").exists()

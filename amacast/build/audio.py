@@ -46,6 +46,11 @@ class AudioPlan:
     #: The episodes to render, as listed (loaded whole when rendered).
     to_render: list[Listing | Episode] = field(default_factory=list)
 
+    @property
+    def to_render_slugs(self) -> list[str]:
+        """The slugs of :attr:`to_render`."""
+        return [e.slug for e in self.to_render]
+
 
 def plan_audio(
     episodes: Sequence[Episode | Listing],
@@ -130,8 +135,16 @@ def check_audio_settings(
     return found
 
 
-def default_renderer(root: Path, progress: Progress | None = None) -> AudioRenderer:
-    """The configured narration (:mod:`amacast.render_jobs`), on every core, cached."""
+def default_renderer(
+    root: Path,
+    progress: Progress | None = None,
+    render_progress: Callable[[Any], None] | None = None,
+) -> AudioRenderer:
+    """The configured narration (:mod:`amacast.render_jobs`), on every core, cached.
+
+    ``render_progress`` receives each :class:`~amacast.render_jobs.RenderProgress`;
+    without it, ``progress`` gets a line every 5%.
+    """
 
     def render(
         episodes: Sequence[Episode], settings: Settings, output: Path
@@ -168,7 +181,7 @@ def default_renderer(root: Path, progress: Progress | None = None) -> AudioRende
             output,
             cache_folder(root, render_settings),
             podcast=podcast,
-            progress=report,
+            progress=render_progress or report,
         )
 
     return render

@@ -40,6 +40,7 @@ from typing import Any, ParamSpec, TypeVar
 from amacast.build import keys as key
 from amacast.build import state
 from amacast.build.audio import (
+    AudioPlan,
     AudioRenderer,
     Progress,
     audio_enabled,
@@ -111,6 +112,9 @@ class BuildResult:
     total_bytes: int = 0
     swapped: bool = False
     adopted: tuple[str, ...] = ()
+    #: Episodes whose page was written (new or changed); for a dry run, would be.
+    changed: tuple[str, ...] = ()
+    dry_run: bool = False
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -137,6 +141,8 @@ class Run:
     keep_going: bool
     audio_from: tuple[Path, ...]
     renderer: AudioRenderer | None
+    dry_run: bool
+    render_progress: Callable[[Any], None] | None
 
 
 def _collector_spared(function: Callable[P, R]) -> Callable[P, R]:
@@ -166,6 +172,8 @@ def build_all(
     progress: Progress | None = None,
     renderer: AudioRenderer | None = None,
     audio_from: Sequence[Path] = (),
+    dry_run: bool = False,
+    render_progress: Callable[[Any], None] | None = None,
 ) -> BuildResult:
     """Build the project at ``root`` into ``output``, all or nothing.
 
@@ -173,7 +181,11 @@ def build_all(
     nothing but keeps the MP3s of unchanged episodes (what ``amacast build``
     does); ``renderer`` replaces the configured narration (tests use it).
     ``audio_from`` are folders of audio rendered elsewhere (``amacast render
-    --shard``), adopted where their audio key matches.  Input errors return a
+    --shard``), adopted where their audio key matches.  ``dry_run`` stops
+    before any audio work or output byte and says what a build would do
+    (:attr:`BuildResult.rendered`, :attr:`~BuildResult.changed`,
+    :attr:`~BuildResult.removed`).  ``render_progress`` receives the
+    narration's progress (:class:`amacast.render_jobs.RenderProgress`).  Input errors return a
     result with ``ok`` False and leave ``output`` as it was; a failure while
     building raises :class:`BuildError` (the cause chained), and another
     build running, an output that holds the project, or SIGTERM raise the
@@ -196,6 +208,8 @@ def build_all(
         keep_going=keep_going,
         audio_from=tuple(Path(folder) for folder in audio_from),
         renderer=renderer,
+        dry_run=dry_run,
+        render_progress=render_progress,
     )
     refuse_output(output, root, run.cache)
     with lock_output(output, run.cache), terminate_as_exception():
@@ -227,9 +241,8 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
         return _make(
             run, generation, sources, previous, site, inputs, diagnostics, settings_problems
         )
-    except BaseException:
-        generation.discard()
-        raise
+    finally:
+        generation.discard()  # nothing, once committed; else none of it goes live
 
 
 def _make(
@@ -314,13 +327,15 @@ def _make(
         run.audio_from,
         lambda: generation.scratch,
     )
+    if run.dry_run:
+        return _dry_run(run, previous, good, plan, diagnostics, bad, skipped)
     if run.with_audio:
         from_shards = f"{len(plan.adopted)} adopted, " if run.audio_from else ""
         run.say(
             f"audio: {len(plan.reused)} unchanged, {from_shards}{len(plan.to_render)} to render"
         )
         if plan.to_render:
-            render = run.renderer or default_renderer(run.root, run.say)
+            render = run.renderer or default_renderer(run.root, run.say, run.render_progress)
             to_render = [whole(e, full) for e in plan.to_render]
             made = render(to_render, settings, generation.scratch)
             plan.infos.update((e.slug, made[e.slug]) for e in to_render)
@@ -392,6 +407,7 @@ def _make(
         "bytes": sum(sizes.values()),
         "sizes": sizes,
         "pages": dict(sorted(page_keys.items())),
+        "sources": {e.slug: e.source_hash for e in good},
         "inputs": inputs,
         "result": {
             "diagnostics": [d.as_dict() for d in diagnostics[settings_problems:]],
@@ -429,6 +445,7 @@ def _make(
         left_out=bad,
         drafts_skipped=skipped,
         removed=tuple(sorted(set(old_files) - set(hashes))),
+        changed=tuple(e.slug for e in good if e.slug not in kept_pages),
         files=hashes,
         total_bytes=sum(sizes.values()) + (run.output / MANIFEST).stat().st_size,
         swapped=True,
@@ -563,6 +580,62 @@ def _with_identities(
 ) -> Callable[[Listing], Episode]:
     """``full`` giving each whole episode the identity it was settled with."""
     return lambda listing: with_identity(full(listing), identities[listing.path])
+
+
+def _dry_run(
+    run: Run,
+    previous: Mapping[str, Any],
+    good: Sequence[Episode | Listing],
+    plan: AudioPlan,
+    diagnostics: Sequence[Diagnostic],
+    bad: tuple[str, ...],
+    skipped: tuple[str, ...],
+) -> BuildResult:
+    """What a build would do: audio to render, pages to write, episodes' files to remove.
+
+    A page counts as changed unless the output holds it, made from the same
+    transcript and audio (pages whose only change is the site's settings or
+    templates count as unchanged here).
+    """
+    manifest_episodes = previous.get("episodes", {}) if previous else {}
+    old_files = previous.get("files", {}) if previous else {}
+    published = {e.slug for e in good}
+    changed = tuple(
+        e.slug
+        for e in good
+        if e.slug in plan.to_render_slugs
+        or f"episodes/{e.slug}/index.html" not in old_files
+        or _source_changed(previous, e)
+    )
+    gone = {
+        relative
+        for relative in old_files
+        if relative.startswith("episodes/") and relative.split("/")[1] not in published
+    }
+    for slug, entry in manifest_episodes.items():
+        if slug not in published and isinstance(entry, dict):
+            gone.update(str(f) for f in entry.get("files", ()))
+    return BuildResult(
+        settings=run.settings,
+        output=run.output,
+        diagnostics=tuple(diagnostics),
+        notes=tuple(_with_episode_notes([], bad, skipped)),
+        published=tuple(e.slug for e in good),
+        rendered=tuple(plan.to_render_slugs),
+        reused=tuple(plan.reused),
+        adopted=tuple(plan.adopted),
+        left_out=bad,
+        drafts_skipped=skipped,
+        removed=tuple(sorted(gone)),
+        changed=changed,
+        dry_run=True,
+    )
+
+
+def _source_changed(previous: Mapping[str, Any], episode: Episode | Listing) -> bool:
+    """True when the output's last build did not publish this transcript as it is now."""
+    recorded = previous.get("build", {}).get("sources", {}) if previous else {}
+    return recorded.get(episode.slug) != episode.source_hash
 
 
 def _page_site(site: str, pages: Any) -> str:
@@ -705,7 +778,8 @@ def _as_it_is(
         drafts_skipped=tuple(skipped),
         files=dict(previous["files"]),
         total_bytes=current[1],
-        swapped=True,
+        swapped=not run.dry_run,
+        dry_run=run.dry_run,
     )
 
 
