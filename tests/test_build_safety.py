@@ -78,7 +78,7 @@ def test_sigterm_during_a_build_leaves_the_output_as_it_was(project: Path) -> No
         "import amacast.build.pipeline as pipeline\n"
         "def renderer(episodes, settings, folder):\n"
         "    print('rendering', flush=True); time.sleep(60)\n"
-        "pipeline.default_renderer = lambda root, progress=None: renderer\n"
+        "pipeline.default_renderer = lambda *args: renderer\n"
         "from amacast.cli import main\n"
         "sys.argv = ['amacast', 'publish', '--audio']\n"
         "main()\n"
@@ -88,8 +88,8 @@ def test_sigterm_during_a_build_leaves_the_output_as_it_was(project: Path) -> No
     )
     assert process.stdout is not None
     deadline = time.monotonic() + 60
-    while process.stdout.readline().strip() != "rendering":
-        assert time.monotonic() < deadline
+    while (line := process.stdout.readline()).strip() != "rendering":
+        assert line and time.monotonic() < deadline, process.communicate()
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 128 + signal.SIGTERM, err

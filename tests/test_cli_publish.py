@@ -46,7 +46,7 @@ def test_publish_renders_audio_by_default(
     runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     renderer = FakeRenderer()
-    monkeypatch.setattr(publish_module, "default_renderer", lambda root, progress=None: renderer)
+    monkeypatch.setattr(publish_module, "default_renderer", lambda *args: renderer)
     result = runner.invoke(main, ["publish", "--quiet"])
     assert result.exit_code == 0, result.output
     assert len(renderer.calls) == 3
@@ -79,7 +79,7 @@ def test_publish_engine_failure_exits_1_without_traceback(
     assert runner.invoke(main, ["publish", "--no-audio"]).exit_code == 0
     before = snapshot(project / "output")
     failing = FakeRenderer(fail_on=2)
-    monkeypatch.setattr(publish_module, "default_renderer", lambda root, progress=None: failing)
+    monkeypatch.setattr(publish_module, "default_renderer", lambda *args: failing)
     result = runner.invoke(main, ["publish", "--audio"])
     assert result.exit_code == 1
     assert "error: the build failed, output is unchanged: the engine fell over" in result.stderr
