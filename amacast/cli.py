@@ -48,16 +48,6 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
-def _default_timezone(root: Path) -> str:
-    """The `timezone` of amacast.toml when there is one, else UTC."""
-    try:
-        from amacast.config import load_settings
-    except ImportError:  # settings not available: UTC
-        return "UTC"
-    settings, _ = load_settings(root)
-    return str(getattr(settings, "timezone", "UTC") or "UTC")
-
-
 def _github_escape(text: str, *, prop: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
@@ -69,13 +59,16 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     """One diagnostic as a line of text or a GitHub workflow command."""
     if fmt == "github":
         level = {"error": "error", "warning": "warning", "info": "notice"}[d.severity]
+        place = f"line={d.line},col={d.column}," if d.line > 0 else ""
         props = (
-            f"file={_github_escape(d.path, prop=True)},line={d.line},col={d.column},"
+            f"file={_github_escape(d.path, prop=True)},{place}"
             f"title={_github_escape(d.code, prop=True)}"
         )
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         return f"::{level} {props}::{_github_escape(message)}"
-    line = f"{d.path}:{d.line}:{d.column}: {d.severity}[{d.code}] {d.message}"
+    # A problem of a whole file (or of one that is missing) has no line to point at.
+    where = f"{d.path}:{d.line}:{d.column}" if d.line > 0 else d.path
+    line = f"{where}: {d.severity}[{d.code}] {d.message}"
     return line + (f"\n    hint: {d.hint}" if d.hint else "")
 
 
@@ -100,34 +93,59 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     metavar="ZONE",
     help="Zone for dates written without one (default: `timezone` in amacast.toml, else UTC).",
 )
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where output/ is served, as `build` and `publish` take it (overrides base_url).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 def validate(
-    paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | None, quiet: bool
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    timezone: str | None,
+    base_url: str | None,
+    quiet: bool,
 ) -> None:
-    """Check transcripts and report every problem with file, line, code and hint.
+    """Check the settings and transcripts; report every problem with file, line, code and hint.
 
     PATHS are transcript files or folders of them (*.md); the default is episodes/.
+    When the current folder holds amacast.toml, every table of it is checked
+    too (keys, [audio], [voices], and each episode's `voices:` against its
+    Legend): what `validate` passes, `build` and `publish` do not stop on.
 
     \b
     Errors (exit 1): not-utf8, no-front-matter, front-matter-syntax,
-      front-matter-not-mapping, missing-title, missing-date, bad-date,
-      no-legend, unknown-speaker, no-turns, duplicate-slug, duplicate-guid.
+      front-matter-not-mapping, front-matter-alias, missing-title, missing-date,
+      bad-date, no-legend, unknown-speaker, no-turns, duplicate-slug, duplicate-guid;
+      config-* and audio-bad-value, voices-* errors of amacast.toml.
     Warnings (exit 0 unless --strict): naive-date, unused-speaker,
       empty-turn, mojibake, invisible-label-char, unknown-key, bad-key-type,
-      bad-legend-item, bom.
+      bad-legend-item, bom; config-unknown-key, audio-unknown-key,
+      voices-unknown-key, voices-unknown-speaker.
     Info: draft.
 
     Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage.
-    See docs/format.md for the transcript format.
+    See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
+    from amacast.config import CONFIG_FILE, check_episode_voices, load_settings
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
 
     targets = list(paths) or [Path("episodes")]
     if not paths and not targets[0].is_dir():
         raise click.UsageError("no PATHS given and there is no episodes/ folder here")
     files = find_episode_files(targets)
-    zone = timezone or _default_timezone(Path.cwd())
-    diagnostics = validate_episodes([parse_episode(f) for f in files], zone)
+    episodes = [parse_episode(f) for f in files]
+    diagnostics: list[Diagnostic] = []
+    settings = None
+    if Path(CONFIG_FILE).is_file():
+        overrides = {"base_url": base_url} if base_url else None
+        settings, diagnostics = load_settings(Path.cwd(), overrides)
+    zone = timezone or (settings.timezone if settings is not None else "UTC")
+    found = validate_episodes(episodes, zone)
+    if settings is not None:
+        found += check_episode_voices(settings, episodes)
+    diagnostics += sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
     if strict:
         diagnostics = make_strict(diagnostics)
     counts = count_by_severity(diagnostics)
@@ -137,8 +155,11 @@ def validate(
     else:
         for d in shown:
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
+    checked = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    if settings is not None:
+        checked = f"{CONFIG_FILE} and {checked}"
     click.echo(
-        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {counts['error']} errors, "
+        f"{checked} checked: {counts['error']} errors, "
         f"{counts['warning']} warnings, {counts['info']} info",
         err=True,
     )

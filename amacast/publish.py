@@ -605,26 +605,10 @@ def write_audio_manifest(
 def check_audio_settings(
     root: Path, settings: Settings, episodes: Sequence[Episode]
 ) -> list[Diagnostic]:
-    """Problems of the ``[audio]`` and ``[voices]`` settings (and episodes' ``voices:``)."""
-    from amacast.render import RenderSettings, audio_table_lines
-    from amacast.voices import assign_voices
+    """Problems of the episodes' ``voices:`` (the settings' own are :func:`load_settings`')."""
+    from amacast.config import check_episode_voices
 
-    config = root / "amacast.toml"
-    try:
-        lines = audio_table_lines(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        lines = {}
-    render_settings, problems = RenderSettings.from_table(settings.audio, lines=lines)
-    found = list(problems)
-    seen: set[tuple[str, int, str, str]] = set()
-    for episode in episodes:
-        _voices, voice_problems = assign_voices(episode, settings.voices, render_settings.engine)
-        for problem in voice_problems:
-            marker = (problem.path, problem.line, problem.code, problem.message)
-            if marker not in seen:
-                seen.add(marker)
-                found.append(_relative(problem, root))
-    return found
+    return [_relative(problem, root) for problem in check_episode_voices(settings, episodes)]
 
 
 def default_renderer(root: Path, progress: Progress | None = None) -> AudioRenderer:

@@ -26,7 +26,9 @@ engine's palette and rotates participants over the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import difflib
+import reprlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,17 +66,31 @@ NARRATOR: dict[str, str] = {"piper": "joe", "gtts": "gtts-us"}
 
 ROLE_KEYS = ("guest", "host")
 RESERVED_KEYS = ("narrator", "guest", "host", "participants", "custom")
-_CUSTOM_KEYS = ("engine", "base", "model", "pitch", "tempo", "lang", "tld", "options")
+CUSTOM_KEYS = ("engine", "base", "model", "pitch", "tempo", "lang", "tld", "options")
 _FACTOR_RANGE = (0.5, 2.0)
+
+#: The line of a key inside the ``[voices]`` table, by its path (``("custom", "alan", "pitch")``).
+KeyLine = Callable[[tuple[str, ...]], int]
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = 60
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxdict = _BRIEF.maxset = 4
+_BRIEF.maxlevel = 2
 
 
 @dataclass(frozen=True)
 class _Source:
-    """Where a mapping comes from, for diagnostics."""
+    """Where a mapping comes from, for diagnostics: a file, and the line of each key."""
 
     path: str
     line: int
     prefix: str
+    key_line: KeyLine | None = None
+
+    def line_of(self, parts: tuple[str, ...]) -> int:
+        if self.key_line is None:
+            return self.line
+        return self.key_line(parts) or self.line
 
 
 def palette(engine: str) -> list[Voice]:
@@ -93,10 +109,18 @@ def voice_named(name: str, table: Mapping[str, Any] | None = None) -> Voice | No
 
 
 def _diag(
-    source: _Source, code: str, severity: Severity, key: str, message: str, hint: str = ""
+    source: _Source,
+    code: str,
+    severity: Severity,
+    key: str,
+    message: str,
+    hint: str = "",
+    parts: tuple[str, ...] | None = None,
 ) -> Diagnostic:
+    """A problem at ``key`` (``parts``: its path in the table, when not ``key`` itself)."""
     where = f"{source.prefix}.{key}" if key else source.prefix
-    return Diagnostic(source.path, source.line, 1, code, severity, f"{where}: {message}", hint)
+    line = source.line_of(parts if parts is not None else ((key,) if key else ()))
+    return Diagnostic(source.path, line, 1, code, severity, f"{where}: {message}", hint)
 
 
 def _custom_voices(
@@ -130,6 +154,7 @@ def _custom_voices(
                     "error",
                     key,
                     "must be a table (engine, model, pitch, tempo, lang, tld)",
+                    parts=("custom", str(name)),
                 )
             )
             continue
@@ -144,7 +169,13 @@ def _custom_voice(
     name: str, spec: Mapping[str, Any], source: _Source, key: str
 ) -> tuple[Voice | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
-    for unknown in sorted(set(spec) - set(_CUSTOM_KEYS)):
+    here = ("custom", name)
+
+    def at(field: str) -> tuple[str, ...]:
+        return (*here, field)
+
+    for unknown in sorted(set(spec) - set(CUSTOM_KEYS)):
+        close = difflib.get_close_matches(unknown, CUSTOM_KEYS, n=1, cutoff=0.6)
         problems.append(
             _diag(
                 source,
@@ -152,7 +183,8 @@ def _custom_voice(
                 "warning",
                 f"{key}.{unknown}",
                 "unknown setting",
-                f"known: {', '.join(_CUSTOM_KEYS)}",
+                f"did you mean {close[0]!r}?" if close else f"known: {', '.join(CUSTOM_KEYS)}",
+                parts=at(unknown),
             )
         )
     base_name = spec.get("base")
@@ -166,8 +198,9 @@ def _custom_voice(
                     "voices-unknown-voice",
                     "error",
                     f"{key}.base",
-                    f"no built-in voice {base_name!r}",
-                    _known_hint(),
+                    f"no built-in voice {_BRIEF.repr(base_name)}",
+                    _known_hint(near=str(base_name)),
+                    parts=at("base"),
                 )
             )
             return None, problems
@@ -179,8 +212,9 @@ def _custom_voice(
                 "voices-unknown-engine",
                 "error",
                 f"{key}.engine",
-                f"unknown engine {engine!r}",
+                f"unknown engine {_BRIEF.repr(engine)}",
                 f"use one of: {', '.join(DEFAULT_ORDER)}",
+                parts=at("engine"),
             )
         )
         return None, problems
@@ -206,8 +240,9 @@ def _custom_voice(
                     "voices-bad-value",
                     "error",
                     f"{key}.{factor}",
-                    f"must be a number from {low} to {high}, not {value!r}",
+                    f"must be a number from {low} to {high}, not {_BRIEF.repr(value)}",
                     "1.0 is the voice's own; measured good factors: 1.0 to 1.25",
+                    parts=at(factor),
                 )
             )
         else:
@@ -223,7 +258,8 @@ def _custom_voice(
                     "voices-bad-value",
                     "error",
                     f"{key}.{text_key}",
-                    f"must be a non-empty string, not {value!r}",
+                    f"must be a non-empty string, not {_BRIEF.repr(value)}",
+                    parts=at(text_key),
                 )
             )
         else:
@@ -239,6 +275,7 @@ def _custom_voice(
                     "error",
                     f"{key}.model",
                     "only piper voices take a model file",
+                    parts=at("model"),
                 )
             )
         elif not model.is_file() or not Path(f"{model}.json").is_file():
@@ -250,6 +287,7 @@ def _custom_voice(
                     f"{key}.model",
                     f"Piper voice file {model} (with {model.name}.json) not found",
                     "give the path of an .onnx voice with its .onnx.json beside it",
+                    parts=at("model"),
                 )
             )
     if "options" in spec:
@@ -262,6 +300,7 @@ def _custom_voice(
                     "error",
                     f"{key}.options",
                     "must be a table of engine options",
+                    parts=at("options"),
                 )
             )
         else:
@@ -271,13 +310,20 @@ def _custom_voice(
     return replace(voice, **changes), problems
 
 
-def _known_hint(extra: Iterable[str] = ()) -> str:
+def _known_hint(extra: Iterable[str] = (), near: str = "") -> str:
     names = sorted(set(PALETTE) | set(extra))
-    return f"known voices: {', '.join(names)} (see `amacast voices`)"
+    known = f"known voices: {', '.join(names)} (see `amacast voices`)"
+    close = difflib.get_close_matches(near, names, n=1, cutoff=0.6) if near else []
+    return f"did you mean {close[0]!r}? (`amacast voices` lists them all)" if close else known
 
 
 def _lookup(
-    value: Any, key: str, source: _Source, custom: Mapping[str, Voice], problems: list[Diagnostic]
+    value: Any,
+    key: str,
+    source: _Source,
+    custom: Mapping[str, Voice],
+    problems: list[Diagnostic],
+    parts: tuple[str, ...] | None = None,
 ) -> Voice | None:
     """The voice a mapping value names, or None with a diagnostic."""
     if not isinstance(value, str):
@@ -287,8 +333,9 @@ def _lookup(
                 "voices-bad-value",
                 "error",
                 key,
-                f"must be a voice name (a string), not {value!r}",
+                f"must be a voice name (a string), not {_BRIEF.repr(value)}",
                 _known_hint(custom),
+                parts,
             )
         )
         return None
@@ -300,8 +347,9 @@ def _lookup(
                 "voices-unknown-voice",
                 "error",
                 key,
-                f"unknown voice {value!r}",
-                _known_hint(custom),
+                f"unknown voice {_BRIEF.repr(value)}",
+                _known_hint(custom, near=value),
+                parts,
             )
         )
     return voice
@@ -391,7 +439,9 @@ def _role_defaults(
             )
         else:
             for index, item in enumerate(items):
-                voice = _lookup(item, f"participants[{index}]", source, custom, problems)
+                voice = _lookup(
+                    item, f"participants[{index}]", source, custom, problems, ("participants",)
+                )
                 if voice is not None:
                     rotation.append(voice)
     return roles, rotation
@@ -404,16 +454,18 @@ def assign_voices(
     *,
     config_path: str = "amacast.toml",
     config_line: int = 1,
+    key_line: KeyLine | None = None,
 ) -> tuple[dict[str, Voice], list[Diagnostic]]:
     """A voice for every speaker code of ``episode``, plus the problems found.
 
     ``table`` is the raw ``[voices]`` table; ``episode.meta["voices"]`` may
     override it.  The narrator (intro/outro) is under the key ``"narrator"``
-    unless a speaker has that code, see :func:`narrator_voice`.  Never raises:
-    bad entries are skipped and reported.
+    unless a speaker has that code, see :func:`narrator_voice`.  Problems of
+    the table are placed at ``key_line`` of their key when given, else at
+    ``config_line``.  Never raises: bad entries are skipped and reported.
     """
     problems: list[Diagnostic] = []
-    toml = _Source(config_path, config_line, "voices")
+    toml = _Source(config_path, config_line, "voices", key_line)
     front = _Source(episode.path, episode.meta_lines.get("voices", 1), "voices")
     if engine not in DEFAULT_ORDER:
         problems.append(
@@ -422,7 +474,7 @@ def assign_voices(
                 "voices-unknown-engine",
                 "error",
                 "",
-                f"unknown engine {engine!r}",
+                f"unknown engine {_BRIEF.repr(engine)}",
                 f"use one of: {', '.join(DEFAULT_ORDER)}",
             )
         )
@@ -487,6 +539,34 @@ def assign_voices(
     if "narrator" not in voices:
         voices["narrator"] = narrator
     return voices, problems
+
+
+def check_voices_table(
+    table: Mapping[str, Any],
+    engine: str = "piper",
+    *,
+    path: str = "amacast.toml",
+    key_line: KeyLine | None = None,
+) -> list[Diagnostic]:
+    """Problems of the ``[voices]`` table itself, each at its key's line (no episode needed).
+
+    Every value must name a built-in or custom voice, ``participants`` a
+    non-empty list of them, and every ``[voices.custom.NAME]`` table must
+    make a voice.  ``engine`` is the configured one (``[audio] engine``).
+    """
+    source = _Source(path, 0, "voices", key_line)
+    problems: list[Diagnostic] = []
+    custom, found = _custom_voices(table, source)
+    problems.extend(found)
+    for raw_key, value in table.items():
+        key = str(raw_key)
+        if key not in RESERVED_KEYS:
+            _lookup(value, key, source, custom, problems)
+    _role_defaults(table, source, custom, problems)
+    _narrator(
+        table, {}, engine if engine in NARRATOR else "piper", source, source, custom, problems
+    )
+    return problems
 
 
 def _narrator(
