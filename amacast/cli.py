@@ -128,8 +128,9 @@ def validate(
     Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage.
     See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
-    from amacast.config import CONFIG_FILE, check_episode_voices, load_settings
+    from amacast.config import CONFIG_FILE, load_settings
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
+    from amacast.voices import check_episode_voices
 
     targets = list(paths) or [Path("episodes")]
     if not paths and not targets[0].is_dir():

@@ -606,7 +606,7 @@ def check_audio_settings(
     root: Path, settings: Settings, episodes: Sequence[Episode]
 ) -> list[Diagnostic]:
     """Problems of the episodes' ``voices:`` (the settings' own are :func:`load_settings`')."""
-    from amacast.config import check_episode_voices
+    from amacast.voices import check_episode_voices
 
     return [_relative(problem, root) for problem in check_episode_voices(settings, episodes)]
 
@@ -905,7 +905,7 @@ def _site_key(root: Path, settings: Settings) -> str:
     digest.update(repr(settings).encode("utf-8", "surrogatepass"))
     package = Path(__file__).resolve().parent
     sources = (
-        (package, "*.py"),
+        (package, "**/*.py"),  # amacast/config/ and engines/ too
         (package, "templates/**/*"),
         (package, "static/**/*"),
         (root / TEMPLATES_DIR, "**/*"),

@@ -479,10 +479,10 @@ def render_project(
     not reported) and writes a manifest into the output with each episode's
     audio key, so that ``amacast publish --audio-from`` adopts the audio.
     """
-    from amacast.config import check_episode_voices, load_settings
+    from amacast.config import load_settings
     from amacast.engines.registry import engine_names
     from amacast.validate import validate_episodes
-    from amacast.voices import assign_voices
+    from amacast.voices import assign_voices, check_episode_voices
 
     settings, found = load_settings(root, required=())
     render_settings = settings.render

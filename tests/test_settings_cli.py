@@ -152,7 +152,7 @@ def test_custom_voice_problems_at_their_lines(project: Path) -> None:
         "amacast.toml:14:1: warning[voices-unknown-key] voices.custom.alan.pitchh: unknown setting",
         "    hint: did you mean 'pitch'?",
         "amacast.toml:15:1: error[voices-bad-value] voices.custom.alan.tempo: "
-        "must be a number from 0.5 to 2.0, not 9",
+        "must be a number from 0.5 to 2, not 9",
         "    hint: 1.0 is the voice's own; measured good factors: 1.0 to 1.25",
         "amacast.toml and 1 file checked: 2 errors, 1 warnings, 0 info",
     ]

@@ -705,6 +705,8 @@ VOICES: Mapping[str, Field] = MappingProxyType(
     }
 )
 
+_FACTOR_HINT = "1.0 is the voice's own; measured good factors: 1.0 to 1.25"
+
 #: One ``[voices.custom.NAME]`` table: a voice of your own, usable by NAME.
 CUSTOM_VOICE: Mapping[str, Field] = MappingProxyType(
     {
@@ -713,8 +715,8 @@ CUSTOM_VOICE: Mapping[str, Field] = MappingProxyType(
         "model": Field(
             Text(non_empty=True), '""', "a Piper voice file (`.onnx`, its `.onnx.json` beside it)"
         ),
-        "pitch": Field(Number(0.5, 2.0), "1.0", "pitch factor, tempo compensated"),
-        "tempo": Field(Number(0.5, 2.0), "1.0", "speed factor"),
+        "pitch": Field(Number(0.5, 2.0, _FACTOR_HINT), "1.0", "pitch factor, tempo compensated"),
+        "tempo": Field(Number(0.5, 2.0, _FACTOR_HINT), "1.0", "speed factor"),
         "lang": Field(Text(non_empty=True), '"en"', "gTTS language"),
         "tld": Field(Text(non_empty=True), '"com"', "gTTS accent (Google domain)"),
         "options": Field(Table(), "{}", "engine-specific options"),

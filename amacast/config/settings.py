@@ -4,14 +4,14 @@
 (:mod:`amacast.config.lines`) and runs the validators of
 :mod:`amacast.config.schema` over every table: the top-level keys, ``[audio]``
 (into :class:`RenderSettings`) and ``[voices]`` with ``[voices.custom.*]``
-(:func:`amacast.voices.check_voices_table`).  Every problem becomes a
+(:func:`amacast.config.voices.check_voices_table`).  Every problem becomes a
 :class:`~amacast.model.Diagnostic` at the key's own line: an unknown key is a
 warning (with the nearest known key), a wrong type, a bad value or a missing
 required key is an error.  A file that does not parse gives one error at its
 line and nothing that would only follow from it.
 
-:func:`check_episode_voices` checks what needs the episodes too: the
-``voices:`` of their front matter against their Legend.
+:func:`amacast.voices.check_episode_voices` checks what needs the episodes
+too: the ``voices:`` of their front matter against their Legend.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import re
 import tomllib
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -42,8 +42,8 @@ from amacast.config.schema import (
     closest,
     did_you_mean,
 )
-from amacast.model import Diagnostic, Episode, Severity
-from amacast.voices import assign_voices, check_voices_table
+from amacast.config.voices import check_voices_table
+from amacast.model import Diagnostic, Severity
 
 CONFIG_FILE = "amacast.toml"
 
@@ -442,9 +442,9 @@ def load_settings(
     diagnostics += audio_problems
     diagnostics += check_voices_table(
         values.get("voices", _empty_table()),
-        render.engine,
         path=CONFIG_FILE,
         key_line=lambda parts: lines.line_of("voices", *parts),
+        root=root,
     )
 
     # In the order of the file: the problems without a line (missing keys) first.
@@ -453,29 +453,6 @@ def load_settings(
     if settings.owner_email and not settings.owner_name:
         settings = replace(settings, owner_name=settings.author or settings.title)
     return settings, diagnostics
-
-
-def check_episode_voices(settings: Settings, episodes: Iterable[Episode]) -> list[Diagnostic]:
-    """Problems of the episodes' front matter ``voices:`` (against each Legend).
-
-    The ``[voices]`` table's own problems are :func:`load_settings`'; this
-    adds those that need the episodes, once each.
-    """
-    found: list[Diagnostic] = []
-    seen: set[Diagnostic] = set()
-    for episode in episodes:
-        _, problems = assign_voices(
-            episode,
-            settings.voices,
-            settings.render.engine,
-            config_path=CONFIG_FILE,
-            key_line=lambda parts: settings.line_of("voices", *parts),
-        )
-        for problem in problems:
-            if problem.path == episode.path and problem not in seen:
-                seen.add(problem)
-                found.append(problem)
-    return found
 
 
 def _check_subcategory(
