@@ -454,6 +454,11 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
             )
         meta[key] = value
         meta_lines[key] = line
+        if key == "voices" and isinstance(value_node, yaml.MappingNode):
+            # Each speaker's own line, so that a bad voice is reported where it is written.
+            for sub_node, _ in value_node.value:
+                if isinstance(sub_node, yaml.ScalarNode):
+                    meta_lines[f"voices.{sub_node.value}"] = sub_node.start_mark.line + 2
         _check_key(key, value, line, reader)
     constructor.dispose()
     return meta, meta_lines, end + 1

@@ -155,7 +155,13 @@ def assign_voices(
     """
     problems: list[Diagnostic] = []
     toml = Source(config_path, config_line, "voices", key_line)
-    front = Source(episode.path, episode.meta_lines.get("voices", 1), "voices")
+    lines = episode.meta_lines
+    front = Source(
+        episode.path,
+        lines.get("voices", 1),
+        "voices",
+        lambda parts: lines.get(f"voices.{parts[0]}", 0) if parts else 0,
+    )
     if engine not in DEFAULT_ORDER:
         problems.append(
             toml.problem(

@@ -164,11 +164,11 @@ def test_front_matter_voices_are_checked_against_the_legend(project: Path) -> No
     result = run("validate")
     assert result.exit_code == 1
     assert lines_of(result) == [
-        "episodes/sam.md:4:1: warning[voices-unknown-speaker] voices.Q: "
+        "episodes/sam.md:5:1: error[voices-unknown-voice] voices.S: unknown voice 'joe-hihg'",
+        "    hint: did you mean 'joe-high'? (`amacast voices` lists them all)",
+        "episodes/sam.md:6:1: warning[voices-unknown-speaker] voices.Q: "
         "names no speaker code, pattern or name of this episode",
         "    hint: use a code from the Legend (S, P(n)) or a speaker's name",
-        "episodes/sam.md:4:1: error[voices-unknown-voice] voices.S: unknown voice 'joe-hihg'",
-        "    hint: did you mean 'joe-high'? (`amacast voices` lists them all)",
         "amacast.toml and 1 file checked: 1 errors, 1 warnings, 0 info",
     ]
 

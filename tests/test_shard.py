@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from amacast.cache import DEFAULT_CACHE_DIR
 from amacast.cli import main
 from amacast.config import Settings, load_settings
+from amacast.config.schema import DEFAULT_CACHE_DIR
 from amacast.model import AudioInfo, Episode
 from amacast.parse import parse_episode
 from amacast.publish import (

@@ -92,6 +92,9 @@ T = TypeVar("T")
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 MP3_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 
+#: Where speech segments are cached, relative to the project (``[audio] cache_dir``).
+DEFAULT_CACHE_DIR = ".amacast-cache/segments"
+
 #: Fields an intro or outro template may use.
 TEMPLATE_FIELDS = ("podcast", "title", "author", "date")
 
@@ -682,7 +685,7 @@ AUDIO: Mapping[str, Field] = MappingProxyType(
         ),
         "cache_dir": Field(
             Text(non_empty=True),
-            '".amacast-cache/segments"',
+            f'"{DEFAULT_CACHE_DIR}"',
             "folder of cached speech segments, relative to `amacast.toml`",
         ),
     }

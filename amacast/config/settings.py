@@ -29,11 +29,11 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from amacast.cache import DEFAULT_CACHE_DIR
 from amacast.config.lines import KeyLines, scan_keys
 from amacast.config.schema import (
     APPLE_CATEGORIES,
     AUDIO,
+    DEFAULT_CACHE_DIR,
     OPTIONS,
     REMOTE_URL,
     Context,
