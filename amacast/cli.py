@@ -141,7 +141,10 @@ def validate(
     settings = None
     if Path(CONFIG_FILE).is_file():
         overrides = {"base_url": base_url} if base_url else None
-        settings, diagnostics = load_settings(Path.cwd(), overrides)
+        # base_url may come from `build --base-url` in CI: without it here, a warning.
+        settings, diagnostics = load_settings(
+            Path.cwd(), overrides, required=("title",), expected=("base_url",)
+        )
     zone = timezone or (settings.timezone if settings is not None else "UTC")
     found = validate_episodes(episodes, zone)
     if settings is not None:

@@ -260,11 +260,19 @@ def test_without_amacast_toml_nothing_points_into_a_file_that_does_not_exist(
     assert not (project / "output").exists()
 
 
-def test_validate_takes_base_url_as_build_does(project: Path) -> None:
+def test_validate_warns_about_a_base_url_that_build_must_be_given(project: Path) -> None:
     settings(project, GOOD.replace('base_url = "https://example.org/pod/"\n', ""))
-    assert "base_url is required" in run("validate").stderr
-    result = run("validate", "--base-url", "https://example.org/pod/")
+    result = run("validate")
     assert result.exit_code == 0, result.stderr
+    assert lines_of(result) == [
+        "amacast.toml: warning[config-missing-key] base_url is not set: build and publish need it",
+        '    hint: add base_url = "…" to amacast.toml, set AMACAST_BASE_URL or pass --base-url',
+        "amacast.toml and 1 file checked: 0 errors, 1 warnings, 0 info",
+    ]
+    assert run("validate", "--strict").exit_code == 1
+    result = run("validate", "--base-url", "https://example.org/pod/")
+    assert lines_of(result) == ["amacast.toml and 1 file checked: 0 errors, 0 warnings, 0 info"]
+    assert run("build").exit_code == 1
 
 
 def test_validate_without_settings_checks_the_transcripts_only(project: Path) -> None:

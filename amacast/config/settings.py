@@ -330,6 +330,7 @@ def load_settings(
     overrides: Mapping[str, str] | None = None,
     *,
     required: Collection[str] = REQUIRED_FOR_BUILD,
+    expected: Collection[str] = (),
     environ: Mapping[str, str] | None = None,
 ) -> tuple[Settings, list[Diagnostic]]:
     """Read ``root/amacast.toml`` into Settings and report every problem of every table.
@@ -338,7 +339,9 @@ def load_settings(
     (``AMACAST_BASE_URL``, ``AMACAST_AUDIO_BASE_URL``) and ``overrides``
     (command-line options, as strings).  Keys with errors keep their
     defaults, so the returned Settings are always usable for reporting; check
-    the diagnostics for errors before building.  Without the file (or when
+    the diagnostics for errors before building.  A missing ``required`` key
+    is an error, a missing ``expected`` one a warning (``validate`` cannot
+    know whether ``build`` will be given ``--base-url``).  Without the file (or when
     ``required`` is empty) that is an error (a warning) of its own, with no
     location, and nothing else.  Never raises on user input.
     """
@@ -420,15 +423,19 @@ def load_settings(
         for key in OPTIONS:
             if key in sources:
                 continue
-            if key in required:
+            if key in required or key in expected:
                 hint = f'add {key} = "…" to {CONFIG_FILE}'
+                if key in ENV_KEYS:
+                    hint += f", set AMACAST_{key.upper()} or pass --{key.replace('_', '-')}"
                 misspelt = [k for k in raw if k not in OPTIONS and closest(k, OPTIONS) == key]
                 if misspelt:
                     line = lines.line_of(misspelt[0])
                     hint = f"line {line} has {brief(misspelt[0])}: did you mean {key!r}?"
-                if key in ENV_KEYS:
-                    hint += f", set AMACAST_{key.upper()} or pass --{key.replace('_', '-')}"
-                report("config-missing-key", "error", f"{key} is required", hint)
+                if key in required:
+                    report("config-missing-key", "error", f"{key} is required", hint)
+                else:
+                    message = f"{key} is not set: build and publish need it"
+                    report("config-missing-key", "warning", message, hint)
             elif key in RECOMMENDED:
                 report(
                     "config-missing-key",
