@@ -551,7 +551,7 @@ def _read_date(
             1,
             "bad-date",
             "error",
-            f"`date: {value}` is not a valid date: {exc}",
+            f"`date: {_short(value)}` is not a valid date: {exc}",
             "write an ISO 8601 date such as `2019-11-13T15:14:46+05:30` or `2019-11-13`",
         )
         return None
@@ -635,7 +635,7 @@ def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
         column = (
             next((i for i, (a, b) in enumerate(zip(line, fixed, strict=False)) if a != b), 0) + 1
         )
-        bad, good = _first_difference(line, fixed, column - 1)
+        bad, good = (_short(part) for part in _first_difference(line, fixed, column - 1))
         reader.report(
             number,
             column,
@@ -1204,7 +1204,9 @@ def _label_at(raw: str, line: int, codes: _Codes, reader: _Reader) -> tuple[str,
 def _unknown_speaker(code: str, line: int, column: int, codes: _Codes, reader: _Reader) -> None:
     close = difflib.get_close_matches(code, codes.candidates(), n=1, cutoff=0.3)
     listing = codes.listing()
-    known_text = ", ".join(listing) if listing else "none (there is no Legend)"
+    known_text = ", ".join(listing[:12]) if listing else "none (there is no Legend)"
+    if len(listing) > 12:
+        known_text += f" and {len(listing) - 12} more"
     hint = f"did you mean `{close[0]}`? " if close else ""
     hint += f"add `- {code}: Name` to the Legend, or fix the label"
     reader.report(

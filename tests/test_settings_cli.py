@@ -325,7 +325,16 @@ def test_messages_quote_long_values_briefly(project: Path) -> None:
     settings(project, GOOD + f'\n[audio]\nloudness = "{"y" * 100_000}"\n')
     result = run("validate")
     assert result.exit_code == 1
-    bad_tags = [line for line in lines_of(result) if "bad-key-type" in line]
-    loudness = [line for line in lines_of(result) if "audio.loudness" in line]
-    assert len(bad_tags) == 1 and len(loudness) == 1
-    assert max(len(line) for line in lines_of(result)) < 300
+    legend = "".join(f"- S{n}: Speaker {n}\n" for n in range(40))
+    (project / "episodes" / "long.md").write_text(
+        f"---\ntitle: Long\ndate: 2026-01-01{'9' * 100_000}\n---\n\n**Legend:**\n\n"
+        f"{legend}\n---\n\n**S1:** Hello.\n\n**ZZ:** Who am I?\n",
+        encoding="utf-8",
+    )
+    result = run("validate")
+    assert result.exit_code == 1
+    found = lines_of(result)
+    for what in ("bad-key-type", "audio.loudness", "bad-date", "unknown-speaker"):
+        assert len([line for line in found if what in line]) == 1, what
+    assert "S10, S11 and 28 more)" in result.stderr
+    assert max(len(line) for line in found) < 300
