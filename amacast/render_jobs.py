@@ -482,7 +482,7 @@ def render_project(
     from amacast.config import load_settings
     from amacast.engines.registry import engine_names
     from amacast.validate import validate_episodes
-    from amacast.voices import assign_voices, check_episode_voices
+    from amacast.voices import episode_voices
 
     settings, found = load_settings(root, required=())
     render_settings = settings.render
@@ -512,11 +512,12 @@ def render_project(
     broken = {d.path for d in checked if d.severity == "error"}
     voices: dict[str, Mapping[str, Voice]] = {}
     for episode in episodes:
-        voice_problems = check_episode_voices(settings, [episode])
+        voices[episode.slug], voice_problems = episode_voices(
+            settings, episode, render_settings.engine
+        )
         diagnostics += voice_problems
         if any(p.severity == "error" for p in voice_problems):
             broken.add(episode.path)
-        voices[episode.slug] = assign_voices(episode, settings.voices, render_settings.engine)[0]
     if any(d.severity == "error" for d in found):
         return RenderRun(
             {}, tuple(diagnostics), tuple(e.slug for e in episodes), drafts_skipped, other_shards

@@ -60,6 +60,7 @@ __all__ = [
     "check_episode_voices",
     "check_voices_table",
     "describe",
+    "episode_voices",
     "narrator_voice",
     "palette",
     "voice_named",
@@ -233,21 +234,22 @@ def assign_voices(
     return voices, problems
 
 
-def check_episode_voices(settings: Settings, episodes: Iterable[Episode]) -> list[Diagnostic]:
-    """Problems of the episodes' front matter ``voices:`` (against each Legend).
+def episode_voices(
+    settings: Settings, episode: Episode, engine: str | None = None
+) -> tuple[dict[str, Voice], list[Diagnostic]]:
+    """The voices of one episode and the problems of its front matter ``voices:``.
 
-    The ``[voices]`` table's own problems are :func:`amacast.config.load_settings`';
-    this adds those that need the episodes, once each.
+    ``engine`` replaces ``[audio] engine`` (``amacast render --engine``).  The
+    ``[voices]`` table's own problems are left out: they are
+    :func:`amacast.config.load_settings`', reported once for every episode.
     """
-    found: list[Diagnostic] = []
-    seen: set[Diagnostic] = set()
-    for episode in episodes:
-        _, problems = assign_voices(episode, settings.voices, settings.render.engine)
-        for problem in problems:
-            if problem.path == episode.path and problem not in seen:
-                seen.add(problem)
-                found.append(problem)
-    return found
+    voices, problems = assign_voices(episode, settings.voices, engine or settings.render.engine)
+    return voices, [problem for problem in problems if problem.path == episode.path]
+
+
+def check_episode_voices(settings: Settings, episodes: Iterable[Episode]) -> list[Diagnostic]:
+    """Problems of the episodes' front matter ``voices:`` (against each Legend)."""
+    return [problem for episode in episodes for problem in episode_voices(settings, episode)[1]]
 
 
 def _narrator(

@@ -213,6 +213,21 @@ def test_build_and_render_stop_on_a_voice_at_its_line(project: Path) -> None:
     assert not (project / "output").exists()
 
 
+def test_render_leaves_out_an_episode_whose_front_matter_names_an_unknown_voice(
+    project: Path,
+) -> None:
+    extra = "voices:\n  S: joe-hihg\n"
+    (project / "episodes" / "sam.md").write_text(EPISODE.format(extra=extra), encoding="utf-8")
+    result = run("render", "--jobs", "1")
+    assert result.exit_code == 1
+    assert any(
+        line.endswith("sam.md:5:1: error[voices-unknown-voice] voices.S: unknown voice 'joe-hihg'")
+        for line in lines_of(result)
+    ), result.stderr
+    assert "left out (errors): ama-with-sam" in lines_of(result)
+    assert not (project / "output").exists()
+
+
 def test_a_syntax_error_is_one_error_without_follow_ons(project: Path) -> None:
     settings(project, 'title = "T"\nexplicit = \nbase_url = "https://example.org/"\n')
     result = run("validate")
