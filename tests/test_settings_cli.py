@@ -239,6 +239,17 @@ def test_a_syntax_error_is_one_error_without_follow_ons(project: Path) -> None:
     ]
 
 
+def test_a_key_followed_by_garbage_is_a_syntax_error_at_its_place(project: Path) -> None:
+    settings(project, 'title = "T"\nbase_url\\ = "https://example.org/"\n')
+    result = run("validate")
+    assert lines_of(result) == [
+        "amacast.toml:2:9: error[config-syntax-error] TOML syntax error: "
+        "Expected '=' after a key in a key/value pair",
+        "    hint: see https://toml.io for the syntax",
+        "amacast.toml and 1 file checked: 1 errors, 0 warnings, 0 info",
+    ]
+
+
 def test_a_duplicate_key_is_named_at_its_line(project: Path) -> None:
     settings(project, GOOD + 'base_url = "https://example.org/other/"\n')
     result = run("build")

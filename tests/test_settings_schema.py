@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import fields
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amacast.config import KeyLines, RenderSettings, scan_keys, settings_table
 from amacast.config.schema import AUDIO, CUSTOM_VOICE, ENGINES, TABLES, TOP_LEVEL, VOICES
@@ -124,3 +128,72 @@ def test_scanner_never_raises_on_broken_text() -> None:
         lines = scan_keys(text)
         assert isinstance(lines, KeyLines)
     assert scan_keys('a = "unclosed\nb = 1\n').line_of("b") == 2
+
+
+# -- the scanner against tomllib, on generated documents -------------------------------------
+
+_BARE_KEYS = st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True)
+_QUOTED_KEYS = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x7f"), min_size=0, max_size=8
+)
+_KEYS = st.one_of(_BARE_KEYS, _QUOTED_KEYS)
+_SCALARS = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.booleans().map(lambda b: "true" if b else "false"),
+    _QUOTED_KEYS.map(lambda text: json.dumps(text, ensure_ascii=False)),
+    # A multi-line string whose lines look like keys and tables: none may count.
+    st.just('"""\nfake = 1\n[fake]\n"""'),
+    st.just("'''\n[[also.fake]]\nx = 2'''"),
+    st.just('[\n  "a = 1",  # a comment\n  [1, 2],\n]'),
+)
+
+
+def _key_text(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, dict[tuple[str, ...], int]]:
+    """A TOML document of top-level keys and tables, and the line each key is written on."""
+    chunks: list[str] = []
+    expected: dict[tuple[str, ...], int] = {}
+    line = 1
+
+    def emit(text: str) -> None:
+        nonlocal line
+        chunks.append(text)
+        line += text.count("\n") + 1
+
+    def pairs(prefix: tuple[str, ...]) -> None:
+        for key in draw(st.lists(_KEYS, max_size=4, unique=True)):
+            expected[(*prefix, key)] = line
+            emit(f"{_key_text(key)} = {draw(_SCALARS)}")
+
+    pairs(())
+    for table in draw(st.lists(_KEYS, max_size=3, unique=True)):
+        if (table,) not in expected:
+            expected[(table,)] = line
+            emit(f"[{_key_text(table)}]")
+            pairs((table,))
+    return "\n".join(chunks) + "\n", expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_scanner_places_every_key_tomllib_reads(
+    document: tuple[str, dict[tuple[str, ...], int]],
+) -> None:
+    text, expected = document
+    tomllib.loads(text)  # the generator writes valid TOML
+    places = scan_keys(text).places
+    for path, line in expected.items():
+        assert places.get(path, (0, 0))[0] == line, (path, text)
+    assert scan_keys(text).duplicates == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab = []{}.\"'#\n\\,1"), max_size=60) | st.text(max_size=60))
+def test_scanner_never_raises_and_stays_in_the_text(text: str) -> None:
+    lines = scan_keys(text)
+    count = text.count("\n") + 1
+    assert all(1 <= line <= count and column >= 1 for line, column in lines.places.values())

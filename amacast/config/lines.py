@@ -19,6 +19,19 @@ Path = tuple[str, ...]
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR = re.compile(r"[^,\]}\s#]*")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """One escape of a TOML basic string, as tomllib reads it."""
+    code = match.group(1) or match.group(2)
+    if code:
+        try:
+            return chr(int(code, 16))
+        except (ValueError, OverflowError):
+            return match.group()
+    return _ESCAPES.get(match.group(3), match.group())
 
 
 @dataclass(frozen=True)
@@ -149,9 +162,7 @@ class _Scanner:
             break
         self.pos = end + 1
         raw = self.text[start:end]
-        if quote == '"':
-            raw = raw.encode("utf-8", "surrogatepass").decode("unicode_escape", "replace")
-        return raw
+        return _ESCAPE.sub(_unescape, raw) if quote == '"' else raw
 
     def value(self, path: Path) -> None:
         self.skip_blanks()
@@ -221,15 +232,15 @@ class _Scanner:
             self.skip_blanks(newlines=True)
             if self.pos >= len(self.text):
                 break
-            line_start = self.pos
             if self.peek() == "[":
                 found = self.header()
                 if found is not None:
                     table = found
             elif not self.key_value(table):
-                self.pos = line_start
+                self.skip_line()  # not a key: an error tomllib reports
+                continue
             # whatever follows on the line is a comment or an error tomllib reports
-            if self.pos < len(self.text) and self.text[self.pos - 1 : self.pos] != "\n":
+            if self.pos < len(self.text) and self.text[self.pos - 1] != "\n":
                 self.skip_line()
         return KeyLines(dict(self.places), tuple(self.duplicates))
 
