@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import tomllib
 from dataclasses import fields
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amacast.config import KeyLines, RenderSettings, scan_keys, settings_table
+from amacast.config import KeyLines, RenderSettings, load_settings, scan_keys, settings_table
 from amacast.config.schema import AUDIO, CUSTOM_VOICE, ENGINES, TABLES, TOP_LEVEL, VOICES
 from amacast.config.voices import RESERVED_KEYS, Source, custom_voices
 from amacast.engines.base import Voice
@@ -197,3 +198,47 @@ def test_scanner_never_raises_and_stays_in_the_text(text: str) -> None:
     lines = scan_keys(text)
     count = text.count("\n") + 1
     assert all(1 <= line <= count and column >= 1 for line, column in lines.places.values())
+
+
+_TOML_BITS = st.sampled_from(
+    [
+        "title",
+        "base_url",
+        "[audio]",
+        "[voices]",
+        "[voices.custom.a]",
+        "pause_turn",
+        "S",
+        "pitch",
+        " = ",
+        '"joe"',
+        '"https://e.org/"',
+        "3",
+        "-1.5",
+        "true",
+        "[1, 2]",
+        "{x = 1}",
+        '"""',
+        "\n",
+        "#",
+        ".",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TOML_BITS, max_size=25).map("".join))
+def test_any_amacast_toml_gives_diagnostics_never_an_exception(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "amacast.toml").write_text(text, encoding="utf-8")
+        loaded, diagnostics = load_settings(root, environ={})
+    count = text.count("\n") + 1
+    assert isinstance(loaded.render, RenderSettings)
+    for d in diagnostics:
+        assert d.path == "amacast.toml" and 0 <= d.line <= count, d
+        assert d.severity in ("error", "warning") and d.code.split("-")[0] in (
+            "config",
+            "audio",
+            "voices",
+        )
