@@ -1,6 +1,6 @@
 """The settings of a project: ``amacast.toml`` read once, checked against one schema.
 
-``schema`` holds the small validators and the tables of keys, ``lines`` the
+``options`` holds the small validators, ``schema`` the tables of keys, ``lines`` the
 one scanner that says where each key is, ``settings`` the typed
 :class:`Settings` and :func:`load_settings`.  Other modules import from here.
 """
