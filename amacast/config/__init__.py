@@ -1,6 +1,7 @@
 """The settings of a project: ``amacast.toml`` read once, checked against one schema.
 
-``options`` holds the small validators, ``schema`` the tables of keys, ``lines`` the
+``options`` holds the small validators, ``schema`` the tables of keys,
+``voices`` the voice names and the checks of a voice mapping, ``lines`` the
 one scanner that says where each key is, ``settings`` the typed
 :class:`Settings` and :func:`load_settings`.  Other modules import from here.
 """
