@@ -26,8 +26,6 @@ import numpy.typing as npt
 
 from amacast.engines.base import PCM, Voice
 
-DEFAULT_CACHE_DIR = ".amacast-cache/segments"
-
 
 def segment_key(engine_name: str, engine_version: str, voice: Voice, text: str) -> str:
     """The cache key of one segment: a hex SHA-256 over everything that shapes its sound."""

@@ -88,16 +88,6 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
-def _default_timezone(root: Path) -> str:
-    """The `timezone` of amacast.toml when there is one, else UTC."""
-    try:
-        from amacast.config import load_settings
-    except ImportError:  # settings not available: UTC
-        return "UTC"
-    settings, _ = load_settings(root)
-    return str(getattr(settings, "timezone", "UTC") or "UTC")
-
-
 def _github_escape(text: str, *, prop: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
@@ -109,17 +99,18 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     """One diagnostic as a line of text or a GitHub workflow command."""
     if fmt == "github":
         level = {"error": "error", "warning": "warning", "info": "notice"}[d.severity]
+        place = f"line={d.line},col={d.column}," if d.line > 0 else ""
         props = (
-            f"file={_github_escape(d.path, prop=True)},line={d.line},col={d.column},"
+            f"file={_github_escape(d.path, prop=True)},{place}"
             f"title={_github_escape(d.code, prop=True)}"
         )
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         return f"::{level} {props}::{_github_escape(message)}"
-    # Escaped, so that a file name with a line break never splits the line.
-    line = (
-        f"{escape_control(d.path)}:{d.line}:{d.column}: {d.severity}[{d.code}] "
-        f"{escape_control(d.message)}"
-    )
+    # Escaped, so that a file name with a line break never splits the line; a problem of a
+    # whole file (or of one that is missing) has no line to point at.
+    path = escape_control(d.path)
+    where = f"{path}:{d.line}:{d.column}" if d.line > 0 else path
+    line = f"{where}: {d.severity}[{d.code}] {escape_control(d.message)}"
     return line + (f"\n    hint: {escape_control(d.hint)}" if d.hint else "")
 
 
@@ -144,6 +135,11 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     metavar="ZONE",
     help="Zone for dates written without one (default: `timezone` in amacast.toml, else UTC).",
 )
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where output/ is served, as `build` and `publish` take it (overrides base_url).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @click.option(
     "--fix",
@@ -152,15 +148,24 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
     "in the files themselves, printing each change; then check them.",
 )
 def validate(
-    paths: tuple[Path, ...], fmt: str, strict: bool, timezone: str | None, quiet: bool, fix: bool
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    timezone: str | None,
+    base_url: str | None,
+    quiet: bool,
+    fix: bool,
 ) -> None:
-    """Check transcripts and report every problem with file, line, code and hint.
+    """Check the settings and transcripts; report every problem with file, line, code and hint.
 
     PATHS are transcript files or folders of them (*.md); the default is the
     project's episodes/ (amacast.toml is looked for here and in the folders above).
-    With --fix, the repairs the fixable warnings name are made first, each file
-    replaced in one step, and each change is printed as
-    `path:line:col: fixed[code] old → new` (on stderr with --format json or github).
+    Every table of amacast.toml is checked too (keys, [audio], [voices], and
+    each episode's `voices:` against its Legend): what `validate` passes,
+    `build` and `publish` do not stop on.  With --fix, the repairs the fixable
+    warnings name are made first, each file replaced in one step, and each
+    change is printed as `path:line:col: fixed[code] old → new` (on stderr
+    with --format json or github).
 
     \b
     Example:
@@ -168,18 +173,23 @@ def validate(
 
     \b
     Errors (exit 1): not-utf8, no-front-matter, front-matter-syntax,
-      front-matter-not-mapping, missing-title, missing-date, bad-date,
-      no-legend, unknown-speaker, no-turns, duplicate-slug, duplicate-guid.
+      front-matter-not-mapping, front-matter-alias, missing-title, missing-date,
+      bad-date, no-legend, unknown-speaker, no-turns, duplicate-slug, duplicate-guid;
+      config-* and audio-bad-value, voices-* errors of amacast.toml.
     Warnings (exit 0 unless --strict): naive-date, unused-speaker,
       empty-turn, mojibake, invisible-label-char, unknown-key, bad-key-type,
-      bad-legend-item, bom, bad-people, bad-soundbite, bad-image.
+      bad-legend-item, bom, bad-people, bad-soundbite, bad-image;
+      config-unknown-key, audio-unknown-key, voices-unknown-key,
+      voices-unknown-speaker.
     Info: draft.
 
     Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage,
     3 a file --fix cannot write.
-    See docs/format.md for the transcript format.
+    See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
+    from amacast.config import CONFIG_FILE, load_settings
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
+    from amacast.voices import check_episode_voices
 
     root = project_root()
     targets = list(paths) or [root / "episodes"]
@@ -198,9 +208,17 @@ def validate(
             sys.exit(3)
         for change in fixes:
             click.echo(shown_text(str(change), root), err=fmt != "text")
-    zone = timezone or _default_timezone(root)
-    diagnostics = validate_episodes([parse_episode(f) for f in files], zone)
-    diagnostics = [relative_diagnostic(d, root) for d in diagnostics]
+    episodes = [parse_episode(f) for f in files]
+    overrides = {"base_url": base_url} if base_url else None
+    # base_url may come from `build --base-url` in CI: without it here, a warning.
+    settings, diagnostics = load_settings(
+        root, overrides, required=("title",), expected=("base_url",)
+    )
+    zone = timezone or settings.timezone
+    found = validate_episodes(episodes, zone)
+    found += check_episode_voices(settings, episodes)
+    found = [relative_diagnostic(d, root) for d in found]
+    diagnostics += sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
     if strict:
         diagnostics = make_strict(diagnostics)
     counts = count_by_severity(diagnostics)
@@ -210,8 +228,9 @@ def validate(
     else:
         for d in shown:
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
+    checked = f"{CONFIG_FILE} and {plural(len(files), 'file')}"
     click.echo(
-        f"{plural(len(files), 'file')} checked: {plural(counts['error'], 'error')}, "
+        f"{checked} checked: {plural(counts['error'], 'error')}, "
         f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
         + (f", {len(fixes)} fixed" if fix else ""),
         err=True,
@@ -456,7 +475,9 @@ def new(title: str, date_text: str | None) -> None:
     from amacast.scaffold import EpisodeExistsError, new_episode
 
     root = project_root()
-    zone = zoneinfo.ZoneInfo(_default_timezone(root))
+    from amacast.config import load_settings
+
+    zone = zoneinfo.ZoneInfo(load_settings(root)[0].timezone)
     when = dt.datetime.now(zone)
     if date_text:
         try:

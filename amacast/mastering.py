@@ -22,10 +22,10 @@ import numpy as np
 import numpy.typing as npt
 
 from amacast.cache import SegmentCache, quantize
+from amacast.config import RenderSettings
 from amacast.engines.base import PCM
 from amacast.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit_peaks, true_peak
 from amacast.mp3 import Mp3Encoder, decode_chunks, encoder_gain_db
-from amacast.render_settings import RenderSettings
 
 if TYPE_CHECKING:
     from amacast.render import Segment

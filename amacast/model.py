@@ -155,7 +155,9 @@ class Listing(_Named):
 class Episode(_Named):
     """One transcript, parsed.
 
-    ``meta`` is the whole front matter as read (unknown keys included);
+    ``meta`` is the whole front matter as read (unknown keys included),
+    ``meta_lines`` the line of each of its keys (and of each key under
+    ``voices:``, as ``"voices.<key>"``);
     ``date`` is as written: naive when the file gives no timezone (see
     ``date_is_naive``) and resolved against the configured zone by
     ``published``.  ``source_hash`` is the SHA-256 of the file's bytes.

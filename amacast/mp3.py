@@ -25,10 +25,6 @@ import numpy.typing as npt
 from amacast.engines.base import PCM
 from amacast.model import Chapter
 
-#: Constant bitrates an MP3 may have (kbit/s); under 32 kHz only up to 160.
-MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-MP3_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
-
 # LAME's algorithm quality (0 best .. 9 fastest): 7 encodes speech about 2.5x
 # faster than the default 3 at the same bitrate, with no audible loss on speech.
 LAME_QUALITY = 7

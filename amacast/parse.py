@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+import reprlib
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,18 @@ _KEY_TYPES: Mapping[str, tuple[type, ...]] = {
     "people": (dict,),
     "soundbites": (list, dict),
 }
+
+
+# Messages quote user values through this: a few dozen characters, however large the value.
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = 60
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxdict = _BRIEF.maxset = 4
+_BRIEF.maxlevel = 2
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis) for a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -360,6 +373,18 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
     if not all(line.isprintable() for line in lines[1:end]):
         # libyaml lets through some tabs, BOMs and control characters PyYAML rejects.
         loaders = loaders[1:]
+    alias = _first_alias(source, loaders[0]) if "&" in source or "*" in source else None
+    if alias is not None:
+        reader.report(
+            alias.line + 2,
+            alias.column + 1,
+            "front-matter-alias",
+            "error",
+            "the front matter uses a YAML anchor or alias (`&name` / `*name`); "
+            "amacast does not expand them",
+            "write each value out in full (quote it if `&` or `*` is meant literally)",
+        )
+        return {}, {}, end + 1
     try:
         node = _single_node(source, loaders[0]) if len(loaders) == 2 else None
     except yaml.YAMLError:
@@ -429,14 +454,43 @@ def _front_matter(lines: list[str], reader: _Reader) -> tuple[dict[str, Any], di
                 1,
                 "front-matter-syntax",
                 "error",
-                f"the key `{key}` is given twice",
-                f"keep one `{key}:` (the other is on line {meta_lines[key]})",
+                f"the key `{_short(key)}` is given twice",
+                f"keep one `{_short(key)}:` (the other is on line {meta_lines[key]})",
             )
         meta[key] = value
         meta_lines[key] = line
+        if key == "voices" and isinstance(value_node, yaml.MappingNode):
+            # Each speaker's own line, so that a bad voice is reported where it is written.
+            for sub_node, _ in value_node.value:
+                if isinstance(sub_node, yaml.ScalarNode):
+                    meta_lines[f"voices.{sub_node.value}"] = sub_node.start_mark.line + 2
         _check_key(key, value, line, reader)
     constructor.dispose()
     return meta, meta_lines, end + 1
+
+
+def _first_alias(source: str, loader_class: type[yaml.SafeLoader]) -> yaml.Mark | None:
+    """Where the first anchor or alias of ``source`` is, else None.
+
+    Aliases are refused before anything is built from them: a few hundred
+    bytes of nested aliases (a "billion laughs") expand to more values than
+    any later step could walk.  Tokens only, so this costs a scan of the text.
+    """
+    try:
+        loader = loader_class(source)
+    except yaml.YAMLError:
+        return None  # the error is reported where the document is read
+    try:
+        while loader.check_token():
+            token = loader.get_token()  # type: ignore[no-untyped-call]
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                mark: yaml.Mark = token.start_mark
+                return mark
+    except yaml.YAMLError:
+        return None  # likewise
+    finally:
+        loader.dispose()
+    return None
 
 
 def _single_node(source: str, loader_class: type[yaml.SafeLoader]) -> yaml.Node | None:
@@ -453,7 +507,9 @@ def _check_key(key: str, value: Any, line: int, reader: _Reader) -> None:
     if key not in KNOWN_KEYS:
         close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
         hint = f"did you mean `{close[0]}`?" if close else "it is kept but amacast does not use it"
-        reader.report(line, 1, "unknown-key", "warning", f"unknown front matter key `{key}`", hint)
+        reader.report(
+            line, 1, "unknown-key", "warning", f"unknown front matter key `{_short(key)}`", hint
+        )
         return
     expected = _KEY_TYPES.get(key)
     if expected is None or value is None:
@@ -477,7 +533,7 @@ def _check_key(key: str, value: Any, line: int, reader: _Reader) -> None:
             1,
             "bad-key-type",
             "warning",
-            f"`{key}` should be {want}, not {type(value).__name__} `{value!r}`",
+            f"`{key}` should be {want}, not {type(value).__name__} `{_BRIEF.repr(value)}`",
             f"write `{key}:` as {want}; this value is ignored",
         )
 
@@ -502,7 +558,7 @@ def _read_date(
             1,
             "bad-date",
             "error",
-            f"`date: {value}` is not a valid date: {exc}",
+            f"`date: {_short(value)}` is not a valid date: {exc}",
             "write an ISO 8601 date such as `2019-11-13T15:14:46+05:30` or `2019-11-13`",
         )
         return None
@@ -580,6 +636,7 @@ def _check_mojibake(lines: Sequence[str], reader: _Reader) -> None:
         if repair is None:
             continue
         start, bad, good = repair
+        bad, good = _short(bad), _short(good)
         reader.report(
             number,
             start + 1,
@@ -1015,7 +1072,7 @@ def _legend_items(
                 1,
                 "bad-legend-item",
                 "warning",
-                f"this Legend line is not `CODE: Name`: {raw.strip()!r}",
+                f"this Legend line is not `CODE: Name`: {_BRIEF.repr(raw.strip())}",
                 "write each speaker as `- CODE: Name`, e.g. `- S: Sayak`",
             )
             continue
@@ -1274,7 +1331,9 @@ def _label_at(raw: str, line: int, codes: _Codes, reader: _Reader) -> tuple[str,
 def _unknown_speaker(code: str, line: int, column: int, codes: _Codes, reader: _Reader) -> None:
     close = difflib.get_close_matches(code, codes.candidates(), n=1, cutoff=0.3)
     listing = codes.listing()
-    known_text = ", ".join(listing) if listing else "none (there is no Legend)"
+    known_text = ", ".join(listing[:12]) if listing else "none (there is no Legend)"
+    if len(listing) > 12:
+        known_text += f" and {len(listing) - 12} more"
     hint = f"did you mean `{close[0]}`? " if close else ""
     hint += f"add `- {code}: Name` to the Legend, or fix the label"
     reader.report(

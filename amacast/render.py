@@ -29,6 +29,7 @@ from functools import partial
 from pathlib import Path
 
 from amacast.cache import SegmentCache, segment_key
+from amacast.config import RenderSettings
 from amacast.engines.base import Engine, EngineError, Voice
 from amacast.loudness import LoudnessMeter
 from amacast.mastering import (
@@ -40,7 +41,6 @@ from amacast.mastering import (
 )
 from amacast.model import AudioInfo, Chapter, Cue, Episode
 from amacast.mp3 import EncodeError, write_tags
-from amacast.render_settings import RenderSettings, audio_table_lines
 from amacast.sidecars import audio_info_path, mp3_path, sidecar_paths, sidecar_texts
 from amacast.speech import speakable_block, speakable_text
 
@@ -349,7 +349,6 @@ __all__ = [
     "RenderError",
     "RenderSettings",
     "Segment",
-    "audio_table_lines",
     "chapter_title",
     "plan_segments",
     "render_episode",

@@ -481,22 +481,14 @@ def render_project(
     not reported) and writes a manifest into the output with each episode's
     audio key, so that ``amacast publish --audio-from`` adopts the audio.
     """
-    from amacast.config import CONFIG_FILE, load_settings
+    from amacast.config import load_settings
     from amacast.engines.registry import engine_names
-    from amacast.render import audio_table_lines
     from amacast.validate import validate_episodes
-    from amacast.voices import assign_voices
+    from amacast.voices import episode_voices
 
     settings, found = load_settings(root, required=())
-    config = root / CONFIG_FILE
-    try:
-        lines = audio_table_lines(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        lines = {}
-    render_settings, problems = RenderSettings.from_table(
-        settings.audio, path=str(config), lines=lines
-    )
-    diagnostics = list(found) + list(problems)
+    render_settings = settings.render
+    diagnostics = list(found)
     if engine is not None:
         if engine not in engine_names():
             raise RenderError(f"unknown engine {engine!r} (known: {', '.join(engine_names())})")
@@ -522,14 +514,13 @@ def render_project(
     broken = {d.path for d in checked if d.severity == "error"}
     voices: dict[str, Mapping[str, Voice]] = {}
     for episode in episodes:
-        table, voice_problems = assign_voices(
-            episode, settings.voices, render_settings.engine, config_path=str(config)
+        voices[episode.slug], voice_problems = episode_voices(
+            settings, episode, render_settings.engine
         )
         diagnostics += voice_problems
         if any(p.severity == "error" for p in voice_problems):
             broken.add(episode.path)
-        voices[episode.slug] = table
-    if any(d.severity == "error" for d in found + list(problems)):
+    if any(d.severity == "error" for d in found):
         return RenderRun(
             {}, tuple(diagnostics), tuple(e.slug for e in episodes), drafts_skipped, other_shards
         )
@@ -575,7 +566,7 @@ def _write_shard_manifest(
     from amacast.build.keys import audio_key, cover_hash
     from amacast.build.manifest import write_audio_manifest
 
-    configured = RenderSettings.from_table(settings.audio)[0].engine
+    configured = settings.render.engine
     if engine != configured:
         settings = replace(settings, audio={**settings.audio, "engine": engine})
     digest = cover_hash(root, settings)

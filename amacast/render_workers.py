@@ -19,9 +19,9 @@ from amacast.cache import SegmentCache
 from amacast.engines.base import Engine, EngineError, Voice
 
 if TYPE_CHECKING:
+    from amacast.config import RenderSettings
     from amacast.model import AudioInfo, Episode
     from amacast.render import PodcastMeta
-    from amacast.render_settings import RenderSettings
 
 EngineFactory = Callable[[str], Engine]
 """Makes the engine of a name (``Voice.engine``); must be a module-level function."""

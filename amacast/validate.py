@@ -16,6 +16,7 @@ _FRONT_MATTER_BROKEN = {
     "no-front-matter",
     "front-matter-syntax",
     "front-matter-not-mapping",
+    "front-matter-alias",
     "not-utf8",
 }
 

@@ -27,54 +27,45 @@ engine's palette and rotates participants over the rest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from amacast.config import Settings
+from amacast.config.schema import brief
+from amacast.config.voices import (
+    CUSTOM_KEYS,
+    DEFAULT_ORDER,
+    NARRATOR,
+    PALETTE,
+    RESERVED_KEYS,
+    ROLE_KEYS,
+    KeyLine,
+    Source,
+    check_voices_table,
+    custom_voices,
+    lookup,
+    role_defaults,
+)
 from amacast.engines.base import PCM, Voice
-from amacast.model import Diagnostic, Episode, Severity, Speaker
+from amacast.model import Diagnostic, Episode, Speaker
 
-# Pitch factors chosen by measurement (bench/voices.py, 8 sentences, pocketsphinx
-# reading back): F0 86 / 96 / 108 Hz, word error rate 0.18 / 0.16 / 0.18.  Lower
-# factors ruin it (0.94: 0.28, 0.9: 0.54, 0.8: 0.93) and so do higher ones
-# (1.33: 0.28, 1.4: 0.36), so Joe gives three voices, about 11% apart.
-PALETTE: dict[str, Voice] = {
-    voice.id: voice
-    for voice in (
-        Voice("joe", "piper"),
-        Voice("joe-high", "piper", pitch=1.12),
-        Voice("joe-higher", "piper", pitch=1.25),
-        Voice("gtts-us", "gtts", tld="com"),
-        Voice("gtts-uk", "gtts", tld="co.uk"),
-        Voice("gtts-au", "gtts", tld="com.au"),
-        Voice("gtts-in", "gtts", tld="co.in"),
-        Voice("gtts-ca", "gtts", tld="ca"),
-        Voice("gtts-ie", "gtts", tld="ie"),
-        Voice("gtts-za", "gtts", tld="co.za"),
-    )
-}
-
-# Order of the built-in default per engine: guests and hosts take from the
-# front, participants rotate over what is left.
-DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
-    "piper": ("joe", "joe-higher", "joe-high"),
-    "gtts": ("gtts-us", "gtts-uk", "gtts-au", "gtts-in", "gtts-ie", "gtts-za", "gtts-ca"),
-}
-NARRATOR: dict[str, str] = {"piper": "joe", "gtts": "gtts-us"}
-
-ROLE_KEYS = ("guest", "host")
-RESERVED_KEYS = ("narrator", "guest", "host", "participants", "custom")
-_CUSTOM_KEYS = ("engine", "base", "model", "pitch", "tempo", "lang", "tld", "options")
-_FACTOR_RANGE = (0.5, 2.0)
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where a mapping comes from, for diagnostics."""
-
-    path: str
-    line: int
-    prefix: str
+__all__ = [
+    "CUSTOM_KEYS",
+    "DEFAULT_ORDER",
+    "NARRATOR",
+    "PALETTE",
+    "RESERVED_KEYS",
+    "ROLE_KEYS",
+    "assign_voices",
+    "check_episode_voices",
+    "check_voices_table",
+    "describe",
+    "episode_voices",
+    "narrator_voice",
+    "palette",
+    "voice_named",
+    "write_sample",
+]
 
 
 def palette(engine: str) -> list[Voice]:
@@ -86,225 +77,10 @@ def palette(engine: str) -> list[Voice]:
 def voice_named(name: str, table: Mapping[str, Any] | None = None) -> Voice | None:
     """The palette or custom voice called ``name`` (custom voices first), or None."""
     if table:
-        custom, _ = _custom_voices(table, _Source("amacast.toml", 1, "voices"))
+        custom, _ = custom_voices(table, Source("amacast.toml", 0))
         if name in custom:
             return custom[name]
     return PALETTE.get(name)
-
-
-def _diag(
-    source: _Source, code: str, severity: Severity, key: str, message: str, hint: str = ""
-) -> Diagnostic:
-    where = f"{source.prefix}.{key}" if key else source.prefix
-    return Diagnostic(source.path, source.line, 1, code, severity, f"{where}: {message}", hint)
-
-
-def _custom_voices(
-    table: Mapping[str, Any], source: _Source
-) -> tuple[dict[str, Voice], list[Diagnostic]]:
-    """The ``custom`` sub-table as voices, with a diagnostic per bad entry."""
-    raw = table.get("custom")
-    voices: dict[str, Voice] = {}
-    problems: list[Diagnostic] = []
-    if raw is None:
-        return voices, problems
-    if not isinstance(raw, Mapping):
-        problems.append(
-            _diag(
-                source,
-                "voices-bad-value",
-                "error",
-                "custom",
-                "must be a table of voices",
-                "write [voices.custom.NAME] tables",
-            )
-        )
-        return voices, problems
-    for name, spec in raw.items():
-        key = f"custom.{name}"
-        if not isinstance(spec, Mapping):
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    key,
-                    "must be a table (engine, model, pitch, tempo, lang, tld)",
-                )
-            )
-            continue
-        voice, found = _custom_voice(str(name), spec, source, key)
-        problems.extend(found)
-        if voice is not None:
-            voices[str(name)] = voice
-    return voices, problems
-
-
-def _custom_voice(
-    name: str, spec: Mapping[str, Any], source: _Source, key: str
-) -> tuple[Voice | None, list[Diagnostic]]:
-    problems: list[Diagnostic] = []
-    for unknown in sorted(set(spec) - set(_CUSTOM_KEYS)):
-        problems.append(
-            _diag(
-                source,
-                "voices-unknown-key",
-                "warning",
-                f"{key}.{unknown}",
-                "unknown setting",
-                f"known: {', '.join(_CUSTOM_KEYS)}",
-            )
-        )
-    base_name = spec.get("base")
-    base: Voice | None = None
-    if base_name is not None:
-        base = PALETTE.get(str(base_name))
-        if base is None:
-            problems.append(
-                _diag(
-                    source,
-                    "voices-unknown-voice",
-                    "error",
-                    f"{key}.base",
-                    f"no built-in voice {base_name!r}",
-                    _known_hint(),
-                )
-            )
-            return None, problems
-    engine = spec.get("engine", base.engine if base else "piper")
-    if engine not in DEFAULT_ORDER:
-        problems.append(
-            _diag(
-                source,
-                "voices-unknown-engine",
-                "error",
-                f"{key}.engine",
-                f"unknown engine {engine!r}",
-                f"use one of: {', '.join(DEFAULT_ORDER)}",
-            )
-        )
-        return None, problems
-    voice = (
-        replace(base, id=name)
-        if base is not None and base.engine == engine
-        else Voice(name, engine)
-    )
-    changes: dict[str, Any] = {}
-    for factor in ("pitch", "tempo"):
-        if factor not in spec:
-            continue
-        value = spec[factor]
-        low, high = _FACTOR_RANGE
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not low <= value <= high
-        ):
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.{factor}",
-                    f"must be a number from {low} to {high}, not {value!r}",
-                    "1.0 is the voice's own; measured good factors: 1.0 to 1.25",
-                )
-            )
-        else:
-            changes[factor] = float(value)
-    for text_key in ("model", "lang", "tld"):
-        if text_key not in spec:
-            continue
-        value = spec[text_key]
-        if not isinstance(value, str) or not value.strip():
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.{text_key}",
-                    f"must be a non-empty string, not {value!r}",
-                )
-            )
-        else:
-            changes[text_key] = value.strip()
-    if "model" in changes:
-        model = Path(changes["model"]).expanduser()
-        changes["model"] = str(model)
-        if engine != "piper":
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.model",
-                    "only piper voices take a model file",
-                )
-            )
-        elif not model.is_file() or not Path(f"{model}.json").is_file():
-            problems.append(
-                _diag(
-                    source,
-                    "voices-missing-model",
-                    "error",
-                    f"{key}.model",
-                    f"Piper voice file {model} (with {model.name}.json) not found",
-                    "give the path of an .onnx voice with its .onnx.json beside it",
-                )
-            )
-    if "options" in spec:
-        options = spec["options"]
-        if not isinstance(options, Mapping):
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.options",
-                    "must be a table of engine options",
-                )
-            )
-        else:
-            changes["options"] = tuple(sorted((str(k), str(v)) for k, v in options.items()))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return replace(voice, **changes), problems
-
-
-def _known_hint(extra: Iterable[str] = ()) -> str:
-    names = sorted(set(PALETTE) | set(extra))
-    return f"known voices: {', '.join(names)} (see `amacast voices`)"
-
-
-def _lookup(
-    value: Any, key: str, source: _Source, custom: Mapping[str, Voice], problems: list[Diagnostic]
-) -> Voice | None:
-    """The voice a mapping value names, or None with a diagnostic."""
-    if not isinstance(value, str):
-        problems.append(
-            _diag(
-                source,
-                "voices-bad-value",
-                "error",
-                key,
-                f"must be a voice name (a string), not {value!r}",
-                _known_hint(custom),
-            )
-        )
-        return None
-    voice = custom.get(value) or PALETTE.get(value)
-    if voice is None:
-        problems.append(
-            _diag(
-                source,
-                "voices-unknown-voice",
-                "error",
-                key,
-                f"unknown voice {value!r}",
-                _known_hint(custom),
-            )
-        )
-    return voice
 
 
 def _norm_name(name: str) -> str:
@@ -314,7 +90,7 @@ def _norm_name(name: str) -> str:
 def _speaker_keys(
     mapping: Mapping[str, Any],
     speakers: tuple[Speaker, ...],
-    source: _Source,
+    source: Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
     warn_unmatched: bool,
@@ -330,7 +106,7 @@ def _speaker_keys(
         key = str(raw_key)
         if key in RESERVED_KEYS:
             continue
-        voice = _lookup(value, key, source, custom, problems)
+        voice = lookup(value, key, source, custom, problems)
         if voice is None:
             continue
         if key in codes:
@@ -341,8 +117,7 @@ def _speaker_keys(
             by_name[_norm_name(key)] = voice
         elif warn_unmatched:
             problems.append(
-                _diag(
-                    source,
+                source.problem(
                     "voices-unknown-speaker",
                     "warning",
                     key,
@@ -362,41 +137,6 @@ def _speaker_keys(
     return result
 
 
-def _role_defaults(
-    table: Mapping[str, Any],
-    source: _Source,
-    custom: Mapping[str, Voice],
-    problems: list[Diagnostic],
-) -> tuple[dict[str, Voice], list[Voice]]:
-    roles: dict[str, Voice] = {}
-    for role in ROLE_KEYS:
-        if role in table:
-            voice = _lookup(table[role], role, source, custom, problems)
-            if voice is not None:
-                roles[role] = voice
-    rotation: list[Voice] = []
-    if "participants" in table:
-        raw = table["participants"]
-        items = [raw] if isinstance(raw, str) else raw
-        if not isinstance(items, list) or not items:
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    "participants",
-                    "must be a voice name or a non-empty list of voice names",
-                    'e.g. participants = ["joe-high", "joe-higher"]',
-                )
-            )
-        else:
-            for index, item in enumerate(items):
-                voice = _lookup(item, f"participants[{index}]", source, custom, problems)
-                if voice is not None:
-                    rotation.append(voice)
-    return roles, rotation
-
-
 def assign_voices(
     episode: Episode,
     table: Mapping[str, Any],
@@ -404,39 +144,45 @@ def assign_voices(
     *,
     config_path: str = "amacast.toml",
     config_line: int = 1,
+    key_line: KeyLine | None = None,
 ) -> tuple[dict[str, Voice], list[Diagnostic]]:
     """A voice for every speaker code of ``episode``, plus the problems found.
 
     ``table`` is the raw ``[voices]`` table; ``episode.meta["voices"]`` may
     override it.  The narrator (intro/outro) is under the key ``"narrator"``
-    unless a speaker has that code, see :func:`narrator_voice`.  Never raises:
-    bad entries are skipped and reported.
+    unless a speaker has that code, see :func:`narrator_voice`.  Problems of
+    the table are placed at ``key_line`` of their key when given, else at
+    ``config_line``.  Never raises: bad entries are skipped and reported.
     """
     problems: list[Diagnostic] = []
-    toml = _Source(config_path, config_line, "voices")
-    front = _Source(episode.path, episode.meta_lines.get("voices", 1), "voices")
+    toml = Source(config_path, config_line, "voices", key_line)
+    lines = episode.meta_lines
+    front = Source(
+        episode.path,
+        lines.get("voices", 1),
+        "voices",
+        lambda parts: lines.get(f"voices.{parts[0]}", 0) if parts else 0,
+    )
     if engine not in DEFAULT_ORDER:
         problems.append(
-            _diag(
-                toml,
+            toml.problem(
                 "voices-unknown-engine",
                 "error",
                 "",
-                f"unknown engine {engine!r}",
+                f"unknown engine {brief(engine)}",
                 f"use one of: {', '.join(DEFAULT_ORDER)}",
             )
         )
         engine = "piper"
     if not isinstance(table, Mapping):
-        problems.append(_diag(toml, "voices-bad-value", "error", "", "must be a table"))
+        problems.append(toml.problem("voices-bad-value", "error", "", "must be a table"))
         table = {}
     override = episode.meta.get("voices")
     if override is None:
         override = {}
     elif not isinstance(override, Mapping):
         problems.append(
-            _diag(
-                front,
+            front.problem(
                 "voices-bad-value",
                 "error",
                 "",
@@ -447,22 +193,21 @@ def assign_voices(
         override = {}
     if "custom" in override:
         problems.append(
-            _diag(
-                front,
+            front.problem(
                 "voices-unknown-key",
                 "warning",
                 "custom",
                 "custom voices belong in amacast.toml, not in front matter",
             )
         )
-    custom, found = _custom_voices(table, toml)
+    custom, found = custom_voices(table, toml)
     problems.extend(found)
 
     speakers = episode.speakers
     from_front = _speaker_keys(override, speakers, front, custom, problems, warn_unmatched=True)
     from_table = _speaker_keys(table, speakers, toml, custom, problems, warn_unmatched=False)
-    roles, rotation = _role_defaults(table, toml, custom, problems)
-    front_roles, front_rotation = _role_defaults(override, front, custom, problems)
+    roles, rotation = role_defaults(table, toml, custom, problems)
+    front_roles, front_rotation = role_defaults(override, front, custom, problems)
     roles.update(front_roles)
     rotation = front_rotation or rotation
 
@@ -489,18 +234,36 @@ def assign_voices(
     return voices, problems
 
 
+def episode_voices(
+    settings: Settings, episode: Episode, engine: str | None = None
+) -> tuple[dict[str, Voice], list[Diagnostic]]:
+    """The voices of one episode and the problems of its front matter ``voices:``.
+
+    ``engine`` replaces ``[audio] engine`` (``amacast render --engine``).  The
+    ``[voices]`` table's own problems are left out: they are
+    :func:`amacast.config.load_settings`', reported once for every episode.
+    """
+    voices, problems = assign_voices(episode, settings.voices, engine or settings.render.engine)
+    return voices, [problem for problem in problems if problem.path == episode.path]
+
+
+def check_episode_voices(settings: Settings, episodes: Iterable[Episode]) -> list[Diagnostic]:
+    """Problems of the episodes' front matter ``voices:`` (against each Legend)."""
+    return [problem for episode in episodes for problem in episode_voices(settings, episode)[1]]
+
+
 def _narrator(
     table: Mapping[str, Any],
     override: Mapping[str, Any],
     engine: str,
-    toml: _Source,
-    front: _Source,
+    toml: Source,
+    front: Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
 ) -> Voice:
     for mapping, source in ((override, front), (table, toml)):
         if "narrator" in mapping:
-            voice = _lookup(mapping["narrator"], "narrator", source, custom, problems)
+            voice = lookup(mapping["narrator"], "narrator", source, custom, problems)
             if voice is not None:
                 return voice
     return PALETTE[NARRATOR[engine]]

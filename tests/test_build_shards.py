@@ -17,9 +17,9 @@ from amacast.build.keys import audio_key, cover_hash
 from amacast.build.manifest import MANIFEST, read_manifest, write_audio_manifest
 from amacast.build.pipeline import build_all
 from amacast.build.shards import in_shard, parse_shard, shard_of
-from amacast.cache import DEFAULT_CACHE_DIR
 from amacast.cli import main
 from amacast.config import Settings, load_settings
+from amacast.config.schema import DEFAULT_CACHE_DIR
 from amacast.model import AudioInfo, Episode
 from amacast.parse import parse_episode
 

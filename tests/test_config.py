@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from amacast.config import Settings, key_lines, load_settings, podcast_guid_for_url
-from amacast.config_options import APPLE_CATEGORIES, FundingSetting, PersonSetting, image_size
+from amacast.config import (
+    APPLE_CATEGORIES,
+    Settings,
+    image_size,
+    key_lines,
+    load_settings,
+    podcast_guid_for_url,
+)
+from amacast.config.options import FundingSetting, PersonSetting
 from amacast.model import Diagnostic
 
 BASE = 'base_url = "https://example.github.io/amacast/"\n'
@@ -39,8 +46,10 @@ def jpeg_header(width: int, height: int) -> bytes:
 
 
 def load(tmp_path: Path, text: str, **kwargs: object) -> tuple[Settings, list[Diagnostic]]:
+    """Settings of ``text``; ``title`` is not required here unless asked (its own tests are)."""
     (tmp_path / "amacast.toml").write_text(text, encoding="utf-8")
     kwargs.setdefault("environ", {})
+    kwargs.setdefault("required", ("base_url",))
     return load_settings(tmp_path, **kwargs)  # type: ignore[arg-type]
 
 
@@ -68,13 +77,27 @@ def test_minimal_file_is_clean_apart_from_recommendations(tmp_path: Path) -> Non
     assert all(d.severity == "warning" for d in diagnostics)
 
 
-def test_missing_file_gives_defaults_a_warning_and_the_base_url_error(tmp_path: Path) -> None:
+def test_missing_file_is_one_error_without_a_fake_location(tmp_path: Path) -> None:
     settings, diagnostics = load_settings(tmp_path, environ={})
     assert settings == Settings()
-    assert only(diagnostics, "config-missing-file").severity == "warning"
-    missing = only(diagnostics, "config-missing-key")
-    assert missing.severity == "error" and "base_url" in missing.message
-    assert "AMACAST_BASE_URL" in missing.hint and "--base-url" in missing.hint
+    assert diagnostics == [
+        Diagnostic(
+            "amacast.toml",
+            0,
+            0,
+            "config-missing-file",
+            "error",
+            "there is no amacast.toml in this folder",
+            "create amacast.toml with at least title and base_url (see docs/settings.md)",
+        )
+    ]
+
+
+def test_missing_file_is_a_warning_when_nothing_is_required(tmp_path: Path) -> None:
+    _, diagnostics = load_settings(tmp_path, required=(), environ={})
+    assert [(d.code, d.severity, d.line) for d in diagnostics] == [
+        ("config-missing-file", "warning", 0)
+    ]
 
 
 def test_base_url_is_not_required_when_the_caller_says_so(tmp_path: Path) -> None:
@@ -104,7 +127,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
         ("config-wrong-type", 2),
         ("config-invalid-value", 3),
         ("config-invalid-value", 4),
-        ("config-missing-key", 1),
+        ("config-missing-key", 0),
     } <= found
 
 
@@ -275,12 +298,17 @@ def test_podcast_guid_follows_the_specification() -> None:
     assert podcast_guid_for_url("http://podnews.net/rss//") == podnews
 
 
-def test_pass_through_tables_are_read_only(tmp_path: Path) -> None:
+def test_tables_are_read_only_and_site_is_no_longer_a_setting(tmp_path: Path) -> None:
     text = BASE + '[audio]\nengine = "piper"\n\n[voices]\nS = "joe"\n\n[site]\ntitle = 3\n'
     settings, diagnostics = load(tmp_path, text)
     assert settings.audio["engine"] == "piper" and settings.voices["S"] == "joe"
-    assert settings.site["title"] == 3  # not checked here: site.py owns it
-    assert not [d for d in diagnostics if d.code == "config-wrong-type"]
+    assert settings.render.engine == "piper"
+    unknown = only(diagnostics, "config-unknown-key")
+    assert (unknown.severity, unknown.line, unknown.message) == (
+        "warning",
+        8,
+        "unknown setting 'site'",
+    )
     with pytest.raises(TypeError):
         settings.audio["engine"] = "gtts"  # type: ignore[index]
 

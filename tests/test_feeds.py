@@ -14,9 +14,9 @@ import lxml.etree
 import lxml.html
 import podcastparser
 import pytest
+from amacast.config_options import FundingSetting, PersonSetting
 
 from amacast.config import Settings, podcast_guid_for_url
-from amacast.config_options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds_metadata import license_of
 from amacast.feeds_podcast_ns import PODCAST_NS

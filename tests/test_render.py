@@ -13,6 +13,7 @@ from engine_probe import ToneEngine, tone_factory
 from scipy.signal import resample_poly
 
 from amacast.cache import SegmentCache
+from amacast.config import scan_keys
 from amacast.engines.base import PCM, Engine, EngineError, Voice
 from amacast.engines.piper import PiperEngine
 from amacast.model import AudioInfo, Episode
@@ -23,7 +24,6 @@ from amacast.render import (
     PodcastMeta,
     RenderError,
     RenderSettings,
-    audio_table_lines,
     plan_segments,
     render_episode,
     segment_cache_key,
@@ -292,7 +292,7 @@ def test_settings_from_table_names_bad_keys() -> None:
         "volume": 3,
         "engine": "espeak",
     }
-    settings, problems = RenderSettings.from_table(table, lines=audio_table_lines(toml))
+    settings, problems = RenderSettings.from_table(table, lines=scan_keys(toml))
     assert settings == RenderSettings()
     found = {(p.code, p.message.split(":")[0], p.line) for p in problems}
     assert found == {

@@ -21,6 +21,7 @@ def diagnostics_of(*names: str, timezone: str = "UTC") -> list[Diagnostic]:
         ("no-front-matter.md", "no-front-matter", "error", 1, 1),
         ("front-matter-syntax.md", "front-matter-syntax", "error", 4, 13),
         ("front-matter-not-mapping.md", "front-matter-not-mapping", "error", 2, 1),
+        ("front-matter-alias.md", "front-matter-alias", "error", 4, 7),
         ("missing-title.md", "missing-title", "error", 1, 1),
         ("missing-date.md", "missing-date", "error", 1, 1),
         ("bad-date.md", "bad-date", "error", 3, 1),

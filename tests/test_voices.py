@@ -142,7 +142,7 @@ def test_front_matter_key_naming_no_speaker_is_a_warning_with_its_line() -> None
     _, problems = assign_voices(episode(extra), {})
     assert codes(problems) == ["voices-unknown-speaker"]
     assert problems[0].severity == "warning"
-    assert problems[0].path == "episodes/ama.md" and problems[0].line == 4
+    assert problems[0].path == "episodes/ama.md" and problems[0].line == 5  # the key's own
     assert "voices.X" in problems[0].message
 
 

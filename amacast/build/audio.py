@@ -113,26 +113,10 @@ def _link_into(folder: Path, files: Iterable[str], scratch: Path) -> None:
 def check_audio_settings(
     root: Path, settings: Settings, episodes: Sequence[Episode]
 ) -> list[Diagnostic]:
-    """Problems of the ``[audio]`` and ``[voices]`` settings (and episodes' ``voices:``)."""
-    from amacast.render import RenderSettings, audio_table_lines  # the audio side, when asked
-    from amacast.voices import assign_voices
+    """Problems of the episodes' ``voices:`` (the settings' own are ``load_settings``')."""
+    from amacast.voices import check_episode_voices  # the audio side, when asked
 
-    config = root / "amacast.toml"
-    try:
-        lines = audio_table_lines(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        lines = {}
-    render_settings, problems = RenderSettings.from_table(settings.audio, lines=lines)
-    found = list(problems)
-    seen: set[tuple[str, int, str, str]] = set()
-    for episode in episodes:
-        _voices, voice_problems = assign_voices(episode, settings.voices, render_settings.engine)
-        for problem in voice_problems:
-            marker = (problem.path, problem.line, problem.code, problem.message)
-            if marker not in seen:
-                seen.add(marker)
-                found.append(relative_to(problem, root))
-    return found
+    return [relative_to(problem, root) for problem in check_episode_voices(settings, episodes)]
 
 
 def default_renderer(
@@ -150,11 +134,11 @@ def default_renderer(
         episodes: Sequence[Episode], settings: Settings, output: Path
     ) -> Mapping[str, AudioInfo]:
         # The audio side is imported only by builds that render.
-        from amacast.render import PodcastMeta, RenderSettings
+        from amacast.render import PodcastMeta
         from amacast.render_jobs import RenderProgress, cache_folder, render_episodes
         from amacast.voices import assign_voices
 
-        render_settings, _ = RenderSettings.from_table(settings.audio)
+        render_settings = settings.render
         voices = {
             e.slug: assign_voices(e, settings.voices, render_settings.engine)[0] for e in episodes
         }

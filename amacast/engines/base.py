@@ -7,10 +7,11 @@ short module: a class with ``name``, ``version()`` and ``synthesize()``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy only types PCM here: `amacast validate` starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""The validators behind ``amacast.toml``: one small :class:`Option` per key.
+"""The small validators of ``amacast.toml``: one :class:`Option` class per kind of value.
 
 Each option checks the TOML type, then the value, and raises
 :class:`OptionError` (a code, a message and a hint) for anything it refuses;
-:func:`amacast.config.load_settings` turns those into Diagnostics naming the
-key and its line.  Apple's category list lives here as data.
+:mod:`amacast.config.schema` gives each key of each table its option.  Apple's
+category list and the MP3 rates live here as data.
+
+Messages never quote a value at length: :func:`brief` bounds every excerpt.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -81,6 +84,42 @@ APPLE_CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 T = TypeVar("T")
 
+#: Constant bitrates an MP3 may have (kbit/s; under 32 kHz only up to 160) and its sample rates.
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+MP3_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
+
+#: Where speech segments are cached, relative to the project (``[audio] cache_dir``).
+DEFAULT_CACHE_DIR = ".amacast-cache/segments"
+
+#: Fields an intro or outro template may use.
+TEMPLATE_FIELDS = ("podcast", "title", "author", "date")
+
+#: Speech engines ``[audio] engine`` and ``[voices.custom.*] engine`` accept.
+ENGINES = ("piper", "gtts")
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = 60
+_BRIEF.maxother = 60
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxdict = _BRIEF.maxset = 4
+_BRIEF.maxlevel = 2
+
+
+def brief(value: object) -> str:
+    """``repr(value)`` cut to a few dozen characters, however large or nested the value."""
+    return _BRIEF.repr(value)
+
+
+def closest(text: str, choices: Collection[str]) -> str | None:
+    """The choice nearest to ``text`` when one is near enough, else None."""
+    close = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(text: str, choices: Collection[str], otherwise: str = "") -> str:
+    """A hint naming the nearest choice (``did you mean 'title'?``), else ``otherwise``."""
+    near = closest(text, choices)
+    return f"did you mean {near!r}?" if near else otherwise
+
 
 class OptionError(Exception):
     """A value a validator refuses; becomes one Diagnostic."""
@@ -115,6 +154,10 @@ class Option(Generic[T]):
     def from_string(self, text: str) -> object:
         """Turn a string from the environment or the command line into a TOML-like value."""
         return text
+
+    def describe(self) -> str:
+        """The accepted values, for the settings table in the docs."""
+        return self.type_name.removeprefix("a ").removeprefix("an ")
 
     def _wrong_type(self, value: object) -> OptionError:
         return OptionError(
@@ -211,13 +254,13 @@ class Url(Text):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise OptionError(
                 "config-invalid-value",
-                f"{text!r} is not an absolute http(s) URL",
+                f"{brief(text)} is not an absolute http(s) URL",
                 "write the full address, e.g. https://user.github.io/project/",
             )
         if parts.query or parts.fragment:
             raise OptionError(
                 "config-invalid-value",
-                f"{text!r} has a query or fragment",
+                f"{brief(text)} has a query or fragment",
                 "give the folder where output/ is served, without ? or #",
             )
         return text if text.endswith("/") else text + "/"
@@ -235,9 +278,13 @@ class Choice(Text):
         if text not in self.choices:
             raise OptionError(
                 "config-invalid-value",
-                f"{text!r} is not one of {', '.join(self.choices)}",
+                f"{brief(text)} is not one of {', '.join(self.choices)}",
+                did_you_mean(text, self.choices),
             )
         return text
+
+    def describe(self) -> str:
+        return " or ".join(f"`{choice}`" for choice in self.choices)
 
 
 class Pattern(Text):
@@ -252,7 +299,9 @@ class Pattern(Text):
     def validate(self, value: object, context: Context) -> str:
         text = self.check_type(value)
         if text and not self.pattern.fullmatch(text):
-            raise OptionError("config-invalid-value", f"{text!r} is not {self.what}", self.hint)
+            raise OptionError(
+                "config-invalid-value", f"{brief(text)} is not {self.what}", self.hint
+            )
         return text
 
 
@@ -266,7 +315,7 @@ class TimeZone(Text):
         except (ZoneInfoNotFoundError, ValueError):
             raise OptionError(
                 "config-invalid-value",
-                f"{text!r} is not a known IANA timezone",
+                f"{brief(text)} is not a known IANA timezone",
                 "use a name such as UTC, Europe/Berlin or Asia/Kolkata",
             ) from None
         return text
@@ -284,7 +333,7 @@ class Guid(Text):
         except ValueError:
             raise OptionError(
                 "config-invalid-value",
-                f"{text!r} is not a UUID",
+                f"{brief(text)} is not a UUID",
                 "leave guid out to derive it from the feed URL, or copy the podcast:guid "
                 "of the feed you are moving from",
             ) from None
@@ -298,7 +347,7 @@ class Category(Text):
         if text and text not in APPLE_CATEGORIES:
             raise OptionError(
                 "config-unknown-category",
-                f"{text!r} is not an Apple Podcasts category",
+                f"{brief(text)} is not an Apple Podcasts category",
                 _closest_hint(text, APPLE_CATEGORIES),
             )
         return text
@@ -324,26 +373,28 @@ class Image(Text):
         if PurePosixPath(text.replace("\\", "/")).suffix.lower() not in (".png", ".jpg"):
             raise OptionError(
                 "config-image-format",
-                f"cover image {text!r} must be a .png or .jpg file",
+                f"cover image {brief(text)} must be a .png or .jpg file",
                 "Apple Podcasts wants the cover URL to end in .png or .jpg; rename .jpeg to .jpg",
             )
         path = context.root / text
         if not path.is_file():
             raise OptionError(
                 "config-image-not-found",
-                f"cover image {text!r} does not exist",
+                f"cover image {brief(text)} does not exist",
                 "give a path relative to the folder of amacast.toml",
             )
         try:
             with path.open("rb") as stream:
                 head = stream.read(256 * 1024)
         except OSError as error:
-            raise OptionError("config-image-unreadable", f"cannot read {text!r}: {error}") from None
+            raise OptionError(
+                "config-image-unreadable", f"cannot read {brief(text)}: {error}"
+            ) from None
         size = image_size(head)
         if size is None:
             raise OptionError(
                 "config-image-format",
-                f"{text!r} is not a PNG or JPEG image",
+                f"{brief(text)} is not a PNG or JPEG image",
                 "Apple Podcasts accepts PNG or JPEG covers",
             )
         width, height = size
@@ -491,7 +542,7 @@ class Urls(Option[tuple[str, ...]]):
 
 
 class Table(Option[Mapping[str, Any]]):
-    """A TOML table, passed on unchecked (read-only)."""
+    """A TOML table (read-only); its keys are checked by their own schema."""
 
     type_name = "a table"
 
@@ -501,11 +552,129 @@ class Table(Option[Mapping[str, Any]]):
         return MappingProxyType(value)
 
 
+class Number(Option[float]):
+    """A number (integer or float) from ``low`` to ``high``."""
+
+    def __init__(self, low: float, high: float, hint: str = "") -> None:
+        self.low = low
+        self.high = high
+        self.hint = hint
+        self.type_name = f"a number from {low:g} to {high:g}"
+
+    def check_type(self, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise OptionError(
+                "config-wrong-type", f"must be {self.type_name}, not {brief(value)}", self.hint
+            )
+        return float(value)
+
+    def validate(self, value: object, context: Context) -> float:
+        number = self.check_type(value)
+        if not self.low <= number <= self.high:
+            raise OptionError(
+                "config-invalid-value", f"must be {self.type_name}, not {brief(value)}", self.hint
+            )
+        return number
+
+    def from_string(self, text: str) -> object:
+        try:
+            return float(text.strip())
+        except ValueError:
+            return text
+
+
+class SampleRate(Option[int]):
+    """One of the sample rates an MP3 may have."""
+
+    type_name = f"one of {', '.join(map(str, MP3_RATES))}"
+
+    def check_type(self, value: object) -> int:
+        if isinstance(value, bool) or value not in MP3_RATES:
+            raise OptionError(
+                "config-invalid-value",
+                f"must be {self.type_name}, not {brief(value)}",
+                "22050 is Piper's own rate",
+            )
+        return int(value)
+
+
+class Bitrate(Option[int]):
+    """An MP3 bitrate in kbit/s, as a number or ``"64k"``."""
+
+    type_name = "an MP3 bitrate in kbit/s"
+
+    def check_type(self, value: object) -> int:
+        kbps = _kbps(value)
+        if kbps is None:
+            raise OptionError(
+                "config-invalid-value",
+                f"must be an MP3 bitrate in kbit/s, not {brief(value)}",
+                f'one of {", ".join(map(str, MP3_BITRATES))} (e.g. 64 or "64k")',
+            )
+        return kbps
+
+    def describe(self) -> str:
+        return 'MP3 bitrate in kbit/s (`64` or `"64k"`)'
+
+
+def _kbps(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip().lower().removesuffix("k").removesuffix("kbps").strip()
+        if not text.isdigit():
+            return None
+        value = int(text)
+    if isinstance(value, int) and value in MP3_BITRATES:
+        return value
+    return None
+
+
+class Spoken(Option["bool | str"]):
+    """``true`` for the default words, ``false`` for none, or a template of the words."""
+
+    type_name = "true, false or the words to say"
+
+    def check_type(self, value: object) -> bool | str:
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise OptionError(
+                "config-wrong-type", f"must be true, false or the words to say, not {brief(value)}"
+            )
+        try:
+            value.format(**{name: "x" for name in TEMPLATE_FIELDS})
+        except (KeyError, IndexError, ValueError) as error:
+            raise OptionError(
+                "config-invalid-value",
+                f"the template {brief(value)} does not work: {brief(error)}",
+                f"use the fields {{{'}, {'.join(TEMPLATE_FIELDS)}}}",
+            ) from None
+        return value.strip()
+
+    def describe(self) -> str:
+        return "boolean or text (`{podcast}`, `{title}`, `{author}`, `{date}`)"
+
+
+class VoiceName(Text):
+    """The name of a voice: built in (``amacast voices``) or from ``[voices.custom]``.
+
+    Checked against the known names by :func:`amacast.voices.check_voices_table`.
+    """
+
+    type_name = "a voice name"
+
+
+class VoiceNames(Option[Any]):
+    """A voice name or a non-empty list of them (checked like :class:`VoiceName`)."""
+
+    type_name = "a voice name or a list of them"
+
+
 def _closest_hint(text: str, choices: Collection[str]) -> str:
-    close = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return "see https://podcasters.apple.com/support/1691-apple-podcasts-categories"
+    return did_you_mean(
+        text, choices, "see https://podcasters.apple.com/support/1691-apple-podcasts-categories"
+    )
 
 
 def image_size(head: bytes) -> tuple[int, int] | None:
@@ -532,43 +701,3 @@ def image_size(head: bytes) -> tuple[int, int] | None:
                 return width, height
             index += 2 + length
     return None
-
-
-#: Every known top-level key and its validator, in the order they are reported.
-OPTIONS: Mapping[str, Option[Any]] = MappingProxyType(
-    {
-        "title": Text(non_empty=True),
-        "description": Text(),
-        "author": Text(),
-        "owner_name": Text(),
-        "owner_email": Pattern(
-            r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address", "write it as name@example.org"
-        ),
-        "base_url": Url(),
-        "audio_base_url": Url(),
-        "language": Pattern(
-            r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*",
-            "a language code",
-            "use an ISO 639 code such as en, en-US or as",
-        ),
-        "image": Image(),
-        "category": Category(),
-        "subcategory": Subcategory(),
-        "explicit": Flag(),
-        "copyright": Text(),
-        "timezone": TimeZone(),
-        "type": Choice(("episodic", "serial")),
-        "locked": Flag(),
-        "guid": Guid(),
-        "atom_entries": Count(),
-        "hosts": People(),
-        "funding": Funding(),
-        "medium": Choice(MEDIUMS),
-        "previous_base_urls": Urls(),
-        "complete": Flag(),
-        "block": Flag(),
-        "audio": Table(),
-        "voices": Table(),
-        "site": Table(),
-    }
-)
