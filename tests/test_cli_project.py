@@ -111,7 +111,7 @@ def test_settings_problems_name_amacast_toml_from_a_subfolder(
     monkeypatch.chdir(bare / "episodes")
     result = runner.invoke(main, ["build", "--base-url", "https://x.example/"])
     assert result.exit_code == 0, result.output
-    assert "amacast.toml:1:1: warning[config-missing-key] description is not set" in (
+    assert "amacast.toml: warning[config-missing-key] description is not set" in (
         result.stderr.splitlines()
     )
     assert "episodes/amacast.toml" not in result.stderr
@@ -124,7 +124,7 @@ def test_validate_shows_a_file_given_from_a_subfolder_from_the_project(
     shutil.copy(FIXTURES / "bad-date.md", bare / "episodes" / "x.md")
     monkeypatch.chdir(bare / "episodes")
     result = runner.invoke(main, ["validate", "x.md"])
-    assert result.stderr.startswith("episodes/x.md:3:")
+    assert any(line.startswith("episodes/x.md:3:") for line in result.stderr.splitlines())
 
 
 def test_duplicate_slug_names_both_files_relative_to_the_project(
@@ -145,21 +145,23 @@ def test_a_newline_in_a_file_name_never_splits_a_line(runner: CliRunner, bare: P
     shutil.copy(FIXTURES / "unknown-speaker.md", bare / "episodes" / "two\nlines.md")
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
+    lines = [x for x in result.stderr.splitlines() if not x.startswith("amacast.toml")]
+    lines = [x for x in lines if "add it to amacast.toml" not in x]
+    assert lines[0] == (
         "episodes/two\\nlines.md:22:1: error[unknown-speaker] the speaker `Q` is not in "
         "the Legend (known: R, P(n))"
     )
-    assert result.stderr.splitlines()[1].startswith("    hint: ")
+    assert lines[1].startswith("    hint: ")
     assert escape_control("a\tb\x1bc\u2028") == "a\\tb\\x1bc\\u2028"
 
 
 def test_the_summary_counts_one_error_and_two_errors(runner: CliRunner, bare: Path) -> None:
     one = runner.invoke(main, ["validate", str(FIXTURES / "bad-date.md")])
-    assert "1 file checked: 1 error, 0 warnings, 0 info" in one.stderr
+    assert "amacast.toml and 1 file checked: 1 error, " in one.stderr
     two = runner.invoke(
         main, ["validate", str(FIXTURES / "bad-date.md"), str(FIXTURES / "missing-title.md")]
     )
-    assert "2 files checked: 2 errors, 0 warnings, 0 info" in two.stderr
+    assert "amacast.toml and 2 files checked: 2 errors, " in two.stderr
 
 
 def test_the_draft_info_says_it_is_in_under_drafts(runner: CliRunner, project: Path) -> None:

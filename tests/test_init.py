@@ -69,7 +69,7 @@ def test_init_in_an_empty_folder_then_validate_and_build_pass(
 
     checked = runner.invoke(main, ["validate", "--strict"])
     assert checked.exit_code == 0, checked.output
-    assert checked.stderr == "1 file checked: 0 errors, 0 warnings, 0 info\n"
+    assert checked.stderr == "amacast.toml and 1 file checked: 0 errors, 0 warnings, 0 info\n"
     built = runner.invoke(main, ["build"])
     assert built.exit_code == 0, built.output
     assert "warning" not in built.stderr and "error" not in built.stderr

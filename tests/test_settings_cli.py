@@ -90,7 +90,7 @@ def test_misspelt_title_is_a_warning_and_the_missing_title_an_error(project: Pat
         "    hint: line 1 has 'tittle': did you mean 'title'?",
         "amacast.toml:1:1: warning[config-unknown-key] unknown setting 'tittle'",
         "    hint: did you mean 'title'?",
-        "amacast.toml and 1 file checked: 1 errors, 1 warnings, 0 info",
+        "amacast.toml and 1 file checked: 1 error, 1 warning, 0 info",
     ]
 
 
@@ -120,7 +120,7 @@ def test_audio_keys_and_values_at_their_lines(project: Path) -> None:
         "    hint: 22050 is Piper's own rate",
         "amacast.toml:13:1: error[audio-bad-value] audio.enabled: "
         "expected a boolean (true or false), got an integer",
-        "amacast.toml and 1 file checked: 3 errors, 1 warnings, 0 info",
+        "amacast.toml and 1 file checked: 3 errors, 1 warning, 0 info",
     ]
 
 
@@ -131,7 +131,7 @@ def test_unknown_voice_at_its_own_line_with_the_nearest_name(project: Path) -> N
     assert lines_of(result) == [
         "amacast.toml:11:1: error[voices-unknown-voice] voices.S: unknown voice 'joe-hihg'",
         "    hint: did you mean 'joe-high'? (`amacast voices` lists them all)",
-        "amacast.toml and 1 file checked: 1 errors, 0 warnings, 0 info",
+        "amacast.toml and 1 file checked: 1 error, 0 warnings, 0 info",
     ]
 
 
@@ -154,7 +154,7 @@ def test_custom_voice_problems_at_their_lines(project: Path) -> None:
         "amacast.toml:15:1: error[voices-bad-value] voices.custom.alan.tempo: "
         "must be a number from 0.5 to 2, not 9",
         "    hint: 1.0 is the voice's own; measured good factors: 1.0 to 1.25",
-        "amacast.toml and 1 file checked: 2 errors, 1 warnings, 0 info",
+        "amacast.toml and 1 file checked: 2 errors, 1 warning, 0 info",
     ]
 
 
@@ -169,7 +169,7 @@ def test_front_matter_voices_are_checked_against_the_legend(project: Path) -> No
         "episodes/sam.md:6:1: warning[voices-unknown-speaker] voices.Q: "
         "names no speaker code, pattern or name of this episode",
         "    hint: use a code from the Legend (S, P(n)) or a speaker's name",
-        "amacast.toml and 1 file checked: 1 errors, 1 warnings, 0 info",
+        "amacast.toml and 1 file checked: 1 error, 1 warning, 0 info",
     ]
 
 
@@ -235,7 +235,7 @@ def test_a_syntax_error_is_one_error_without_follow_ons(project: Path) -> None:
     assert lines_of(result) == [
         "amacast.toml:2:12: error[config-syntax-error] TOML syntax error: Invalid value",
         "    hint: see https://toml.io for the syntax",
-        "amacast.toml and 1 file checked: 1 errors, 0 warnings, 0 info",
+        "amacast.toml and 1 file checked: 1 error, 0 warnings, 0 info",
     ]
 
 
@@ -246,7 +246,7 @@ def test_a_key_followed_by_garbage_is_a_syntax_error_at_its_place(project: Path)
         "amacast.toml:2:9: error[config-syntax-error] TOML syntax error: "
         "Expected '=' after a key in a key/value pair",
         "    hint: see https://toml.io for the syntax",
-        "amacast.toml and 1 file checked: 1 errors, 0 warnings, 0 info",
+        "amacast.toml and 1 file checked: 1 error, 0 warnings, 0 info",
     ]
 
 
@@ -277,10 +277,9 @@ def test_without_amacast_toml_nothing_points_into_a_file_that_does_not_exist(
 ) -> None:
     (project / "amacast.toml").unlink()
     result = cli_runner().invoke(main, ["build", "--base-url", "https://example.org/"])
-    assert result.exit_code == 1
-    assert lines_of(result)[:2] == [
-        "amacast.toml: error[config-missing-file] there is no amacast.toml in this folder",
-        "    hint: create amacast.toml with at least title and base_url (see docs/settings.md)",
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: not an amacast project: no amacast.toml here or above (run amacast init)"
     ]
     assert "amacast.toml:1:1" not in result.stderr
     assert not (project / "output").exists()
@@ -293,7 +292,7 @@ def test_validate_warns_about_a_base_url_that_build_must_be_given(project: Path)
     assert lines_of(result) == [
         "amacast.toml: warning[config-missing-key] base_url is not set: build and publish need it",
         '    hint: add base_url = "…" to amacast.toml, set AMACAST_BASE_URL or pass --base-url',
-        "amacast.toml and 1 file checked: 0 errors, 1 warnings, 0 info",
+        "amacast.toml and 1 file checked: 0 errors, 1 warning, 0 info",
     ]
     assert run("validate", "--strict").exit_code == 1
     result = run("validate", "--base-url", "https://example.org/pod/")
@@ -301,11 +300,11 @@ def test_validate_warns_about_a_base_url_that_build_must_be_given(project: Path)
     assert run("build").exit_code == 1
 
 
-def test_validate_without_settings_checks_the_transcripts_only(project: Path) -> None:
+def test_validate_outside_a_project_says_so(project: Path) -> None:
     (project / "amacast.toml").unlink()
     result = run("validate")
-    assert result.exit_code == 0, result.stderr
-    assert lines_of(result) == ["1 file checked: 0 errors, 0 warnings, 0 info"]
+    assert result.exit_code == 2
+    assert "not an amacast project" in result.stderr
 
 
 # -- a YAML alias bomb ---------------------------------------------------------------------
