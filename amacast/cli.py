@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -298,6 +298,17 @@ def _run_publish(
 
     root = project_root()
     printer, show = render_progress(sys.stderr.isatty())
+    shown: list[Diagnostic] = []
+
+    def report(diagnostics: Sequence[Diagnostic]) -> None:
+        """Print problems as soon as they are known, each once (info not with --quiet)."""
+        fresh = [d for d in diagnostics if d not in shown]
+        shown.extend(fresh)
+        fresh = [relative_diagnostic(d, root) for d in fresh]
+        for d in drafts_included(fresh) if drafts else fresh:
+            if not quiet or d.severity != "info":
+                click.echo(format_diagnostic(d, "text"), err=True)
+
     try:
         result = build_all(
             root,
@@ -310,6 +321,7 @@ def _run_publish(
             audio_from=audio_from,
             dry_run=dry_run,
             render_progress=None if quiet else show,
+            found=report,
         )
     except BuildError as error:
         printer.finish()
@@ -325,12 +337,7 @@ def _run_publish(
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(3)
     printer.finish()
-    diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
-    if drafts:
-        diagnostics = drafts_included(diagnostics)
-    for d in diagnostics:
-        if not quiet or d.severity == "error":
-            click.echo(format_diagnostic(d, "text"), err=True)
+    report(result.diagnostics)
     for note in result.notes:
         click.echo(f"note: {shown_text(note, root)}", err=True)
     where = shown_path(in_project(root, output), root)

@@ -133,3 +133,24 @@ def test_a_dry_run_of_a_new_project_names_the_audio_to_render(project: Path) -> 
     assert len(would.split(", ")) == 3
     assert not (project / "output" / "atom.xml").exists()
     assert not (project / ".amacast-cache" / "segments").exists()
+
+
+def test_problems_are_printed_before_the_audio_work_and_quiet_keeps_warnings(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import amacast.build.pipeline as pipeline
+
+    toml = project / "amacast.toml"
+    toml.write_text(toml.read_text("utf-8") + "\n[site]\nx = 1\n", "utf-8")
+
+    def renderer(episodes: object, settings: object, folder: Path) -> dict[str, object]:
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr(pipeline, "default_renderer", lambda *args: renderer)
+    runner = cli_runner()
+    result = runner.invoke(main, ["publish", "-q"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    warning = next(i for i, line in enumerate(lines) if "warning[config-unknown-key]" in line)
+    failure = next(i for i, line in enumerate(lines) if line.startswith("error: the build failed"))
+    assert warning < failure  # the warning came before the (failed) audio work

@@ -35,7 +35,7 @@ import podcastparser
 import pytest
 import srt
 import webvtt
-from amacast.config_options import FundingSetting, PersonSetting
+from amacast.config.options import FundingSetting, PersonSetting
 from engine_probe import tone_factory
 
 from amacast.build.pipeline import build_all

@@ -14,7 +14,7 @@ import lxml.etree
 import lxml.html
 import podcastparser
 import pytest
-from amacast.config_options import FundingSetting, PersonSetting
+from amacast.config.options import FundingSetting, PersonSetting
 
 from amacast.config import Settings, podcast_guid_for_url
 from amacast.feeds import Feeds, build_feeds, episode_guid

@@ -143,6 +143,7 @@ class Run:
     renderer: AudioRenderer | None
     dry_run: bool
     render_progress: Callable[[Any], None] | None
+    found: Callable[[Sequence[Diagnostic]], None]
 
 
 def _collector_spared(function: Callable[P, R]) -> Callable[P, R]:
@@ -174,6 +175,7 @@ def build_all(
     audio_from: Sequence[Path] = (),
     dry_run: bool = False,
     render_progress: Callable[[Any], None] | None = None,
+    found: Callable[[Sequence[Diagnostic]], None] | None = None,
 ) -> BuildResult:
     """Build the project at ``root`` into ``output``, all or nothing.
 
@@ -185,7 +187,10 @@ def build_all(
     before any audio work or output byte and says what a build would do
     (:attr:`BuildResult.rendered`, :attr:`~BuildResult.changed`,
     :attr:`~BuildResult.removed`).  ``render_progress`` receives the
-    narration's progress (:class:`amacast.render_jobs.RenderProgress`).  Input errors return a
+    narration's progress (:class:`amacast.render_jobs.RenderProgress`).
+    ``found`` is called once with every problem known before the audio work
+    starts (settings, transcripts, voices), so they are seen before minutes
+    of rendering; the result lists them all the same.  Input errors return a
     result with ``ok`` False and leave ``output`` as it was; a failure while
     building raises :class:`BuildError` (the cause chained), and another
     build running, an output that holds the project, or SIGTERM raise the
@@ -210,6 +215,7 @@ def build_all(
         renderer=renderer,
         dry_run=dry_run,
         render_progress=render_progress,
+        found=found or (lambda _diagnostics: None),
     )
     refuse_output(output, root, run.cache)
     with lock_output(output, run.cache), terminate_as_exception():
@@ -318,6 +324,7 @@ def _make(
             published = tuple(e.slug for e in good)
             return _as_it_is(run, previous, current, diagnostics, published, bad, skipped)
 
+    run.found(diagnostics)
     plan = plan_audio(  # 5. audio
         good,
         keyer,
