@@ -49,7 +49,7 @@ def fixture(name: str) -> Path:
 def cli_runner() -> CliRunner:
     """A CliRunner that keeps stderr apart from stdout (click 8.1 and 8.2+)."""
     try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg,unused-ignore]
     except TypeError:  # click >= 8.2 keeps stderr apart by default
         return CliRunner()
 

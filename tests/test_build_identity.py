@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import podcastparser  # type: ignore[import-untyped]
+import podcastparser
 import pytest
 
 from amacast.build.pipeline import build_all

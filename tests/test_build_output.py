@@ -476,7 +476,8 @@ def kills(
             build(project, files)
             if number == 0:
                 add_foreign(project / "output")
-        return tree(project / "output")
+        found: dict[str, bytes] = tree(project / "output")
+        return found
 
     dry = tmp_path / "dry"
     prepare(dry)

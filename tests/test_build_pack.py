@@ -14,8 +14,9 @@ import pytest
 import amacast.build.pack as build_pack
 import amacast.build.sources as episode_cache
 from amacast.build import state
+from amacast.build.manifest import MANIFEST
 from amacast.build.pack import BuildPack, load_pack, pack_key, save_pack
-from amacast.build.pipeline import MANIFEST, build_all
+from amacast.build.pipeline import build_all
 from amacast.build.sources import read_sources
 from tests.test_publish import example_project, snapshot
 
@@ -35,9 +36,9 @@ def site_of(folder: Path) -> dict[str, bytes]:
 
 
 def loaded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record the transcripts a build loads whole (parsed, or unpickled from the cache)."""
+    """Record the transcripts a build loads whole (parsed, or decoded from the state)."""
     calls: list[str] = []
-    real = build_pack.load_episodes
+    real = episode_cache.load_episodes
 
     def counting(paths: list[Path], *args: object, **kwargs: object) -> object:
         calls.extend(Path(p).name for p in paths)

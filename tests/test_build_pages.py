@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import amacast.build.pages as pages_module
+import amacast.build.workers as workers_module
 from amacast.build.pages import pages_rendering
 from amacast.model import Episode
 from amacast.site import Pages, render_site
@@ -30,7 +31,7 @@ def test_pages_rendered_by_worker_processes_equal_those_rendered_here(
     audio = {e.slug: audio_for(e) for e in many[::3]}
     here = render_site(many, SETTINGS, audio, None)
     pools: list[object] = []
-    real_pool = pages_module.forked_pool
+    real_pool = workers_module.forked_pool
 
     @contextlib.contextmanager
     def recording(workers: int) -> Iterator[object]:

@@ -35,11 +35,11 @@ import podcastparser
 import pytest
 import srt
 import webvtt
-from amacast.config.options import FundingSetting, PersonSetting
 from engine_probe import tone_factory
 
 from amacast.build.pipeline import build_all
 from amacast.config import Settings, load_settings
+from amacast.config.options import FundingSetting, PersonSetting
 from amacast.feeds import build_feeds
 from amacast.feeds_podcast_ns import PODCAST_NS
 from amacast.model import AudioInfo

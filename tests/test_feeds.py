@@ -14,14 +14,14 @@ import lxml.etree
 import lxml.html
 import podcastparser
 import pytest
-from amacast.config.options import FundingSetting, PersonSetting
 
 from amacast.config import Settings, podcast_guid_for_url
+from amacast.config.options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds_metadata import license_of
 from amacast.feeds_podcast_ns import PODCAST_NS
 from amacast.markup import transcript_html
-from amacast.model import AudioInfo, Episode
+from amacast.model import AudioInfo, Episode, Listing
 from amacast.parse import parse_episode, parse_episode_text
 from tests.conftest import FOSSASSAM, fossassam
 
@@ -589,7 +589,7 @@ def test_kept_entries_give_the_feed_built_whole(kept_mask: int) -> None:
     kept = {key: text for key, text in whole.fragments.items() if key[3] in chosen}
     loaded: list[str] = []
 
-    def full(listing: object) -> Episode:
+    def full(listing: Episode | Listing) -> Episode:
         loaded.append(listing.slug)
         return next(e for e in episodes if e.slug == listing.slug)
 

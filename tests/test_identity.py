@@ -122,6 +122,7 @@ def test_the_feeds_take_the_settled_identity_after_a_title_edit() -> None:
             for n, e in enumerate(settled)
         }
         built = build_feeds(settled, SETTINGS, audio)
+        assert built.podcast is not None
         return built.podcast, built.atom
 
     known, _ = publish({}, first_three())

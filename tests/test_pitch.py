@@ -11,7 +11,7 @@ from amacast.pitch import median_pitch, pitch_track
 
 def harmonic_tone(f0: float, rate: int = 22050, seconds: float = 1.0) -> PCM:
     t = np.arange(int(rate * seconds)) / rate
-    wave = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in (1, 2, 3, 4))
+    wave = np.sum([np.sin(2 * np.pi * f0 * k * t) / k for k in (1, 2, 3, 4)], axis=0)
     return PCM((0.4 * wave).astype(np.float32), rate)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+import amacast.build.manifest as manifest_module
 import amacast.build.output as output_module
+import amacast.build.pack as pack_module
 import amacast.build.pipeline as publish_module
 from amacast.build.keys import audio_keyer
 from amacast.build.manifest import (
@@ -295,7 +298,7 @@ def test_a_commit_failing_leaves_the_previous_output(
     with monkeypatch.context() as patch:
         if failing == "exchange":
             patch.setattr(output_module, "exchange", full_disk)
-            patch.setattr(output_module.os, "rename", full_disk)
+            patch.setattr(os, "rename", full_disk)
         else:
             patch.setattr(output_module.Generation, failing, full_disk)
         with pytest.raises(BuildError, match="No space left"):
@@ -525,7 +528,7 @@ def test_an_unchanged_rebuild_parses_nothing_and_reports_as_the_first(
 
     # Another way of asking (drafts included, audio, or stopping at errors) reads them again.
     called: list[int] = []
-    real = publish_module.Episodes
+    real = pack_module.Episodes
 
     def counting(*args: object, **kwargs: object) -> Episodes:
         called.append(1)
@@ -549,7 +552,7 @@ def test_kept_audio_is_not_read_again(project: Path, monkeypatch: pytest.MonkeyP
     renderer = FakeRenderer()
     assert build_all(project, output, audio=True, renderer=renderer).ok
     read: list[str] = []
-    real = publish_module.hash_file
+    real = manifest_module.hash_file
 
     def recording(path: Path) -> str:
         read.append(path.relative_to(path.parents[1]).as_posix())

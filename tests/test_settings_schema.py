@@ -135,7 +135,7 @@ def test_scanner_never_raises_on_broken_text() -> None:
 
 _BARE_KEYS = st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True)
 _QUOTED_KEYS = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x7f"), min_size=0, max_size=8
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x7f"), min_size=0, max_size=8
 )
 _KEYS = st.one_of(_BARE_KEYS, _QUOTED_KEYS)
 _SCALARS = st.one_of(
