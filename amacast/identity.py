@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard, TypeVar
 
@@ -252,35 +252,44 @@ def _explicit_number(episode: Episode | Listing) -> int | None:
 
 
 def _match(records: Sequence[_Record], episodes: Sequence[Episode | Listing]) -> dict[str, _Record]:
-    """Each episode's published record: by explicit guid, else by path, else by slug."""
+    """Each episode's published record: by explicit guid, else by path, else by slug.
+
+    Each way looks records up in an index (first unclaimed record wins), so
+    a show of thousands of episodes settles in linear time.
+    """
     matched: dict[str, _Record] = {}
     claimed: set[int] = set()
 
-    def claim(episode: Episode | Listing, index: int) -> None:
-        matched[episode.path] = records[index]
-        claimed.add(index)
+    def index_by(keys: Callable[[_Record], Iterable[str]]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for at, record in enumerate(records):
+            for key in keys(record):
+                found.setdefault(key, []).append(at)
+        return found
 
+    def claim(episode: Episode | Listing, candidates: Iterable[int]) -> None:
+        for at in candidates:
+            if at not in claimed:
+                matched[episode.path] = records[at]
+                claimed.add(at)
+                return
+
+    by_guid = index_by(lambda record: [record.guid])
     for episode in episodes:
-        for index, record in enumerate(records):
-            if episode.guid and record.guid == episode.guid and index not in claimed:
-                claim(episode, index)
-                break
+        guid = episode.guid
+        if guid:
+            claim(episode, by_guid.get(guid, ()))
+    by_path = index_by(lambda record: [record.path])
+    for episode in episodes:
+        if episode.path not in matched:
+            claim(episode, by_path.get(episode.path, ()))
     current = {episode.path for episode in episodes}
+    by_slug = index_by(
+        lambda record: [] if record.path in current else [record.slug, *record.former_slugs]
+    )
     for episode in episodes:
-        if episode.path in matched:
-            continue
-        for index, record in enumerate(records):
-            if record.path == episode.path and index not in claimed:
-                claim(episode, index)
-                break
-    for episode in episodes:
-        if episode.path in matched:
-            continue
-        for index, record in enumerate(records):
-            renamed = record.path not in current and index not in claimed
-            if renamed and episode.slug in (record.slug, *record.former_slugs):
-                claim(episode, index)
-                break
+        if episode.path not in matched:
+            claim(episode, sorted(set(by_slug.get(episode.slug, ()))))
     return matched
 
 
