@@ -38,12 +38,17 @@ from amacast.model import Diagnostic, Episode, Severity, Speaker
 # reading back): F0 86 / 96 / 108 Hz, word error rate 0.18 / 0.16 / 0.18.  Lower
 # factors ruin it (0.94: 0.28, 0.9: 0.54, 0.8: 0.93) and so do higher ones
 # (1.33: 0.28, 1.4: 0.36), so Joe gives three voices, about 11% apart.
+# hibari's heart (female) keeps its words lower down (0.8: WER 0.09, 0.85: 0.10,
+# 1.0: 0.09) but not higher (1.12: 0.27): heart-low is heart at 0.85 (159 Hz
+# against 189 Hz).
 PALETTE: dict[str, Voice] = {
     voice.id: voice
     for voice in (
         Voice("joe", "piper"),
         Voice("joe-high", "piper", pitch=1.12),
         Voice("joe-higher", "piper", pitch=1.25),
+        Voice("heart", "hibari"),
+        Voice("heart-low", "hibari", pitch=0.85),
         Voice("gtts-us", "gtts", tld="com"),
         Voice("gtts-uk", "gtts", tld="co.uk"),
         Voice("gtts-au", "gtts", tld="com.au"),
@@ -54,13 +59,55 @@ PALETTE: dict[str, Voice] = {
     )
 }
 
-# Order of the built-in default per engine: guests and hosts take from the
-# front, participants rotate over what is left.
+# The voices of each engine, in the order `amacast voices` lists them.
 DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
     "piper": ("joe", "joe-higher", "joe-high"),
+    "hibari": ("heart", "heart-low"),
     "gtts": ("gtts-us", "gtts-uk", "gtts-au", "gtts-in", "gtts-ie", "gtts-za", "gtts-ca"),
 }
-NARRATOR: dict[str, str] = {"piper": "joe", "gtts": "gtts-us"}
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The built-in default of one ``[audio] engine``: voices per role.
+
+    Guests take ``guests`` in turn, hosts ``hosts`` and participants rotate over
+    ``participants``; the narrator speaks the intro and outro.
+    """
+
+    guests: tuple[str, ...]
+    hosts: tuple[str, ...]
+    participants: tuple[str, ...]
+    narrator: str
+
+
+# The default cast, chosen by measurement (bench/voices.py, bench/cast.py; see
+# the README's "Voices and audio"): with the offline engine the guest, who
+# speaks most of an episode, gets hibari's heart (female, 189 Hz, WER 0.09,
+# about 9 times Piper's speed), the questioners Piper's joe (male, 86-108 Hz),
+# so the guest never sounds like the people asking; the narrator is joe, the
+# host's voice, never the guest's.
+DEFAULT_CAST: dict[str, Cast] = {
+    "piper": Cast(
+        guests=("heart", "heart-low"),
+        hosts=("joe",),
+        participants=("joe-high", "joe-higher"),
+        narrator="joe",
+    ),
+    "hibari": Cast(
+        guests=("heart",),
+        hosts=("heart-low",),
+        participants=("heart-low",),
+        narrator="heart-low",
+    ),
+    "gtts": Cast(
+        guests=("gtts-us", "gtts-uk"),
+        hosts=("gtts-au", "gtts-in"),
+        participants=("gtts-in", "gtts-ie", "gtts-za", "gtts-ca"),
+        narrator="gtts-au",
+    ),
+}
+NARRATOR: dict[str, str] = {engine: cast.narrator for engine, cast in DEFAULT_CAST.items()}
 
 ROLE_KEYS = ("guest", "host")
 RESERVED_KEYS = ("narrator", "guest", "host", "participants", "custom")
@@ -228,7 +275,23 @@ def _custom_voice(
             )
         else:
             changes[text_key] = value.strip()
-    if "model" in changes:
+    if "model" in changes and engine == "hibari":
+        from amacast.engines.hibari import bundled_voices
+
+        bundled = bundled_voices()
+        if changes["model"] not in bundled:
+            problems.append(
+                _diag(
+                    source,
+                    "voices-missing-model",
+                    "error",
+                    f"{key}.model",
+                    f"hibari voice {changes['model']!r} is not bundled with hibari-tts "
+                    "(amacast never downloads voices)",
+                    f"bundled hibari voices: {', '.join(bundled) or 'none'}",
+                )
+            )
+    elif "model" in changes:
         model = Path(changes["model"]).expanduser()
         changes["model"] = str(model)
         if engine != "piper":
@@ -238,7 +301,7 @@ def _custom_voice(
                     "voices-bad-value",
                     "error",
                     f"{key}.model",
-                    "only piper voices take a model file",
+                    "only piper (a voice file) and hibari (a bundled voice) take a model",
                 )
             )
         elif not model.is_file() or not Path(f"{model}.json").is_file():
@@ -271,9 +334,19 @@ def _custom_voice(
     return replace(voice, **changes), problems
 
 
-def _known_hint(extra: Iterable[str] = ()) -> str:
+def _known_hint(extra: Iterable[str] = (), wrong: str = "") -> str:
     names = sorted(set(PALETTE) | set(extra))
-    return f"known voices: {', '.join(names)} (see `amacast voices`)"
+    guess = nearest_voice(wrong, names) if wrong else None
+    known = f"known voices: {', '.join(names)} (see `amacast voices`)"
+    return f"did you mean {guess!r}? {known}" if guess else known
+
+
+def nearest_voice(name: str, names: Iterable[str]) -> str | None:
+    """The known voice name closest to a mistyped ``name``, or None when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _lookup(
@@ -301,7 +374,7 @@ def _lookup(
                 "error",
                 key,
                 f"unknown voice {value!r}",
-                _known_hint(custom),
+                _known_hint(custom, value),
             )
         )
     return voice
@@ -318,11 +391,11 @@ def _speaker_keys(
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
     warn_unmatched: bool,
-) -> dict[str, Voice]:
-    """Voices for the speakers a mapping names (by code, then pattern, then name)."""
-    by_code: dict[str, Voice] = {}
-    by_pattern: dict[str, Voice] = {}
-    by_name: dict[str, Voice] = {}
+) -> dict[str, tuple[Voice, str]]:
+    """Voices for the speakers a mapping names (by code, then pattern, then name), with the key."""
+    by_code: dict[str, tuple[Voice, str]] = {}
+    by_pattern: dict[str, tuple[Voice, str]] = {}
+    by_name: dict[str, tuple[Voice, str]] = {}
     codes = {s.code for s in speakers}
     patterns = {s.pattern for s in speakers if s.pattern}
     names = {_norm_name(s.name) for s in speakers}
@@ -334,11 +407,11 @@ def _speaker_keys(
         if voice is None:
             continue
         if key in codes:
-            by_code[key] = voice
+            by_code[key] = (voice, key)
         elif key in patterns:
-            by_pattern[key] = voice
+            by_pattern[key] = (voice, key)
         elif _norm_name(key) in names:
-            by_name[_norm_name(key)] = voice
+            by_name[_norm_name(key)] = (voice, key)
         elif warn_unmatched:
             problems.append(
                 _diag(
@@ -350,15 +423,15 @@ def _speaker_keys(
                     "use a code from the Legend (S, P(n)) or a speaker's name",
                 )
             )
-    result: dict[str, Voice] = {}
+    result: dict[str, tuple[Voice, str]] = {}
     for speaker in speakers:
-        voice = (
+        found = (
             by_code.get(speaker.code)
             or by_pattern.get(speaker.pattern)
             or by_name.get(_norm_name(speaker.name))
         )
-        if voice is not None:
-            result[speaker.code] = voice
+        if found is not None:
+            result[speaker.code] = found
     return result
 
 
@@ -397,6 +470,18 @@ def _role_defaults(
     return roles, rotation
 
 
+@dataclass(frozen=True)
+class Casting:
+    """The voice one speaker gets and why (``amacast voices EPISODE`` prints both)."""
+
+    voice: Voice
+    reason: str
+
+
+_FRONT = "front matter voices"
+_TABLE = "amacast.toml [voices]"
+
+
 def assign_voices(
     episode: Episode,
     table: Mapping[str, Any],
@@ -410,12 +495,27 @@ def assign_voices(
     ``table`` is the raw ``[voices]`` table; ``episode.meta["voices"]`` may
     override it.  The narrator (intro/outro) is under the key ``"narrator"``
     unless a speaker has that code, see :func:`narrator_voice`.  Never raises:
-    bad entries are skipped and reported.
+    bad entries are skipped and reported.  :func:`cast_episode` says why.
     """
+    cast, problems = cast_episode(
+        episode, table, engine, config_path=config_path, config_line=config_line
+    )
+    return {code: casting.voice for code, casting in cast.items()}, problems
+
+
+def cast_episode(
+    episode: Episode,
+    table: Mapping[str, Any],
+    engine: str = "piper",
+    *,
+    config_path: str = "amacast.toml",
+    config_line: int = 1,
+) -> tuple[dict[str, Casting], list[Diagnostic]]:
+    """:func:`assign_voices` with the reason for each voice (front matter, table, default)."""
     problems: list[Diagnostic] = []
     toml = _Source(config_path, config_line, "voices")
     front = _Source(episode.path, episode.meta_lines.get("voices", 1), "voices")
-    if engine not in DEFAULT_ORDER:
+    if engine not in DEFAULT_CAST:
         problems.append(
             _diag(
                 toml,
@@ -423,7 +523,7 @@ def assign_voices(
                 "error",
                 "",
                 f"unknown engine {engine!r}",
-                f"use one of: {', '.join(DEFAULT_ORDER)}",
+                f"use one of: {', '.join(DEFAULT_CAST)}",
             )
         )
         engine = "piper"
@@ -461,32 +561,45 @@ def assign_voices(
     speakers = episode.speakers
     from_front = _speaker_keys(override, speakers, front, custom, problems, warn_unmatched=True)
     from_table = _speaker_keys(table, speakers, toml, custom, problems, warn_unmatched=False)
-    roles, rotation = _role_defaults(table, toml, custom, problems)
+    table_roles, table_rotation = _role_defaults(table, toml, custom, problems)
     front_roles, front_rotation = _role_defaults(override, front, custom, problems)
-    roles.update(front_roles)
-    rotation = front_rotation or rotation
+    roles = {role: Casting(voice, f"{_TABLE} {role}") for role, voice in table_roles.items()}
+    roles.update({role: Casting(voice, f"{_FRONT}.{role}") for role, voice in front_roles.items()})
+    rotation, rotation_source = (
+        (front_rotation, f"{_FRONT}.participants")
+        if front_rotation
+        else (table_rotation, f"{_TABLE} participants")
+    )
 
-    voices: dict[str, Voice] = {}
+    cast: dict[str, Casting] = {}
     narrator = _narrator(table, override, engine, toml, front, custom, problems)
     unmapped: list[Speaker] = []
     rotated = 0
     for speaker in speakers:
-        voice = from_front.get(speaker.code) or from_table.get(speaker.code)
-        if voice is None and speaker.role in roles:
-            voice = roles[speaker.role]
-        if voice is None and speaker.role == "narrator":
-            voice = narrator
-        if voice is None and speaker.role == "participant" and rotation:
-            voice = rotation[rotated % len(rotation)]
+        casting: Casting | None = None
+        if speaker.code in from_front:
+            voice, key = from_front[speaker.code]
+            casting = Casting(voice, f"{_FRONT}.{key}")
+        elif speaker.code in from_table:
+            voice, key = from_table[speaker.code]
+            casting = Casting(voice, f"{_TABLE} {key}")
+        elif speaker.role in roles:
+            casting = roles[speaker.role]
+        elif speaker.role == "narrator":
+            casting = narrator
+        elif speaker.role == "participant" and rotation:
+            casting = Casting(rotation[rotated % len(rotation)], rotation_source)
             rotated += 1
-        if voice is None:
+        if casting is None:
             unmapped.append(speaker)
         else:
-            voices[speaker.code] = voice
-    voices.update(_default_voices(unmapped, engine, set(v.id for v in voices.values())))
-    if "narrator" not in voices:
-        voices["narrator"] = narrator
-    return voices, problems
+            cast[speaker.code] = casting
+    taken = {casting.voice.id for casting in cast.values()}
+    cast.update(_default_voices(unmapped, engine, taken))
+    # In the Legend's order, the narrator last.
+    ordered = {s.code: cast[s.code] for s in speakers if s.code in cast}
+    ordered.setdefault("narrator", narrator)
+    return ordered, problems
 
 
 def _narrator(
@@ -497,50 +610,50 @@ def _narrator(
     front: _Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
-) -> Voice:
-    for mapping, source in ((override, front), (table, toml)):
+) -> Casting:
+    for mapping, source, where in ((override, front, _FRONT + "."), (table, toml, _TABLE + " ")):
         if "narrator" in mapping:
             voice = _lookup(mapping["narrator"], "narrator", source, custom, problems)
             if voice is not None:
-                return voice
-    return PALETTE[NARRATOR[engine]]
+                return Casting(voice, f"{where}narrator")
+    return Casting(PALETTE[NARRATOR[engine]], f"default cast of {engine}: narrator")
 
 
-def _default_voices(speakers: list[Speaker], engine: str, taken: set[str]) -> dict[str, Voice]:
-    """The built-in default: guests and hosts first voices, participants rotate over the rest.
+def _default_voices(speakers: list[Speaker], engine: str, taken: set[str]) -> dict[str, Casting]:
+    """The default cast: guests, hosts and participants each from their own voices.
 
-    Voices already given to mapped speakers are avoided while others remain.
+    Guests take the cast's guest voices in turn, hosts its host voices, and
+    participants rotate over its participant voices; a voice already given to
+    a mapped speaker is avoided while the role has another.
     """
-    order = [PALETTE[name] for name in DEFAULT_ORDER[engine]]
-    free = [voice for voice in order if voice.id not in taken] or order
-    leads = [s for s in speakers if s.role != "participant"]
-    participants = [s for s in speakers if s.role == "participant"]
-    result: dict[str, Voice] = {}
-    # Leave at least one voice (two when there are enough) for participants.
-    keep = 0 if not participants else (2 if len(free) >= len(leads) + 2 else 1)
-    lead_pool = free[: max(1, len(free) - keep)]
-    for index, speaker in enumerate(leads):
-        result[speaker.code] = lead_pool[index % len(lead_pool)]
-    used = {voice.id for voice in result.values()}
-    rest = [voice for voice in free if voice.id not in used] or free
-    for index, speaker in enumerate(participants):
-        result[speaker.code] = rest[index % len(rest)]
+    cast = DEFAULT_CAST[engine]
+    pools = {"guest": cast.guests, "host": cast.hosts, "participant": cast.participants}
+    used = dict.fromkeys(pools, 0)
+    result: dict[str, Casting] = {}
+    for speaker in speakers:
+        role = speaker.role if speaker.role in pools else "host"
+        names = [name for name in pools[role] if name not in taken] or list(pools[role])
+        voice = PALETTE[names[used[role] % len(names)]]
+        used[role] += 1
+        result[speaker.code] = Casting(voice, f"default cast of {engine}: {speaker.role}")
     return result
 
 
 def narrator_voice(voices: Mapping[str, Voice], engine: str = "piper") -> Voice:
     """The intro/outro voice out of :func:`assign_voices`' result."""
-    return voices.get("narrator") or PALETTE[NARRATOR.get(engine, "joe")]
+    return voices.get("narrator") or PALETTE[NARRATOR.get(engine, NARRATOR["piper"])]
 
 
 def describe(voice: Voice) -> str:
     """A short human description of a voice's settings."""
     parts = []
-    if voice.model:
+    if voice.engine == "hibari":
+        parts.append(f"hibari voice {voice.model or 'heart'}")
+    elif voice.model:
         parts.append(f"model {voice.model}")
     if voice.engine == "gtts":
         parts.append(f"lang {voice.lang}, tld {voice.tld}")
-    if voice.pitch != 1.0 or voice.engine == "piper":
+    if voice.pitch != 1.0 or voice.engine in ("piper", "hibari"):
         parts.append(f"pitch {voice.pitch:.2f}")
     if voice.tempo != 1.0:
         parts.append(f"tempo {voice.tempo:.2f}")
@@ -573,3 +686,35 @@ def write_sample(pcm: PCM, path: Path) -> None:
         handle.setsampwidth(2)
         handle.setframerate(pcm.sample_rate)
         handle.writeframes(data)
+
+
+SAMPLE_WORDS = 16
+
+
+def speaker_sample(episode: Episode, code: str, words: int = SAMPLE_WORDS) -> str:
+    """A short sample of what ``code`` says in ``episode``: the first words of their first turn.
+
+    Cut after the first sentence that reaches ``words // 2`` words, or at
+    ``words`` words; a speaker with nothing to say introduces themselves.
+    """
+    from amacast.speech import speakable_block
+
+    for turn in episode.turns:
+        if turn.speaker != code:
+            continue
+        for block in turn.blocks:
+            text = speakable_block(block)
+            if not text:
+                continue
+            taken: list[str] = []
+            for word in text.split():
+                taken.append(word)
+                if len(taken) >= words or (
+                    len(taken) >= words // 2 and word.endswith((".", "?", "!"))
+                ):
+                    break
+            sample = " ".join(taken)
+            return sample if sample.endswith((".", "?", "!")) else sample.rstrip(",;:") + "."
+    speaker = episode.speaker(code)
+    name = speaker.name if speaker is not None else code
+    return f"Hello, this is {name}."
