@@ -20,8 +20,12 @@ The ``[voices]`` table of ``amacast.toml``::
 Front matter may override per episode with the same keys (all but
 ``custom``) under ``voices:``.  Precedence: front matter, then the table;
 within each, code before pattern before name; then the role defaults; then
-the built-in default, which gives guests and hosts the first voices of the
-engine's palette and rotates participants over the rest.
+the default cast of the ``[audio] engine`` (:data:`DEFAULT_CAST`): with the
+offline default, guests speak in hibari's heart and the questioners in
+Piper's joe (hosts and the narrator ``joe``, participants rotating over
+``joe-high`` and ``joe-higher``), so the guest never sounds like the people
+asking.  :func:`cast_episode` says, per speaker, which rule gave the voice.
+A hibari custom voice names a voice bundled with hibari-tts as its ``model``.
 """
 
 from __future__ import annotations
