@@ -57,9 +57,20 @@ def test_contract_heart_is_bundled_with_the_hash_the_registry_names() -> None:
 
 
 def test_contract_api_names_and_sample_rate() -> None:
+    import importlib
     import inspect
 
     import hibari
+
+    for dotted in hibari_engine.REQUIRED_API:
+        head, *rest = dotted.split(".")
+        try:
+            found: Any = getattr(hibari, head)
+        except AttributeError:
+            found = importlib.import_module(f"hibari.{head}")
+        for part in rest:
+            found = getattr(found, part)
+        assert found is not None, dotted
 
     assert hibari.SAMPLE_RATE == 24000
     parameters = inspect.signature(hibari.Hibari).parameters
