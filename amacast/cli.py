@@ -550,10 +550,11 @@ def _show_cast(
 
     episode = parse_episode(path)
     cast, problems = cast_episode(episode, table, engine)
+    # The transcript's own problems too: an episode with errors is not rendered.
+    problems = validate_episodes([episode]) + problems
     for problem in problems:
         click.echo(format_diagnostic(problem, "text"), err=True)
-    if any(p.severity == "error" for p in problems):
-        sys.exit(1)
+    failed = any(p.severity == "error" for p in problems)
     speakers = {s.code: s for s in episode.speakers}
     rows = []
     for code, casting in cast.items():
@@ -569,6 +570,8 @@ def _show_cast(
         for code, name, role, casting in rows:
             voice = f"{casting.voice.id} ({casting.voice.engine})"
             click.echo(f"  {code:<9} {name[:24]:<24} {role:<11} {voice:<20} {casting.reason}")
+    if failed:
+        sys.exit(1)
     if say is None:
         return
     folder = out if out is not None else _default_samples_folder() / episode.slug

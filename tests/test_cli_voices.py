@@ -239,3 +239,12 @@ def test_nothing_to_say_and_bad_suffix_are_usage_errors(tmp_path: Path) -> None:
     assert runner.invoke(main, ["voices", "--say", "😀 **"]).exit_code == 2
     result = runner.invoke(main, ["voices", "--say", "Hi", "--out", str(tmp_path / "a.ogg")])
     assert result.exit_code == 2 and ".wav or .mp3" in result.output
+
+
+def test_voices_episode_reports_the_transcripts_own_errors(tmp_path: Path) -> None:
+    episode = tmp_path / "bare.md"
+    episode.write_text("Just some words.\n", encoding="utf-8")
+    result = cli_runner().invoke(main, ["voices", str(episode), "--say"])
+    assert result.exit_code == 1
+    assert f"{episode}:1:1: error[no-legend] " in result.stderr
+    assert "wrote" not in result.stderr  # no samples for a transcript that will not render
