@@ -16,6 +16,7 @@ from amacast.engines import hibari as hibari_engine
 from amacast.engines.base import EngineError, Voice
 from amacast.engines.hibari import (
     MAX_PHONEMES,
+    OUTPUT_RATE,
     PEAK,
     SEED,
     HibariEngine,
@@ -174,6 +175,11 @@ class FakeModel:
         return (0.3 * np.sin(2 * np.pi * 200 * t) + noise).astype(np.float32)
 
 
+def fake_seconds(piece: str, speed: float = 1.0) -> float:
+    """How long the fake model's audio of one piece is."""
+    return int((len(piece) + 2) * 240 / speed) / FakeModel.sample_rate
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeModel:
     model = FakeModel()
@@ -190,7 +196,7 @@ def test_fake_pieces_stay_under_the_limit_and_split_at_phrases(fake: FakeModel) 
     # Cut after a comma where there is one.
     assert all(piece.endswith(",") for piece, _ in fake.calls[:-1])
     assert "".join(piece + " " for piece, _ in fake.calls).split() == text.lower()[:-1].split()
-    assert pcm.sample_rate == 24000
+    assert pcm.sample_rate == OUTPUT_RATE == 22050
     assert float(np.max(np.abs(pcm.samples))) == pytest.approx(PEAK, abs=1e-4)
 
 
@@ -205,6 +211,9 @@ def test_fake_is_deterministic_by_the_seed(fake: FakeModel) -> None:
 def test_fake_pitch_and_tempo_reach_the_speed_and_the_resampler(fake: FakeModel) -> None:
     engine = HibariEngine()
     plain = engine.synthesize("A sentence of some length.", HEART)
+    # 24 kHz in, 22.05 kHz out: the same tone, the same length.
+    assert median_pitch(plain) == pytest.approx(200.0, rel=0.03)
+    assert plain.duration == pytest.approx(fake_seconds(fake.calls[-1][0]), rel=0.01)
     low = engine.synthesize("A sentence of some length.", Voice("low", "hibari", pitch=0.8))
     assert fake.calls[-1][1] == pytest.approx(1.25)  # spoken faster, then slowed by resampling
     assert low.duration == pytest.approx(plain.duration, rel=0.02)
@@ -230,7 +239,7 @@ def test_fake_failures_become_engine_errors(
 
 def test_fake_nothing_to_say_is_empty_audio(fake: FakeModel) -> None:
     pcm = HibariEngine().synthesize("  ", HEART)
-    assert pcm.duration == 0.0 and pcm.sample_rate == 24000
+    assert pcm.duration == 0.0 and pcm.sample_rate == OUTPUT_RATE
 
 
 # --------------------------------------------------------------------------
@@ -238,10 +247,10 @@ def test_fake_nothing_to_say_is_empty_audio(fake: FakeModel) -> None:
 
 
 @pytest.mark.slow
-def test_real_heart_speaks_a_womans_voice_at_24_khz() -> None:
+def test_real_heart_speaks_a_womans_voice_at_the_output_rate() -> None:
     engine = HibariEngine(threads=1)
     pcm = engine.synthesize(SENTENCE, HEART)
-    assert pcm.sample_rate == 24000
+    assert pcm.sample_rate == OUTPUT_RATE
     # About 13 words: a few seconds of speech, not silence, not a runaway.
     assert 3.0 < pcm.duration < 8.0
     assert float(np.max(np.abs(pcm.samples))) == pytest.approx(PEAK, abs=1e-3)
