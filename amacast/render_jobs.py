@@ -7,13 +7,17 @@ even one long episode keeps every core busy; as soon as every segment an
 episode needs is in the cache, an *assembly* task renders it
 (:func:`amacast.render.render_episode`, which then finds everything cached).
 
-The two kinds run in two process pools, so that no process holds both the
+The two kinds run in separate process pools, so that no process holds both a
 speech model (a synthesis worker: the model and onnxruntime, about 250 MiB at
 its peak) and the mastering side (an assembly worker: scipy, pyloudnorm,
-ffmpeg's pipe and a segment at a time, about 190 MiB).  At most ``jobs``
-tasks run at once over both pools (an episode ready to assemble goes first),
-and the synthesis workers are shut down as soon as nothing is left to
-synthesise.  With ``jobs=1`` that holds too: one task at a time, a
+ffmpeg's pipe and a segment at a time, about 190 MiB).  A cast may mix
+engines (the guest in hibari's voice, the questioners in Piper's): each
+engine gets a synthesis pool of its own, so a worker never holds two models,
+and the missing segments are synthesised one engine after the other, so
+that one engine's workers are shut down before the next engine's start.  At
+most ``jobs`` tasks run at once over all pools (an episode ready to assemble
+goes first), and each synthesis pool is shut down as soon as nothing is left
+for its engine.  With ``jobs=1`` that holds too: one task at a time, a
 synthesis worker and then an assembly worker.  Only when nothing is left to
 synthesise, with ``jobs=1`` or a single episode, does the assembly run in this
 process, which then never loads a model.
@@ -140,11 +144,24 @@ class _Tracker:
 # Main side
 
 
+def _by_engine(items: Sequence[Pending]) -> list[Pending]:
+    """The items grouped by engine (in order of first use), each group in its own order."""
+    order: dict[str, int] = {}
+    for item in items:
+        order.setdefault(item.voice.engine, len(order))
+    return sorted(items, key=lambda item: order[item.voice.engine])
+
+
 def _batches(items: Sequence[Pending]) -> Iterator[list[Pending]]:
+    """Synthesis tasks: runs of one episode's segments in one engine, up to TASK_CHARACTERS."""
     batch: list[Pending] = []
     size = 0
     for item in items:
-        if batch and (size + len(item.text) > TASK_CHARACTERS or item.slug != batch[-1].slug):
+        if batch and (
+            size + len(item.text) > TASK_CHARACTERS
+            or item.slug != batch[-1].slug
+            or item.voice.engine != batch[-1].voice.engine
+        ):
             yield batch
             batch, size = [], 0
         batch.append(item)
@@ -309,7 +326,7 @@ def _render_pool(
             waiters.setdefault(key, []).append(slug)
     encoded: dict[str, int] = {}
     results: dict[str, AudioInfo] = {}
-    to_synthesise = deque(_batches(pending))
+    to_synthesise = deque(_batches(_by_engine(pending)))
     to_assemble = deque(slug for slug in by_slug if not needs.get(slug))
 
     def pool(workers: int) -> ProcessPoolExecutor:
@@ -321,12 +338,17 @@ def _render_pool(
             initargs=(engine_factory, str(cache_dir), events, SYNTHESIS_THREADS),
         )
 
-    synthesis: ProcessPoolExecutor | None = (
-        pool(min(jobs, len(to_synthesise))) if to_synthesise else None
-    )
+    # One synthesis pool per engine, started when its first task is submitted.
+    synthesis: dict[str, ProcessPoolExecutor] = {}
+    synthesis_over: set[str] = set()
     assembly = pool(min(jobs, len(by_slug)))
-    synthesis_over = False
     futures: dict[Future[Any], tuple[str, Any]] = {}
+
+    def synthesis_pool(engine: str) -> ProcessPoolExecutor:
+        if engine not in synthesis:
+            batches = sum(1 for batch in to_synthesise if batch[0].voice.engine == engine)
+            synthesis[engine] = pool(min(jobs, batches + 1))
+        return synthesis[engine]
 
     def submit() -> None:
         """Start tasks until ``jobs`` run; an episode ready to assemble goes first."""
@@ -338,9 +360,26 @@ def _render_pool(
                 )
                 futures[future] = ("assemble", slug)
             else:
-                assert synthesis is not None
                 batch = to_synthesise.popleft()
-                futures[synthesis.submit(synthesise_task, batch)] = ("synthesise", batch)
+                engine = batch[0].voice.engine
+                futures[synthesis_pool(engine).submit(synthesise_task, batch)] = (
+                    "synthesise",
+                    batch,
+                )
+
+    def retire_synthesis() -> None:
+        """Shut down the pool of each engine with nothing left to synthesise: its models go."""
+        for engine, executor in synthesis.items():
+            if engine in synthesis_over:
+                continue
+            queued = any(batch[0].voice.engine == engine for batch in to_synthesise)
+            running = any(
+                kind == "synthesise" and what[0].voice.engine == engine
+                for kind, what in futures.values()
+            )
+            if not queued and not running:
+                executor.shutdown(wait=False)
+                synthesis_over.add(engine)
 
     def drain() -> None:
         while True:
@@ -370,24 +409,16 @@ def _render_pool(
                 else:
                     results[what] = future.result()
                     tracker.add(episodes=1, current=what)
-            if (
-                synthesis is not None
-                and not synthesis_over
-                and not to_synthesise
-                and all(kind != "synthesise" for kind, _ in futures.values())
-            ):
-                # Nothing left to synthesise: the models' memory goes now.
-                synthesis.shutdown(wait=False)
-                synthesis_over = True
+            retire_synthesis()
             submit()
         drain()
     except BaseException:
-        if synthesis is not None:
-            synthesis.shutdown(wait=True, cancel_futures=True)
+        for executor in synthesis.values():
+            executor.shutdown(wait=True, cancel_futures=True)
         assembly.shutdown(wait=True, cancel_futures=True)
         raise
-    if synthesis is not None:
-        synthesis.shutdown(wait=True)
+    for executor in synthesis.values():
+        executor.shutdown(wait=True)
     assembly.shutdown(wait=True)
     return {episode.slug: results[episode.slug] for episode in episodes}
 

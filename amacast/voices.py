@@ -20,52 +20,83 @@ The ``[voices]`` table of ``amacast.toml``::
 Front matter may override per episode with the same keys (all but
 ``custom``) under ``voices:``.  Precedence: front matter, then the table;
 within each, code before pattern before name; then the role defaults; then
-the built-in default, which gives guests and hosts the first voices of the
-engine's palette and rotates participants over the rest.
+the default cast of the ``[audio] engine`` (:data:`DEFAULT_CAST`): with the
+offline default, guests speak in hibari's heart and the questioners in
+Piper's joe (hosts and the narrator ``joe``, participants rotating over
+``joe-high`` and ``joe-higher``), so the guest never sounds like the people
+asking.  :func:`cast_episode` says, per speaker, which rule gave the voice.
+A hibari custom voice names a voice bundled with hibari-tts as its ``model``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from amacast.config import Settings
-from amacast.config.schema import brief
-from amacast.config.voices import (
-    CUSTOM_KEYS,
-    DEFAULT_ORDER,
-    NARRATOR,
-    PALETTE,
-    RESERVED_KEYS,
-    ROLE_KEYS,
-    KeyLine,
-    Source,
-    check_voices_table,
-    custom_voices,
-    lookup,
-    role_defaults,
-)
+from amacast.config.voices import DEFAULT_ORDER, PALETTE
 from amacast.engines.base import PCM, Voice
-from amacast.model import Diagnostic, Episode, Speaker
+from amacast.model import Diagnostic, Episode, Severity, Speaker
 
-__all__ = [
-    "CUSTOM_KEYS",
-    "DEFAULT_ORDER",
-    "NARRATOR",
-    "PALETTE",
-    "RESERVED_KEYS",
-    "ROLE_KEYS",
-    "assign_voices",
-    "check_episode_voices",
-    "check_voices_table",
-    "describe",
-    "episode_voices",
-    "narrator_voice",
-    "palette",
-    "voice_named",
-    "write_sample",
-]
+
+@dataclass(frozen=True)
+class Cast:
+    """The built-in default of one ``[audio] engine``: voices per role.
+
+    Guests take ``guests`` in turn, hosts ``hosts`` and participants rotate over
+    ``participants``; the narrator speaks the intro and outro.
+    """
+
+    guests: tuple[str, ...]
+    hosts: tuple[str, ...]
+    participants: tuple[str, ...]
+    narrator: str
+
+
+# The default cast, chosen by measurement (bench/voices.py, bench/cast.py; see
+# the README's "Voices and audio"): with the offline engine the guest, who
+# speaks most of an episode, gets hibari's heart (female, 189 Hz, WER 0.09,
+# about 9 times Piper's speed), the questioners Piper's joe (male, 86-108 Hz),
+# so the guest never sounds like the people asking; the narrator is joe, the
+# host's voice, never the guest's.
+DEFAULT_CAST: dict[str, Cast] = {
+    "piper": Cast(
+        guests=("heart", "heart-low"),
+        hosts=("joe",),
+        participants=("joe-high", "joe-higher"),
+        narrator="joe",
+    ),
+    "hibari": Cast(
+        guests=("heart",),
+        hosts=("heart-low",),
+        participants=("heart-low",),
+        narrator="heart-low",
+    ),
+    "gtts": Cast(
+        guests=("gtts-us", "gtts-uk"),
+        hosts=("gtts-au", "gtts-in"),
+        participants=("gtts-in", "gtts-ie", "gtts-za", "gtts-ca"),
+        narrator="gtts-au",
+    ),
+}
+NARRATOR: dict[str, str] = {engine: cast.narrator for engine, cast in DEFAULT_CAST.items()}
+
+ROLE_KEYS = ("guest", "host")
+RESERVED_KEYS = ("narrator", "guest", "host", "participants", "custom")
+_CUSTOM_KEYS = ("engine", "base", "model", "pitch", "tempo", "lang", "tld", "options")
+_FACTOR_RANGE = (0.5, 2.0)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a mapping comes from, for diagnostics; ``lines`` gives a key's own line."""
+
+    path: str
+    line: int
+    prefix: str
+    lines: Mapping[str, int] = field(default_factory=dict)
 
 
 def palette(engine: str) -> list[Voice]:
@@ -77,10 +108,254 @@ def palette(engine: str) -> list[Voice]:
 def voice_named(name: str, table: Mapping[str, Any] | None = None) -> Voice | None:
     """The palette or custom voice called ``name`` (custom voices first), or None."""
     if table:
-        custom, _ = custom_voices(table, Source("amacast.toml", 0))
+        custom, _ = _custom_voices(table, _Source("amacast.toml", 1, "voices"))
         if name in custom:
             return custom[name]
     return PALETTE.get(name)
+
+
+def _diag(
+    source: _Source, code: str, severity: Severity, key: str, message: str, hint: str = ""
+) -> Diagnostic:
+    where = f"{source.prefix}.{key}" if key else source.prefix
+    line = source.lines.get(f"{source.prefix}.{key.split('.')[0]}", 0) if key else 0
+    return Diagnostic(
+        source.path, line or source.line, 1, code, severity, f"{where}: {message}", hint
+    )
+
+
+def _custom_voices(
+    table: Mapping[str, Any], source: _Source
+) -> tuple[dict[str, Voice], list[Diagnostic]]:
+    """The ``custom`` sub-table as voices, with a diagnostic per bad entry."""
+    raw = table.get("custom")
+    voices: dict[str, Voice] = {}
+    problems: list[Diagnostic] = []
+    if raw is None:
+        return voices, problems
+    if not isinstance(raw, Mapping):
+        problems.append(
+            _diag(
+                source,
+                "voices-bad-value",
+                "error",
+                "custom",
+                "must be a table of voices",
+                "write [voices.custom.NAME] tables",
+            )
+        )
+        return voices, problems
+    for name, spec in raw.items():
+        key = f"custom.{name}"
+        if not isinstance(spec, Mapping):
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    key,
+                    "must be a table (engine, model, pitch, tempo, lang, tld)",
+                )
+            )
+            continue
+        voice, found = _custom_voice(str(name), spec, source, key)
+        problems.extend(found)
+        if voice is not None:
+            voices[str(name)] = voice
+    return voices, problems
+
+
+def _custom_voice(
+    name: str, spec: Mapping[str, Any], source: _Source, key: str
+) -> tuple[Voice | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    for unknown in sorted(set(spec) - set(_CUSTOM_KEYS)):
+        problems.append(
+            _diag(
+                source,
+                "voices-unknown-key",
+                "warning",
+                f"{key}.{unknown}",
+                "unknown setting",
+                f"known: {', '.join(_CUSTOM_KEYS)}",
+            )
+        )
+    base_name = spec.get("base")
+    base: Voice | None = None
+    if base_name is not None:
+        base = PALETTE.get(str(base_name))
+        if base is None:
+            problems.append(
+                _diag(
+                    source,
+                    "voices-unknown-voice",
+                    "error",
+                    f"{key}.base",
+                    f"no built-in voice {base_name!r}",
+                    _known_hint(),
+                )
+            )
+            return None, problems
+    engine = spec.get("engine", base.engine if base else "piper")
+    if engine not in DEFAULT_ORDER:
+        problems.append(
+            _diag(
+                source,
+                "voices-unknown-engine",
+                "error",
+                f"{key}.engine",
+                f"unknown engine {engine!r}",
+                f"use one of: {', '.join(DEFAULT_ORDER)}",
+            )
+        )
+        return None, problems
+    voice = (
+        replace(base, id=name)
+        if base is not None and base.engine == engine
+        else Voice(name, engine)
+    )
+    changes: dict[str, Any] = {}
+    for factor in ("pitch", "tempo"):
+        if factor not in spec:
+            continue
+        value = spec[factor]
+        low, high = _FACTOR_RANGE
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low <= value <= high
+        ):
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.{factor}",
+                    f"must be a number from {low} to {high}, not {value!r}",
+                    "1.0 is the voice's own; measured good factors: 1.0 to 1.25",
+                )
+            )
+        else:
+            changes[factor] = float(value)
+    for text_key in ("model", "lang", "tld"):
+        if text_key not in spec:
+            continue
+        value = spec[text_key]
+        if not isinstance(value, str) or not value.strip():
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.{text_key}",
+                    f"must be a non-empty string, not {value!r}",
+                )
+            )
+        else:
+            changes[text_key] = value.strip()
+    if "model" in changes and engine == "hibari":
+        from amacast.engines.hibari import bundled_voices
+
+        bundled = bundled_voices()
+        if changes["model"] not in bundled:
+            problems.append(
+                _diag(
+                    source,
+                    "voices-missing-model",
+                    "error",
+                    f"{key}.model",
+                    f"hibari voice {changes['model']!r} is not bundled with hibari-tts "
+                    "(amacast never downloads voices)",
+                    f"bundled hibari voices: {', '.join(bundled) or 'none'}",
+                )
+            )
+    elif "model" in changes:
+        model = Path(changes["model"]).expanduser()
+        changes["model"] = str(model)
+        if engine != "piper":
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.model",
+                    "only piper (a voice file) and hibari (a bundled voice) take a model",
+                )
+            )
+        elif not model.is_file() or not Path(f"{model}.json").is_file():
+            problems.append(
+                _diag(
+                    source,
+                    "voices-missing-model",
+                    "error",
+                    f"{key}.model",
+                    f"Piper voice file {model} (with {model.name}.json) not found",
+                    "give the path of an .onnx voice with its .onnx.json beside it",
+                )
+            )
+    if "options" in spec:
+        options = spec["options"]
+        if not isinstance(options, Mapping):
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    f"{key}.options",
+                    "must be a table of engine options",
+                )
+            )
+        else:
+            changes["options"] = tuple(sorted((str(k), str(v)) for k, v in options.items()))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return replace(voice, **changes), problems
+
+
+def _known_hint(extra: Iterable[str] = (), wrong: str = "") -> str:
+    names = sorted(set(PALETTE) | set(extra))
+    guess = nearest_voice(wrong, names) if wrong else None
+    known = f"known voices: {', '.join(names)} (see `amacast voices`)"
+    return f"did you mean {guess!r}? {known}" if guess else known
+
+
+def nearest_voice(name: str, names: Iterable[str]) -> str | None:
+    """The known voice name closest to a mistyped ``name``, or None when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _lookup(
+    value: Any, key: str, source: _Source, custom: Mapping[str, Voice], problems: list[Diagnostic]
+) -> Voice | None:
+    """The voice a mapping value names, or None with a diagnostic."""
+    if not isinstance(value, str):
+        problems.append(
+            _diag(
+                source,
+                "voices-bad-value",
+                "error",
+                key,
+                f"must be a voice name (a string), not {value!r}",
+                _known_hint(custom),
+            )
+        )
+        return None
+    voice = custom.get(value) or PALETTE.get(value)
+    if voice is None:
+        problems.append(
+            _diag(
+                source,
+                "voices-unknown-voice",
+                "error",
+                key,
+                f"unknown voice {value!r}",
+                _known_hint(custom, value),
+            )
+        )
+    return voice
 
 
 def _norm_name(name: str) -> str:
@@ -90,15 +365,15 @@ def _norm_name(name: str) -> str:
 def _speaker_keys(
     mapping: Mapping[str, Any],
     speakers: tuple[Speaker, ...],
-    source: Source,
+    source: _Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
     warn_unmatched: bool,
-) -> dict[str, Voice]:
-    """Voices for the speakers a mapping names (by code, then pattern, then name)."""
-    by_code: dict[str, Voice] = {}
-    by_pattern: dict[str, Voice] = {}
-    by_name: dict[str, Voice] = {}
+) -> dict[str, tuple[Voice, str]]:
+    """Voices for the speakers a mapping names (by code, then pattern, then name), with the key."""
+    by_code: dict[str, tuple[Voice, str]] = {}
+    by_pattern: dict[str, tuple[Voice, str]] = {}
+    by_name: dict[str, tuple[Voice, str]] = {}
     codes = {s.code for s in speakers}
     patterns = {s.pattern for s in speakers if s.pattern}
     names = {_norm_name(s.name) for s in speakers}
@@ -106,18 +381,19 @@ def _speaker_keys(
         key = str(raw_key)
         if key in RESERVED_KEYS:
             continue
-        voice = lookup(value, key, source, custom, problems)
+        voice = _lookup(value, key, source, custom, problems)
         if voice is None:
             continue
         if key in codes:
-            by_code[key] = voice
+            by_code[key] = (voice, key)
         elif key in patterns:
-            by_pattern[key] = voice
+            by_pattern[key] = (voice, key)
         elif _norm_name(key) in names:
-            by_name[_norm_name(key)] = voice
+            by_name[_norm_name(key)] = (voice, key)
         elif warn_unmatched:
             problems.append(
-                source.problem(
+                _diag(
+                    source,
                     "voices-unknown-speaker",
                     "warning",
                     key,
@@ -125,16 +401,63 @@ def _speaker_keys(
                     "use a code from the Legend (S, P(n)) or a speaker's name",
                 )
             )
-    result: dict[str, Voice] = {}
+    result: dict[str, tuple[Voice, str]] = {}
     for speaker in speakers:
-        voice = (
+        found = (
             by_code.get(speaker.code)
             or by_pattern.get(speaker.pattern)
             or by_name.get(_norm_name(speaker.name))
         )
-        if voice is not None:
-            result[speaker.code] = voice
+        if found is not None:
+            result[speaker.code] = found
     return result
+
+
+def _role_defaults(
+    table: Mapping[str, Any],
+    source: _Source,
+    custom: Mapping[str, Voice],
+    problems: list[Diagnostic],
+) -> tuple[dict[str, Voice], list[Voice]]:
+    roles: dict[str, Voice] = {}
+    for role in ROLE_KEYS:
+        if role in table:
+            voice = _lookup(table[role], role, source, custom, problems)
+            if voice is not None:
+                roles[role] = voice
+    rotation: list[Voice] = []
+    if "participants" in table:
+        raw = table["participants"]
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items:
+            problems.append(
+                _diag(
+                    source,
+                    "voices-bad-value",
+                    "error",
+                    "participants",
+                    "must be a voice name or a non-empty list of voice names",
+                    'e.g. participants = ["joe-high", "joe-higher"]',
+                )
+            )
+        else:
+            for index, item in enumerate(items):
+                voice = _lookup(item, f"participants[{index}]", source, custom, problems)
+                if voice is not None:
+                    rotation.append(voice)
+    return roles, rotation
+
+
+@dataclass(frozen=True)
+class Casting:
+    """The voice one speaker gets and why (``amacast voices EPISODE`` prints both)."""
+
+    voice: Voice
+    reason: str
+
+
+_FRONT = "front matter voices"
+_TABLE = "amacast.toml [voices]"
 
 
 def assign_voices(
@@ -144,45 +467,56 @@ def assign_voices(
     *,
     config_path: str = "amacast.toml",
     config_line: int = 1,
-    key_line: KeyLine | None = None,
 ) -> tuple[dict[str, Voice], list[Diagnostic]]:
     """A voice for every speaker code of ``episode``, plus the problems found.
 
     ``table`` is the raw ``[voices]`` table; ``episode.meta["voices"]`` may
     override it.  The narrator (intro/outro) is under the key ``"narrator"``
-    unless a speaker has that code, see :func:`narrator_voice`.  Problems of
-    the table are placed at ``key_line`` of their key when given, else at
-    ``config_line``.  Never raises: bad entries are skipped and reported.
+    unless a speaker has that code, see :func:`narrator_voice`.  Never raises:
+    bad entries are skipped and reported.  :func:`cast_episode` says why.
     """
-    problems: list[Diagnostic] = []
-    toml = Source(config_path, config_line, "voices", key_line)
-    lines = episode.meta_lines
-    front = Source(
-        episode.path,
-        lines.get("voices", 1),
-        "voices",
-        lambda parts: lines.get(f"voices.{parts[0]}", 0) if parts else 0,
+    cast, problems = cast_episode(
+        episode, table, engine, config_path=config_path, config_line=config_line
     )
-    if engine not in DEFAULT_ORDER:
+    return {code: casting.voice for code, casting in cast.items()}, problems
+
+
+def cast_episode(
+    episode: Episode,
+    table: Mapping[str, Any],
+    engine: str = "piper",
+    *,
+    config_path: str = "amacast.toml",
+    config_line: int = 1,
+) -> tuple[dict[str, Casting], list[Diagnostic]]:
+    """:func:`assign_voices` with the reason for each voice (front matter, table, default)."""
+    problems: list[Diagnostic] = []
+    toml = _Source(config_path, config_line, "voices")
+    front = _Source(
+        episode.path, episode.meta_lines.get("voices", 1), "voices", episode.meta_lines
+    )
+    if engine not in DEFAULT_CAST:
         problems.append(
-            toml.problem(
+            _diag(
+                toml,
                 "voices-unknown-engine",
                 "error",
                 "",
-                f"unknown engine {brief(engine)}",
-                f"use one of: {', '.join(DEFAULT_ORDER)}",
+                f"unknown engine {engine!r}",
+                f"use one of: {', '.join(DEFAULT_CAST)}",
             )
         )
         engine = "piper"
     if not isinstance(table, Mapping):
-        problems.append(toml.problem("voices-bad-value", "error", "", "must be a table"))
+        problems.append(_diag(toml, "voices-bad-value", "error", "", "must be a table"))
         table = {}
     override = episode.meta.get("voices")
     if override is None:
         override = {}
     elif not isinstance(override, Mapping):
         problems.append(
-            front.problem(
+            _diag(
+                front,
                 "voices-bad-value",
                 "error",
                 "",
@@ -193,117 +527,113 @@ def assign_voices(
         override = {}
     if "custom" in override:
         problems.append(
-            front.problem(
+            _diag(
+                front,
                 "voices-unknown-key",
                 "warning",
                 "custom",
                 "custom voices belong in amacast.toml, not in front matter",
             )
         )
-    custom, found = custom_voices(table, toml)
+    custom, found = _custom_voices(table, toml)
     problems.extend(found)
 
     speakers = episode.speakers
     from_front = _speaker_keys(override, speakers, front, custom, problems, warn_unmatched=True)
     from_table = _speaker_keys(table, speakers, toml, custom, problems, warn_unmatched=False)
-    roles, rotation = role_defaults(table, toml, custom, problems)
-    front_roles, front_rotation = role_defaults(override, front, custom, problems)
-    roles.update(front_roles)
-    rotation = front_rotation or rotation
+    table_roles, table_rotation = _role_defaults(table, toml, custom, problems)
+    front_roles, front_rotation = _role_defaults(override, front, custom, problems)
+    roles = {role: Casting(voice, f"{_TABLE} {role}") for role, voice in table_roles.items()}
+    roles.update({role: Casting(voice, f"{_FRONT}.{role}") for role, voice in front_roles.items()})
+    rotation, rotation_source = (
+        (front_rotation, f"{_FRONT}.participants")
+        if front_rotation
+        else (table_rotation, f"{_TABLE} participants")
+    )
 
-    voices: dict[str, Voice] = {}
+    cast: dict[str, Casting] = {}
     narrator = _narrator(table, override, engine, toml, front, custom, problems)
     unmapped: list[Speaker] = []
     rotated = 0
     for speaker in speakers:
-        voice = from_front.get(speaker.code) or from_table.get(speaker.code)
-        if voice is None and speaker.role in roles:
-            voice = roles[speaker.role]
-        if voice is None and speaker.role == "narrator":
-            voice = narrator
-        if voice is None and speaker.role == "participant" and rotation:
-            voice = rotation[rotated % len(rotation)]
+        casting: Casting | None = None
+        if speaker.code in from_front:
+            voice, key = from_front[speaker.code]
+            casting = Casting(voice, f"{_FRONT}.{key}")
+        elif speaker.code in from_table:
+            voice, key = from_table[speaker.code]
+            casting = Casting(voice, f"{_TABLE} {key}")
+        elif speaker.role in roles:
+            casting = roles[speaker.role]
+        elif speaker.role == "narrator":
+            casting = narrator
+        elif speaker.role == "participant" and rotation:
+            casting = Casting(rotation[rotated % len(rotation)], rotation_source)
             rotated += 1
-        if voice is None:
+        if casting is None:
             unmapped.append(speaker)
         else:
-            voices[speaker.code] = voice
-    voices.update(_default_voices(unmapped, engine, set(v.id for v in voices.values())))
-    if "narrator" not in voices:
-        voices["narrator"] = narrator
-    return voices, problems
-
-
-def episode_voices(
-    settings: Settings, episode: Episode, engine: str | None = None
-) -> tuple[dict[str, Voice], list[Diagnostic]]:
-    """The voices of one episode and the problems of its front matter ``voices:``.
-
-    ``engine`` replaces ``[audio] engine`` (``amacast render --engine``).  The
-    ``[voices]`` table's own problems are left out: they are
-    :func:`amacast.config.load_settings`', reported once for every episode.
-    """
-    voices, problems = assign_voices(episode, settings.voices, engine or settings.render.engine)
-    return voices, [problem for problem in problems if problem.path == episode.path]
-
-
-def check_episode_voices(settings: Settings, episodes: Iterable[Episode]) -> list[Diagnostic]:
-    """Problems of the episodes' front matter ``voices:`` (against each Legend)."""
-    return [problem for episode in episodes for problem in episode_voices(settings, episode)[1]]
+            cast[speaker.code] = casting
+    taken = {casting.voice.id for casting in cast.values()}
+    cast.update(_default_voices(unmapped, engine, taken))
+    # In the Legend's order, the narrator last.
+    ordered = {s.code: cast[s.code] for s in speakers if s.code in cast}
+    ordered.setdefault("narrator", narrator)
+    return ordered, problems
 
 
 def _narrator(
     table: Mapping[str, Any],
     override: Mapping[str, Any],
     engine: str,
-    toml: Source,
-    front: Source,
+    toml: _Source,
+    front: _Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
-) -> Voice:
-    for mapping, source in ((override, front), (table, toml)):
+) -> Casting:
+    for mapping, source, where in ((override, front, _FRONT + "."), (table, toml, _TABLE + " ")):
         if "narrator" in mapping:
-            voice = lookup(mapping["narrator"], "narrator", source, custom, problems)
+            voice = _lookup(mapping["narrator"], "narrator", source, custom, problems)
             if voice is not None:
-                return voice
-    return PALETTE[NARRATOR[engine]]
+                return Casting(voice, f"{where}narrator")
+    return Casting(PALETTE[NARRATOR[engine]], f"default cast of {engine}: narrator")
 
 
-def _default_voices(speakers: list[Speaker], engine: str, taken: set[str]) -> dict[str, Voice]:
-    """The built-in default: guests and hosts first voices, participants rotate over the rest.
+def _default_voices(speakers: list[Speaker], engine: str, taken: set[str]) -> dict[str, Casting]:
+    """The default cast: guests, hosts and participants each from their own voices.
 
-    Voices already given to mapped speakers are avoided while others remain.
+    Guests take the cast's guest voices in turn, hosts its host voices, and
+    participants rotate over its participant voices; a voice already given to
+    a mapped speaker is avoided while the role has another.
     """
-    order = [PALETTE[name] for name in DEFAULT_ORDER[engine]]
-    free = [voice for voice in order if voice.id not in taken] or order
-    leads = [s for s in speakers if s.role != "participant"]
-    participants = [s for s in speakers if s.role == "participant"]
-    result: dict[str, Voice] = {}
-    # Leave at least one voice (two when there are enough) for participants.
-    keep = 0 if not participants else (2 if len(free) >= len(leads) + 2 else 1)
-    lead_pool = free[: max(1, len(free) - keep)]
-    for index, speaker in enumerate(leads):
-        result[speaker.code] = lead_pool[index % len(lead_pool)]
-    used = {voice.id for voice in result.values()}
-    rest = [voice for voice in free if voice.id not in used] or free
-    for index, speaker in enumerate(participants):
-        result[speaker.code] = rest[index % len(rest)]
+    cast = DEFAULT_CAST[engine]
+    pools = {"guest": cast.guests, "host": cast.hosts, "participant": cast.participants}
+    used = dict.fromkeys(pools, 0)
+    result: dict[str, Casting] = {}
+    for speaker in speakers:
+        role = speaker.role if speaker.role in pools else "host"
+        names = [name for name in pools[role] if name not in taken] or list(pools[role])
+        voice = PALETTE[names[used[role] % len(names)]]
+        used[role] += 1
+        result[speaker.code] = Casting(voice, f"default cast of {engine}: {speaker.role}")
     return result
 
 
 def narrator_voice(voices: Mapping[str, Voice], engine: str = "piper") -> Voice:
     """The intro/outro voice out of :func:`assign_voices`' result."""
-    return voices.get("narrator") or PALETTE[NARRATOR.get(engine, "joe")]
+    return voices.get("narrator") or PALETTE[NARRATOR.get(engine, NARRATOR["piper"])]
 
 
 def describe(voice: Voice) -> str:
     """A short human description of a voice's settings."""
     parts = []
-    if voice.model:
+    if voice.engine == "hibari":
+        parts.append(f"hibari voice {voice.model or 'heart'}")
+    elif voice.model:
         parts.append(f"model {voice.model}")
     if voice.engine == "gtts":
         parts.append(f"lang {voice.lang}, tld {voice.tld}")
-    if voice.pitch != 1.0 or voice.engine == "piper":
+    if voice.pitch != 1.0 or voice.engine in ("piper", "hibari"):
         parts.append(f"pitch {voice.pitch:.2f}")
     if voice.tempo != 1.0:
         parts.append(f"tempo {voice.tempo:.2f}")
@@ -336,3 +666,53 @@ def write_sample(pcm: PCM, path: Path) -> None:
         handle.setsampwidth(2)
         handle.setframerate(pcm.sample_rate)
         handle.writeframes(data)
+
+
+SAMPLE_WORDS = 16
+
+
+def speaker_sample(episode: Episode, code: str, words: int = SAMPLE_WORDS) -> str:
+    """A short sample of what ``code`` says in ``episode``: the first words of their first turn.
+
+    Cut after the first sentence that reaches ``words // 2`` words, or at
+    ``words`` words; a speaker with nothing to say introduces themselves.
+    """
+    from amacast.speech import speakable_block
+
+    for turn in episode.turns:
+        if turn.speaker != code:
+            continue
+        for block in turn.blocks:
+            text = speakable_block(block)
+            if not text:
+                continue
+            taken: list[str] = []
+            for word in text.split():
+                taken.append(word)
+                if len(taken) >= words or (
+                    len(taken) >= words // 2 and word.endswith((".", "?", "!"))
+                ):
+                    break
+            sample = " ".join(taken)
+            return sample if sample.endswith((".", "?", "!")) else sample.rstrip(",;:") + "."
+    speaker = episode.speaker(code)
+    name = speaker.name if speaker is not None else code
+    return f"Hello, this is {name}."
+
+
+def episode_voices(
+    settings: Settings, episode: Episode, engine: str | None = None
+) -> tuple[dict[str, Voice], list[Diagnostic]]:
+    """The voices of one episode and the problems of its front matter ``voices:``.
+
+    ``engine`` replaces ``[audio] engine`` (``amacast render --engine``).  The
+    ``[voices]`` table's own problems are left out: they are
+    :func:`amacast.config.load_settings`', reported once for every episode.
+    """
+    voices, problems = assign_voices(episode, settings.voices, engine or settings.render.engine)
+    return voices, [problem for problem in problems if problem.path == episode.path]
+
+
+def check_episode_voices(settings: Settings, episodes: Iterable[Episode]) -> list[Diagnostic]:
+    """Problems of the episodes' front matter ``voices:`` (against each Legend)."""
+    return [problem for episode in episodes for problem in episode_voices(settings, episode)[1]]

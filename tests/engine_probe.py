@@ -28,7 +28,7 @@ def tone_factory(name: str) -> Engine:
 
 def probe_factory(name: str) -> Engine:
     """A module-level engine factory (picklable for worker processes)."""
-    return ProbeEngine()
+    return ProbeEngine(name)
 
 
 class ToneEngine:
@@ -49,6 +49,9 @@ class ToneEngine:
 class ProbeEngine(ToneEngine):
     """The tone engine, logging the process and the heavy modules it has loaded."""
 
+    def __init__(self, name: str = "piper") -> None:
+        self.name = name
+
     def version(self) -> str:
         return "probe 1"
 
@@ -57,6 +60,7 @@ class ProbeEngine(ToneEngine):
         if log:
             loaded = [name for name in WATCHED if name in sys.modules]
             with Path(log).open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"pid": os.getpid(), "text": text, "loaded": loaded}))
+                record = {"pid": os.getpid(), "text": text, "loaded": loaded}
+                handle.write(json.dumps({**record, "engine": self.name, "voice": voice.engine}))
                 handle.write("\n")
         return super().synthesize(text, voice)

@@ -16,6 +16,7 @@ from amacast.cache import SegmentCache
 from amacast.config import scan_keys
 from amacast.engines.base import PCM, Engine, EngineError, Voice
 from amacast.engines.piper import PiperEngine
+from amacast.engines.registry import get_engine
 from amacast.model import AudioInfo, Episode
 from amacast.mp3 import decode_mp3
 from amacast.parse import parse_episode_text
@@ -90,19 +91,25 @@ def render(
     episode: Episode,
     out: Path,
     cache: SegmentCache,
-    engine: Engine,
+    engine: Engine | None,
     settings: RenderSettings = SETTINGS,
 ) -> AudioInfo:
+    """Render with the default cast: each voice's own engine, or ``engine`` for all."""
     voices, problems = assign_voices(episode, {})
     assert problems == []
-    return render_episode(episode, voices, lambda v: engine, settings, out, cache, podcast=PODCAST)
+
+    def engine_for(voice: Voice) -> Engine:
+        return engine if engine is not None else get_engine(voice.engine)
+
+    return render_episode(episode, voices, engine_for, settings, out, cache, podcast=PODCAST)
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[AudioInfo, Path, SegmentCache]:
+    """The episode with the real default cast: Rin in hibari's heart, the rest in Piper's joe."""
     base = tmp_path_factory.mktemp("render")
     cache = SegmentCache(base / "cache")
-    info = render(parse(), base / "out", cache, PiperEngine())
+    info = render(parse(), base / "out", cache, None)
     return info, base / "out", cache
 
 
@@ -130,10 +137,9 @@ def test_duration_is_segments_plus_pauses(
     episode = parse()
     voices, _ = assign_voices(episode, {})
     segments = plan_segments(episode, voices, SETTINGS, PODCAST)
-    engine = PiperEngine()
     lengths = []
     for segment in segments:
-        pcm = cache.get(segment_cache_key(engine, segment))
+        pcm = cache.get(segment_cache_key(get_engine(segment.voice.engine), segment))
         assert pcm is not None
         lengths.append(pcm.duration)
     pauses = sum(
@@ -167,6 +173,9 @@ def test_speakers_have_distinct_pitch(
     assert values[0] > 60
     for low, high in zip(values, values[1:], strict=False):
         assert high / low > 1.05, pitches
+    # The guest (hibari's heart) is another person: at least 25% away from each questioner.
+    for speaker in ("P1", "P2"):
+        assert abs(pitches["R"] - pitches[speaker]) / pitches[speaker] >= 0.25, pitches
 
 
 def test_vtt_cues_ordered_inside_duration(
@@ -421,6 +430,49 @@ def test_workers_that_synthesise_never_assemble(
     assert len(texts) == len(set(texts))  # each text once, in a synthesis worker
     assert all(call["loaded"] == [] for call in calls)
     assert os.getpid() not in {call["pid"] for call in calls}
+
+
+def test_a_cast_of_two_engines_gets_a_synthesis_pool_per_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guest in one engine, the questioners in another: no worker holds both models."""
+    import json
+
+    from engine_probe import LOG_VARIABLE, probe_factory
+
+    log = tmp_path / "synthesis.jsonl"
+    monkeypatch.setenv(LOG_VARIABLE, str(log))
+    episodes = [parse(), parse(EPISODE.replace("Rin Okafor", "Ada Obi"))]
+    table = {"guest": "heart", "participants": ["joe-high", "joe-higher"], "narrator": "joe"}
+    voices = {e.slug: assign_voices(e, table)[0] for e in episodes}
+    assert {v.engine for v in voices[episodes[0].slug].values()} == {"hibari", "piper"}
+    results = render_episodes(
+        episodes,
+        voices,
+        SETTINGS,
+        tmp_path / "out",
+        tmp_path / "cache",
+        podcast=PODCAST,
+        jobs=2,
+        engine_factory=probe_factory,
+    )
+    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    # Every segment went to the engine of its own voice ...
+    assert all(call["engine"] == call["voice"] for call in calls)
+    by_engine = {
+        call["engine"]: {c["text"] for c in calls if c["engine"] == call["engine"]}
+        for call in calls
+    }
+    assert "The changelog, every single time." in by_engine["hibari"]
+    assert "How do you plan a release?" in by_engine["piper"]
+    # ... and no process made the segments of two engines.
+    engines_of: dict[int, set[str]] = {}
+    for call in calls:
+        engines_of.setdefault(call["pid"], set()).add(call["engine"])
+    assert all(len(names) == 1 for names in engines_of.values()), engines_of
+    # The cues keep each speaker's voice: the guest's text between the questions.
+    cues = results[episodes[0].slug].cues
+    assert [c.speaker for c in cues] == ["narrator", "P1", "R", "R", "P2", "R", "narrator"]
 
 
 def test_missing_voice_is_reported(tmp_path: Path) -> None:

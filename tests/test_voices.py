@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from amacast.config.voices import PALETTE
 from amacast.engines.base import Voice
 from amacast.model import Episode
 from amacast.parse import parse_episode_text
 from amacast.voices import (
-    PALETTE,
+    Casting,
     assign_voices,
+    cast_episode,
     describe,
     narrator_voice,
     palette,
@@ -58,25 +60,29 @@ def test_palette_voices_are_distinct_per_engine() -> None:
     piper = palette("piper")
     assert [v.id for v in piper] == ["joe", "joe-higher", "joe-high"]
     assert len({v.pitch for v in piper}) == len(piper)
+    assert [(v.id, v.pitch) for v in palette("hibari")] == [("heart", 1.0), ("heart-low", 0.85)]
     gtts = palette("gtts")
     assert {v.tld for v in gtts} >= {"com", "co.uk", "com.au", "co.in"}
     assert all(v.engine == "gtts" for v in gtts)
 
 
-def test_default_gives_guest_and_host_own_voices_and_rotates_participants() -> None:
+def test_default_cast_gives_guest_host_and_participants_different_people() -> None:
     voices, problems = assign_voices(episode(), {})
     assert problems == []
-    assert voices["S"].id == "joe"
-    assert voices["H"].id == "joe-higher"
-    assert [voices[c].id for c in ("P1", "P2", "P3")] == ["joe-high"] * 3
+    # The guest: hibari's heart; the host and narrator: Piper's joe; participants
+    # rotate over joe's two higher variants.
+    assert (voices["S"].id, voices["S"].engine) == ("heart", "hibari")
+    assert (voices["H"].id, voices["H"].engine) == ("joe", "piper")
+    assert [voices[c].id for c in ("P1", "P2", "P3")] == ["joe-high", "joe-higher", "joe-high"]
     assert narrator_voice(voices).id == "joe"
+    assert narrator_voice(voices) != voices["S"]
 
 
-def test_default_keeps_guest_apart_from_participants_with_one_guest() -> None:
-    text = LEGEND.replace("- H: Hema (host)\n", "").replace("**H:** Thanks.", "**S:** Thanks.")
+def test_default_cast_gives_a_second_guest_another_voice() -> None:
+    text = LEGEND.replace("- H: Hema (host)\n", "- K: Kim Lee\n").replace("**H:**", "**K:**")
     voices, _ = assign_voices(parse_episode_text(text.format(extra=""), "a.md"), {})
-    assert voices["S"].id == "joe"
-    assert [voices[c].id for c in ("P1", "P2", "P3")] == ["joe-higher", "joe-high", "joe-higher"]
+    assert voices["S"].id == "heart" and voices["K"].id == "heart-low"
+    assert voices["narrator"].engine == "piper"
 
 
 def test_default_is_deterministic_and_per_engine() -> None:
@@ -85,6 +91,22 @@ def test_default_is_deterministic_and_per_engine() -> None:
     assert first == second
     assert {v.engine for v in first.values()} == {"gtts"}
     assert first["S"].id == "gtts-us" and first["P1"].id != "gtts-us"
+    assert first["narrator"].id != first["S"].id
+    alone, _ = assign_voices(episode(), {}, engine="hibari")
+    assert alone["S"].id == "heart"
+    assert {alone[c].id for c in ("H", "P1", "narrator")} == {"heart-low"}
+
+
+def test_cast_episode_says_why_each_speaker_has_a_voice() -> None:
+    extra = "voices:\n  P(n): joe\n"
+    cast, problems = cast_episode(episode(extra), {"host": "gtts-uk", "narrator": "joe-high"})
+    assert problems == []
+    assert cast["S"] == Casting(PALETTE["heart"], "default cast of piper: guest")
+    assert cast["H"] == Casting(PALETTE["gtts-uk"], "amacast.toml [voices] host")
+    assert cast["P2"] == Casting(PALETTE["joe"], "front matter voices.P(n)")
+    assert cast["narrator"] == Casting(PALETTE["joe-high"], "amacast.toml [voices] narrator")
+    by_name, _ = cast_episode(episode(), {"sayak paul": "joe"})
+    assert by_name["S"].reason == "amacast.toml [voices] sayak paul"
 
 
 def test_mapping_by_code_pattern_and_name() -> None:
@@ -123,10 +145,10 @@ def test_role_defaults_and_participant_rotation() -> None:
 
 
 def test_default_avoids_voices_already_mapped() -> None:
-    voices, _ = assign_voices(episode(), {"S": "joe-higher"})
-    assert voices["S"].id == "joe-higher"
+    voices, _ = assign_voices(episode(), {"S": "joe-high"})
+    assert voices["S"].id == "joe-high"
     assert voices["H"].id == "joe"
-    assert voices["P1"].id == "joe-high"
+    assert {voices[c].id for c in ("P1", "P2", "P3")} == {"joe-higher"}
 
 
 def test_front_matter_overrides_the_table() -> None:
@@ -149,17 +171,17 @@ def test_front_matter_key_naming_no_speaker_is_a_warning_with_its_line() -> None
 def test_front_matter_voices_must_be_a_mapping() -> None:
     voices, problems = assign_voices(episode("voices: joe\n"), {})
     assert codes(problems) == ["voices-bad-value"]
-    assert voices["S"].id == "joe"
+    assert voices["S"].id == "heart"
 
 
 def test_unknown_voice_is_an_error_naming_the_key_and_falls_back() -> None:
-    voices, problems = assign_voices(episode(), {"S": "joe-loud"}, config_line=12)
+    voices, problems = assign_voices(episode(), {"S": "joe-hihg"}, config_line=12)
     assert codes(problems) == ["voices-unknown-voice"]
     problem = problems[0]
     assert problem.severity == "error" and problem.path == "amacast.toml" and problem.line == 12
-    assert "voices.S" in problem.message and "joe-loud" in problem.message
-    assert "joe-high" in problem.hint
-    assert voices["S"].id == "joe"
+    assert "voices.S" in problem.message and "joe-hihg" in problem.message
+    assert problem.hint.startswith("did you mean 'joe-high'? known voices: ")
+    assert voices["S"].id == "heart"
 
 
 def test_wrong_types_are_reported() -> None:
@@ -176,7 +198,7 @@ def test_wrong_types_are_reported() -> None:
 def test_unknown_engine_is_an_error() -> None:
     voices, problems = assign_voices(episode(), {}, engine="espeak")
     assert codes(problems) == ["voices-unknown-engine"]
-    assert voices["S"].engine == "piper"
+    assert voices["S"].id == "heart" and voices["H"].engine == "piper"
 
 
 def test_custom_voices_extend_the_palette(tmp_path: Path) -> None:

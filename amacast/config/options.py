@@ -95,7 +95,7 @@ DEFAULT_CACHE_DIR = ".amacast-cache/segments"
 TEMPLATE_FIELDS = ("podcast", "title", "author", "date")
 
 #: Speech engines ``[audio] engine`` and ``[voices.custom.*] engine`` accept.
-ENGINES = ("piper", "gtts")
+ENGINES = ("piper", "hibari", "gtts")
 
 _BRIEF = reprlib.Repr()
 _BRIEF.maxstring = 60

@@ -21,6 +21,9 @@ import numpy as np
 from amacast.engines.base import PCM, EngineError, Voice
 
 SAMPLE_RATE = 24000
+# Where ``reachable()`` knocks: gTTS speaks through translate.google.<tld>.
+PROBE_ADDRESS = ("translate.google.com", 443)
+PROBE_TIMEOUT = 2.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _ENGINE_REVISION = "1"
 
@@ -99,6 +102,35 @@ class GTTSEngine:
         except ImportError:  # pragma: no cover
             return False
         return True
+
+    def reachable(
+        self, timeout: float = PROBE_TIMEOUT, address: tuple[str, int] | None = None
+    ) -> tuple[bool, str]:
+        """Whether Google's server answers now: a TCP connection within ``timeout`` seconds.
+
+        Name lookup included, so the whole probe never takes much longer than
+        ``timeout``; returns ``(reachable, why not)``.
+        """
+        import socket
+        import threading
+
+        host, port = address or PROBE_ADDRESS
+        outcome: list[tuple[bool, str]] = []
+
+        def knock() -> None:
+            try:
+                with socket.create_connection((host, port), timeout=timeout):
+                    outcome.append((True, ""))
+            except OSError as error:
+                outcome.append((False, f"{host}:{port}: {error.strerror or error}"))
+
+        # A daemon thread: a name lookup that hangs cannot hold the process.
+        probe = threading.Thread(target=knock, daemon=True)
+        probe.start()
+        probe.join(timeout + 0.5)
+        if not outcome:
+            return False, f"{host}:{port}: no answer within {timeout:g} s"
+        return outcome[0]
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""

@@ -14,6 +14,12 @@ def _piper(threads: int) -> Engine:
     return PiperEngine(threads=threads)
 
 
+def _hibari(threads: int) -> Engine:
+    from amacast.engines.hibari import HibariEngine
+
+    return HibariEngine(threads=threads)
+
+
 def _gtts(threads: int) -> Engine:
     from amacast.engines.gtts import GTTSEngine
 
@@ -23,6 +29,7 @@ def _gtts(threads: int) -> Engine:
 _FACTORIES: dict[str, tuple[Callable[[int], Engine], str, bool]] = {
     # name: (factory taking a thread cap, description, needs the network)
     "piper": (_piper, "offline neural voice (piper-tts, Joe en_US medium, CC0)", False),
+    "hibari": (_hibari, "offline neural voice (hibari-tts, heart, Apache-2.0)", False),
     "gtts": (_gtts, "Google Translate voices (needs the network)", True),
 }
 _engines: dict[tuple[str, int], Engine] = {}
@@ -38,6 +45,8 @@ class EngineInfo:
     online: bool
     voices: tuple[Voice, ...]
     note: str = ""
+    reachable: bool | None = None
+    """For an online engine: whether its server answered a short probe just now."""
 
 
 def engine_names() -> tuple[str, ...]:
@@ -63,13 +72,18 @@ def get_engine(name: str, threads: int = 0) -> Engine:
     return engine
 
 
-def available_engines() -> list[EngineInfo]:
-    """Every engine with whether it can run here, whether it needs the network, its voices."""
-    from amacast.voices import PALETTE
+def available_engines(probe_timeout: float = 2.0) -> list[EngineInfo]:
+    """Every engine with whether it can run here, whether it needs the network, its voices.
+
+    An online engine with a ``reachable(timeout)`` method is probed now (at
+    most about ``probe_timeout`` seconds) and says whether it answered.
+    """
+    from amacast.config.voices import PALETTE
 
     infos: list[EngineInfo] = []
     for name, (factory, description, online) in _FACTORIES.items():
         note = ""
+        reachable: bool | None = None
         try:
             engine = factory(0)
             check = getattr(engine, "available", None)
@@ -77,7 +91,16 @@ def available_engines() -> list[EngineInfo]:
         except Exception as error:  # an engine whose library is missing must not break listing
             usable, note = False, str(error)
         if usable and online:
-            note = "online: needs the network when rendering"
+            probe = getattr(engine, "reachable", None)
+            if callable(probe):
+                reachable, why = probe(probe_timeout)
+                note = (
+                    "reachable now (needs the network when rendering)"
+                    if reachable
+                    else f"unreachable now ({why}): rendering with it would fail"
+                )
+            else:
+                note = "online: needs the network when rendering"
         voices = tuple(voice for voice in PALETTE.values() if voice.engine == name)
-        infos.append(EngineInfo(name, description, usable, online, voices, note))
+        infos.append(EngineInfo(name, description, usable, online, voices, note, reachable))
     return infos
