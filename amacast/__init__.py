@@ -1,3 +1,3 @@
 """amacast: publish AMA and interview transcripts as a podcast."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
