@@ -12,7 +12,7 @@ import pytest
 
 import amacast.build.pages as pages_module
 import amacast.build.workers as workers_module
-from amacast.build.pages import pages_rendering
+from amacast.build.pages import pages_rendering, waiting_path
 from amacast.model import Episode
 from amacast.site import Pages, render_site
 from tests.test_site import SETTINGS, audio_for, episodes  # noqa: F401  (a fixture)
@@ -47,4 +47,4 @@ def test_pages_rendered_by_worker_processes_equal_those_rendered_here(
     pages = {name: content for name, content in here.items() if name.startswith("episodes/")}
     assert len(pages) == len(many)
     assert written == {name: hashlib.sha256(content).hexdigest() for name, content in pages.items()}
-    assert {name: (into / name).read_bytes() for name in pages} == pages
+    assert {name: waiting_path(into, name).read_bytes() for name in pages} == pages

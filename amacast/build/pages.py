@@ -4,7 +4,7 @@ Rendering a page is pure Python, so many pages render in forked worker
 processes (:mod:`amacast.build.workers`), which inherit the compiled templates
 and the episodes rather than receive them.  Each worker writes the pages it
 renders into the build's scratch folder under their output paths and sends
-back only their hashes: the commit moves them into the new generation
+back only their hashes (:func:`write_into`): the commit moves them into the new generation
 (:meth:`amacast.build.output.Generation.put_file`).  The stage itself
 (:class:`amacast.site.Pages`) only turns an episode into bytes.
 """
@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from amacast.build.workers import forked_pool, worker_count
 from amacast.model import AudioInfo, Episode
@@ -33,13 +34,27 @@ PAGES_PER_TASK = 16
 _forked: dict[str, Any] = {}
 
 
+#: Pages wait in the scratch folder side by side in this folder, each named by its
+#: output path (:func:`waiting_path`): writing one makes no folder of its own.
+WAITING = ".pages"
+
+
+def waiting_path(folder: Path, relative: str) -> Path:
+    """Where the page for output path ``relative`` waits in the scratch ``folder``."""
+    return folder / WAITING / quote(relative, safe="")
+
+
+def waiting_relative(name: str) -> str:
+    """The output path of the page waiting under file ``name`` (see :func:`waiting_path`)."""
+    return unquote(name)
+
+
 def write_into(folder: Path, files: Mapping[str, bytes]) -> dict[str, str]:
-    """Write ``files`` (output path -> bytes) under ``folder``; returns each one's SHA-256."""
+    """Write pages (output path -> bytes) to wait in ``folder``; returns each one's SHA-256."""
     hashes = {}
+    (folder / WAITING).mkdir(parents=True, exist_ok=True)
     for relative, content in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as stream:
+        with open(waiting_path(folder, relative), "wb") as stream:
             stream.write(content)
         hashes[relative] = hashlib.sha256(content).hexdigest()
     return hashes
@@ -96,4 +111,4 @@ def drop(folder: Path, relatives: Sequence[str]) -> None:
     """Remove pages written into ``folder`` that the build does not use."""
     for relative in relatives:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(folder / relative)
+            os.unlink(waiting_path(folder, relative))

@@ -69,7 +69,14 @@ from amacast.build.output import (
     terminate_as_exception,
 )
 from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
-from amacast.build.pages import drop, pages_rendering, render_page
+from amacast.build.pages import (
+    WAITING,
+    drop,
+    pages_rendering,
+    render_page,
+    waiting_path,
+    waiting_relative,
+)
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings, load_settings
 from amacast.identity import Identity, remember, settle_identities, with_identity
@@ -496,7 +503,7 @@ class _EarlyPages:
         info = still[0] if still is not None else None
         relative = render_page(self.pages, episode, info, self.folder)
         view = self.pages.index_entry(episode, info) if self.pages.lean else None
-        written = {relative: _sha((self.folder / relative).read_bytes())}
+        written = {relative: _sha(waiting_path(self.folder, relative).read_bytes())}
         page = key.page_key(_page_site(self.site, self.pages), episode, info)
         return page, (made_from(episode, info), view), written
 
@@ -557,6 +564,8 @@ def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str
         for name in names:
             path = Path(folder, name)
             relative = path.relative_to(scratch).as_posix()
+            if path.parent == scratch / WAITING:  # a page, named by its output path
+                relative = waiting_relative(name)
             digest = known.get(relative) or hash_file(path)
             brought[relative] = (digest, path.stat().st_size)
             generation.put_file(relative, path)

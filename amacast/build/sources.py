@@ -287,21 +287,27 @@ def map_episodes(
     from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     _mapping["work"] = work
+    chunks = [to_do[at : at + CHUNK] for at in range(0, len(to_do), CHUNK)]
     try:
         with forked_pool(workers) as pool:
-            if pool is None:
-                return [_work_on(job) for job in to_do]
-            return list(pool.map(_work_on, to_do, chunksize=CHUNK))
+            done = pool.map(_work_on, chunks) if pool is not None else map(_work_on, chunks)
+            return [result for chunk in done for result in chunk]
     finally:
         _mapping.clear()
 
 
-def _work_on(job: _Job) -> Any:
-    return _mapping["work"](_episode_of(job))
+def _work_on(jobs: Sequence[_Job]) -> list[Any]:
+    """``work`` of each job's episode; what was parsed is stored in one transaction."""
+    parsed: list[tuple[str, Episode]] = []
+    results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]
+    stores = {job[3] for job in jobs if job[3] is not None}
+    if parsed and stores:
+        state.store_parsed(Path(stores.pop()), parsed)
+    return results
 
 
-def _episode_of(job: _Job) -> Episode:
-    """The episode of one transcript: from the cache, else parsed (and cached)."""
+def _episode_of(job: _Job, parsed: list[tuple[str, Episode]]) -> Episode:
+    """The episode of one transcript: from the cache, else parsed (and added to ``parsed``)."""
     path, data, key, store, fingerprint = job
     if store is not None and key:
         with _collector_paused():
@@ -311,7 +317,12 @@ def _episode_of(job: _Job) -> Episode:
     if data is None and key:  # not read yet: read now, keyed anew should it have changed
         source = _read_source(Path(path), fingerprint)
         data, key = source.data, source.key
-    return _parse_one((path, data, key, store if key else None))
+    from amacast.parse import parse_episode  # imported before the workers fork
+
+    episode = parse_episode(path, data)
+    if store is not None and key:
+        parsed.append((key, episode))
+    return episode
 
 
 def _parse_one(item: _Work) -> Episode:
