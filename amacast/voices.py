@@ -492,9 +492,7 @@ def cast_episode(
     """:func:`assign_voices` with the reason for each voice (front matter, table, default)."""
     problems: list[Diagnostic] = []
     toml = _Source(config_path, config_line, "voices")
-    front = _Source(
-        episode.path, episode.meta_lines.get("voices", 1), "voices", episode.meta_lines
-    )
+    front = _Source(episode.path, episode.meta_lines.get("voices", 1), "voices", episode.meta_lines)
     if engine not in DEFAULT_CAST:
         problems.append(
             _diag(
