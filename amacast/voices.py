@@ -31,14 +31,22 @@ A hibari custom voice names a voice bundled with hibari-tts as its ``model``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from amacast.config import Settings
-from amacast.config.voices import DEFAULT_ORDER, PALETTE
+from amacast.config.voices import (
+    DEFAULT_ORDER,
+    PALETTE,
+    RESERVED_KEYS,
+    Source,
+    custom_voices,
+    lookup,
+    role_defaults,
+)
 from amacast.engines.base import PCM, Voice
-from amacast.model import Diagnostic, Episode, Severity, Speaker
+from amacast.model import Diagnostic, Episode, Speaker
 
 
 @dataclass(frozen=True)
@@ -83,21 +91,6 @@ DEFAULT_CAST: dict[str, Cast] = {
 }
 NARRATOR: dict[str, str] = {engine: cast.narrator for engine, cast in DEFAULT_CAST.items()}
 
-ROLE_KEYS = ("guest", "host")
-RESERVED_KEYS = ("narrator", "guest", "host", "participants", "custom")
-_CUSTOM_KEYS = ("engine", "base", "model", "pitch", "tempo", "lang", "tld", "options")
-_FACTOR_RANGE = (0.5, 2.0)
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where a mapping comes from, for diagnostics; ``lines`` gives a key's own line."""
-
-    path: str
-    line: int
-    prefix: str
-    lines: Mapping[str, int] = field(default_factory=dict)
-
 
 def palette(engine: str) -> list[Voice]:
     """The built-in voices of one engine, in default order."""
@@ -108,215 +101,10 @@ def palette(engine: str) -> list[Voice]:
 def voice_named(name: str, table: Mapping[str, Any] | None = None) -> Voice | None:
     """The palette or custom voice called ``name`` (custom voices first), or None."""
     if table:
-        custom, _ = _custom_voices(table, _Source("amacast.toml", 1, "voices"))
+        custom, _ = custom_voices(table, Source("amacast.toml", 1, "voices"))
         if name in custom:
             return custom[name]
     return PALETTE.get(name)
-
-
-def _diag(
-    source: _Source, code: str, severity: Severity, key: str, message: str, hint: str = ""
-) -> Diagnostic:
-    where = f"{source.prefix}.{key}" if key else source.prefix
-    line = source.lines.get(f"{source.prefix}.{key.split('.')[0]}", 0) if key else 0
-    return Diagnostic(
-        source.path, line or source.line, 1, code, severity, f"{where}: {message}", hint
-    )
-
-
-def _custom_voices(
-    table: Mapping[str, Any], source: _Source
-) -> tuple[dict[str, Voice], list[Diagnostic]]:
-    """The ``custom`` sub-table as voices, with a diagnostic per bad entry."""
-    raw = table.get("custom")
-    voices: dict[str, Voice] = {}
-    problems: list[Diagnostic] = []
-    if raw is None:
-        return voices, problems
-    if not isinstance(raw, Mapping):
-        problems.append(
-            _diag(
-                source,
-                "voices-bad-value",
-                "error",
-                "custom",
-                "must be a table of voices",
-                "write [voices.custom.NAME] tables",
-            )
-        )
-        return voices, problems
-    for name, spec in raw.items():
-        key = f"custom.{name}"
-        if not isinstance(spec, Mapping):
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    key,
-                    "must be a table (engine, model, pitch, tempo, lang, tld)",
-                )
-            )
-            continue
-        voice, found = _custom_voice(str(name), spec, source, key)
-        problems.extend(found)
-        if voice is not None:
-            voices[str(name)] = voice
-    return voices, problems
-
-
-def _custom_voice(
-    name: str, spec: Mapping[str, Any], source: _Source, key: str
-) -> tuple[Voice | None, list[Diagnostic]]:
-    problems: list[Diagnostic] = []
-    for unknown in sorted(set(spec) - set(_CUSTOM_KEYS)):
-        problems.append(
-            _diag(
-                source,
-                "voices-unknown-key",
-                "warning",
-                f"{key}.{unknown}",
-                "unknown setting",
-                f"known: {', '.join(_CUSTOM_KEYS)}",
-            )
-        )
-    base_name = spec.get("base")
-    base: Voice | None = None
-    if base_name is not None:
-        base = PALETTE.get(str(base_name))
-        if base is None:
-            problems.append(
-                _diag(
-                    source,
-                    "voices-unknown-voice",
-                    "error",
-                    f"{key}.base",
-                    f"no built-in voice {base_name!r}",
-                    _known_hint(),
-                )
-            )
-            return None, problems
-    engine = spec.get("engine", base.engine if base else "piper")
-    if engine not in DEFAULT_ORDER:
-        problems.append(
-            _diag(
-                source,
-                "voices-unknown-engine",
-                "error",
-                f"{key}.engine",
-                f"unknown engine {engine!r}",
-                f"use one of: {', '.join(DEFAULT_ORDER)}",
-            )
-        )
-        return None, problems
-    voice = (
-        replace(base, id=name)
-        if base is not None and base.engine == engine
-        else Voice(name, engine)
-    )
-    changes: dict[str, Any] = {}
-    for factor in ("pitch", "tempo"):
-        if factor not in spec:
-            continue
-        value = spec[factor]
-        low, high = _FACTOR_RANGE
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not low <= value <= high
-        ):
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.{factor}",
-                    f"must be a number from {low} to {high}, not {value!r}",
-                    "1.0 is the voice's own; measured good factors: 1.0 to 1.25",
-                )
-            )
-        else:
-            changes[factor] = float(value)
-    for text_key in ("model", "lang", "tld"):
-        if text_key not in spec:
-            continue
-        value = spec[text_key]
-        if not isinstance(value, str) or not value.strip():
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.{text_key}",
-                    f"must be a non-empty string, not {value!r}",
-                )
-            )
-        else:
-            changes[text_key] = value.strip()
-    if "model" in changes and engine == "hibari":
-        from amacast.engines.hibari import bundled_voices
-
-        bundled = bundled_voices()
-        if changes["model"] not in bundled:
-            problems.append(
-                _diag(
-                    source,
-                    "voices-missing-model",
-                    "error",
-                    f"{key}.model",
-                    f"hibari voice {changes['model']!r} is not bundled with hibari-tts "
-                    "(amacast never downloads voices)",
-                    f"bundled hibari voices: {', '.join(bundled) or 'none'}",
-                )
-            )
-    elif "model" in changes:
-        model = Path(changes["model"]).expanduser()
-        changes["model"] = str(model)
-        if engine != "piper":
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.model",
-                    "only piper (a voice file) and hibari (a bundled voice) take a model",
-                )
-            )
-        elif not model.is_file() or not Path(f"{model}.json").is_file():
-            problems.append(
-                _diag(
-                    source,
-                    "voices-missing-model",
-                    "error",
-                    f"{key}.model",
-                    f"Piper voice file {model} (with {model.name}.json) not found",
-                    "give the path of an .onnx voice with its .onnx.json beside it",
-                )
-            )
-    if "options" in spec:
-        options = spec["options"]
-        if not isinstance(options, Mapping):
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    f"{key}.options",
-                    "must be a table of engine options",
-                )
-            )
-        else:
-            changes["options"] = tuple(sorted((str(k), str(v)) for k, v in options.items()))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return replace(voice, **changes), problems
-
-
-def _known_hint(extra: Iterable[str] = (), wrong: str = "") -> str:
-    names = sorted(set(PALETTE) | set(extra))
-    guess = nearest_voice(wrong, names) if wrong else None
-    known = f"known voices: {', '.join(names)} (see `amacast voices`)"
-    return f"did you mean {guess!r}? {known}" if guess else known
 
 
 def nearest_voice(name: str, names: Iterable[str]) -> str | None:
@@ -327,37 +115,6 @@ def nearest_voice(name: str, names: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _lookup(
-    value: Any, key: str, source: _Source, custom: Mapping[str, Voice], problems: list[Diagnostic]
-) -> Voice | None:
-    """The voice a mapping value names, or None with a diagnostic."""
-    if not isinstance(value, str):
-        problems.append(
-            _diag(
-                source,
-                "voices-bad-value",
-                "error",
-                key,
-                f"must be a voice name (a string), not {value!r}",
-                _known_hint(custom),
-            )
-        )
-        return None
-    voice = custom.get(value) or PALETTE.get(value)
-    if voice is None:
-        problems.append(
-            _diag(
-                source,
-                "voices-unknown-voice",
-                "error",
-                key,
-                f"unknown voice {value!r}",
-                _known_hint(custom, value),
-            )
-        )
-    return voice
-
-
 def _norm_name(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -365,7 +122,7 @@ def _norm_name(name: str) -> str:
 def _speaker_keys(
     mapping: Mapping[str, Any],
     speakers: tuple[Speaker, ...],
-    source: _Source,
+    source: Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
     warn_unmatched: bool,
@@ -381,7 +138,7 @@ def _speaker_keys(
         key = str(raw_key)
         if key in RESERVED_KEYS:
             continue
-        voice = _lookup(value, key, source, custom, problems)
+        voice = lookup(value, key, source, custom, problems)
         if voice is None:
             continue
         if key in codes:
@@ -392,8 +149,7 @@ def _speaker_keys(
             by_name[_norm_name(key)] = (voice, key)
         elif warn_unmatched:
             problems.append(
-                _diag(
-                    source,
+                source.problem(
                     "voices-unknown-speaker",
                     "warning",
                     key,
@@ -411,41 +167,6 @@ def _speaker_keys(
         if found is not None:
             result[speaker.code] = found
     return result
-
-
-def _role_defaults(
-    table: Mapping[str, Any],
-    source: _Source,
-    custom: Mapping[str, Voice],
-    problems: list[Diagnostic],
-) -> tuple[dict[str, Voice], list[Voice]]:
-    roles: dict[str, Voice] = {}
-    for role in ROLE_KEYS:
-        if role in table:
-            voice = _lookup(table[role], role, source, custom, problems)
-            if voice is not None:
-                roles[role] = voice
-    rotation: list[Voice] = []
-    if "participants" in table:
-        raw = table["participants"]
-        items = [raw] if isinstance(raw, str) else raw
-        if not isinstance(items, list) or not items:
-            problems.append(
-                _diag(
-                    source,
-                    "voices-bad-value",
-                    "error",
-                    "participants",
-                    "must be a voice name or a non-empty list of voice names",
-                    'e.g. participants = ["joe-high", "joe-higher"]',
-                )
-            )
-        else:
-            for index, item in enumerate(items):
-                voice = _lookup(item, f"participants[{index}]", source, custom, problems)
-                if voice is not None:
-                    rotation.append(voice)
-    return roles, rotation
 
 
 @dataclass(frozen=True)
@@ -491,12 +212,17 @@ def cast_episode(
 ) -> tuple[dict[str, Casting], list[Diagnostic]]:
     """:func:`assign_voices` with the reason for each voice (front matter, table, default)."""
     problems: list[Diagnostic] = []
-    toml = _Source(config_path, config_line, "voices")
-    front = _Source(episode.path, episode.meta_lines.get("voices", 1), "voices", episode.meta_lines)
+    toml = Source(config_path, config_line, "voices")
+    lines = episode.meta_lines
+    front = Source(
+        episode.path,
+        lines.get("voices", 1),
+        "voices",
+        lambda parts: lines.get(f"voices.{parts[0]}", 0) if parts else 0,
+    )
     if engine not in DEFAULT_CAST:
         problems.append(
-            _diag(
-                toml,
+            toml.problem(
                 "voices-unknown-engine",
                 "error",
                 "",
@@ -506,15 +232,14 @@ def cast_episode(
         )
         engine = "piper"
     if not isinstance(table, Mapping):
-        problems.append(_diag(toml, "voices-bad-value", "error", "", "must be a table"))
+        problems.append(toml.problem("voices-bad-value", "error", "", "must be a table"))
         table = {}
     override = episode.meta.get("voices")
     if override is None:
         override = {}
     elif not isinstance(override, Mapping):
         problems.append(
-            _diag(
-                front,
+            front.problem(
                 "voices-bad-value",
                 "error",
                 "",
@@ -525,22 +250,21 @@ def cast_episode(
         override = {}
     if "custom" in override:
         problems.append(
-            _diag(
-                front,
+            front.problem(
                 "voices-unknown-key",
                 "warning",
                 "custom",
                 "custom voices belong in amacast.toml, not in front matter",
             )
         )
-    custom, found = _custom_voices(table, toml)
+    custom, found = custom_voices(table, toml)
     problems.extend(found)
 
     speakers = episode.speakers
     from_front = _speaker_keys(override, speakers, front, custom, problems, warn_unmatched=True)
     from_table = _speaker_keys(table, speakers, toml, custom, problems, warn_unmatched=False)
-    table_roles, table_rotation = _role_defaults(table, toml, custom, problems)
-    front_roles, front_rotation = _role_defaults(override, front, custom, problems)
+    table_roles, table_rotation = role_defaults(table, toml, custom, problems)
+    front_roles, front_rotation = role_defaults(override, front, custom, problems)
     roles = {role: Casting(voice, f"{_TABLE} {role}") for role, voice in table_roles.items()}
     roles.update({role: Casting(voice, f"{_FRONT}.{role}") for role, voice in front_roles.items()})
     rotation, rotation_source = (
@@ -584,14 +308,14 @@ def _narrator(
     table: Mapping[str, Any],
     override: Mapping[str, Any],
     engine: str,
-    toml: _Source,
-    front: _Source,
+    toml: Source,
+    front: Source,
     custom: Mapping[str, Voice],
     problems: list[Diagnostic],
 ) -> Casting:
     for mapping, source, where in ((override, front, _FRONT + "."), (table, toml, _TABLE + " ")):
         if "narrator" in mapping:
-            voice = _lookup(mapping["narrator"], "narrator", source, custom, problems)
+            voice = lookup(mapping["narrator"], "narrator", source, custom, problems)
             if voice is not None:
                 return Casting(voice, f"{where}narrator")
     return Casting(PALETTE[NARRATOR[engine]], f"default cast of {engine}: narrator")

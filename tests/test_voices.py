@@ -180,7 +180,7 @@ def test_unknown_voice_is_an_error_naming_the_key_and_falls_back() -> None:
     problem = problems[0]
     assert problem.severity == "error" and problem.path == "amacast.toml" and problem.line == 12
     assert "voices.S" in problem.message and "joe-hihg" in problem.message
-    assert problem.hint.startswith("did you mean 'joe-high'? known voices: ")
+    assert problem.hint == "did you mean 'joe-high'? (`amacast voices` lists them all)"
     assert voices["S"].id == "heart"
 
 

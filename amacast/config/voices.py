@@ -190,11 +190,30 @@ def _custom_voice(
             )
     engine = values.pop("engine", base.engine if base else "piper")
     values.pop("base", None)
-    if "model" in values:
+    if "model" in values and engine == "hibari":
+        # Only when a custom hibari voice is configured: the engine's module is light.
+        from amacast.engines.hibari import bundled_voices
+
+        bundled = bundled_voices()
+        if values["model"] not in bundled:
+            report(
+                "model",
+                "voices-missing-model",
+                "error",
+                f"hibari voice {brief(values['model'])} is not bundled with hibari-tts "
+                "(amacast never downloads voices)",
+                f"bundled hibari voices: {', '.join(bundled) or 'none'}",
+            )
+    elif "model" in values:
         model = Path(values["model"]).expanduser()
         values["model"] = str(model)
         if engine != "piper":
-            report("model", "voices-bad-value", "error", "only piper voices take a model file")
+            report(
+                "model",
+                "voices-bad-value",
+                "error",
+                "only piper (a voice file) and hibari (a bundled voice) take a model",
+            )
         elif not model.is_file() or not Path(f"{model}.json").is_file():
             report(
                 "model",
