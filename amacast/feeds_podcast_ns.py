@@ -53,7 +53,25 @@ def _new_person(
     return person
 
 
-class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
+class _People:
+    """``podcast:person`` tags, the same in the channel (the show's hosts) and in an item."""
+
+    _persons: list[dict[str, str]]
+
+    def podcast_person(
+        self,
+        name: str,
+        role: str | None = None,
+        group: str | None = None,
+        img: str | None = None,
+        href: str | None = None,
+    ) -> list[dict[str, str]]:
+        """Add a ``podcast:person``; role and group come from the Podcast Taxonomy."""
+        self._persons.append(_new_person(name, role, group, img, href))
+        return list(self._persons)
+
+
+class PodcastNamespaceExtension(_People, BaseExtension):  # type: ignore[misc]
     """Channel-level Podcasting 2.0 tags."""
 
     def __init__(self) -> None:
@@ -63,7 +81,7 @@ class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
         self.__license: dict[str, str] | None = None
         self.__funding: list[dict[str, str]] = []
         self.__medium: str | None = None
-        self.__persons: list[dict[str, str]] = []
+        self._persons: list[dict[str, str]] = []
 
     def extend_ns(self) -> dict[str, str]:
         """The ``podcast`` prefix for the feed's namespace map."""
@@ -87,7 +105,7 @@ class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
             xml_elem(_tag("funding"), channel, url=funding["url"]).text = funding["text"]
         if self.__medium:
             xml_elem(_tag("medium"), channel).text = self.__medium
-        for person in self.__persons:
+        for person in self._persons:
             _person(channel, person)
         return rss_feed
 
@@ -132,27 +150,15 @@ class PodcastNamespaceExtension(BaseExtension):  # type: ignore[misc]
             self.__medium = medium
         return self.__medium
 
-    def podcast_person(
-        self,
-        name: str,
-        role: str | None = None,
-        group: str | None = None,
-        img: str | None = None,
-        href: str | None = None,
-    ) -> list[dict[str, str]]:
-        """Add a channel ``podcast:person`` (the show's regular hosts)."""
-        self.__persons.append(_new_person(name, role, group, img, href))
-        return list(self.__persons)
 
-
-class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+class PodcastNamespaceEntryExtension(_People, BaseEntryExtension):  # type: ignore[misc]
     """Item-level Podcasting 2.0 tags."""
 
     def __init__(self) -> None:
         self.__transcripts: list[dict[str, str]] = []
         self.__chapters: dict[str, str] | None = None
         self.__soundbites: list[dict[str, str]] = []
-        self.__persons: list[dict[str, str]] = []
+        self._persons: list[dict[str, str]] = []
 
     def extend_ns(self) -> dict[str, str]:
         """The ``podcast`` prefix for the feed's namespace map."""
@@ -169,7 +175,7 @@ class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
             element = xml_elem(_tag("soundbite"), item, **attributes)
             if soundbite.get("title"):
                 element.text = soundbite["title"]
-        for person in self.__persons:
+        for person in self._persons:
             _person(item, person)
         return item
 
@@ -204,18 +210,6 @@ class PodcastNamespaceEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         if url is not None:
             self.__chapters = {"url": url, "type": type}
         return self.__chapters
-
-    def podcast_person(
-        self,
-        name: str,
-        role: str | None = None,
-        group: str | None = None,
-        img: str | None = None,
-        href: str | None = None,
-    ) -> list[dict[str, str]]:
-        """Add a ``podcast:person``; role and group come from the Podcast Taxonomy."""
-        self.__persons.append(_new_person(name, role, group, img, href))
-        return list(self.__persons)
 
     def podcast_soundbite(
         self, start: float, duration: float, title: str = ""
