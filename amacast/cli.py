@@ -188,6 +188,7 @@ def validate(
     3 a file --fix cannot write.
     See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
+    from amacast.build.pipeline import identity_problems
     from amacast.config import CONFIG_FILE, load_settings
     from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
     from amacast.voices import check_episode_voices
@@ -218,6 +219,7 @@ def validate(
     zone = timezone or settings.timezone
     found = validate_episodes(episodes, zone)
     found += check_episode_voices(settings, episodes)
+    found += identity_problems(root, settings, episodes, found)  # as a build would say
     found = [relative_diagnostic(d, root) for d in found]
     diagnostics += sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
     if strict:

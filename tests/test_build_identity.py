@@ -85,3 +85,24 @@ def test_a_slug_moved_on_purpose_leaves_a_redirect(project: Path) -> None:
     page = (output / "episodes/ama-with-sunil-rao-life-on-call/index.html").read_text("utf-8")
     assert 'content="0; url=../sunil-rao/"' in page
     assert (output / "episodes/sunil-rao/index.html").is_file()
+
+
+def test_validate_says_what_a_build_would_of_a_published_episode(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amacast.cli import main
+    from tests.conftest import cli_runner
+
+    monkeypatch.chdir(project)
+    runner = cli_runner()
+    before = runner.invoke(main, ["validate"])
+    assert "slug-kept" not in before.stderr  # nothing published yet
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    path = project / "episodes" / "2026-03-14-ama-with-sunil-rao.md"
+    path.write_text(path.read_text("utf-8").replace("life on call", "on call"), "utf-8")
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "episodes/2026-03-14-ama-with-sunil-rao.md:2:1: warning[slug-kept] the title changed; "
+        "the URL stays https://example.github.io/amacast/episodes/ama-with-sunil-rao-life-on-call/"
+    ) in result.stderr.splitlines()

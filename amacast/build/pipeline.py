@@ -591,6 +591,24 @@ def _identities(
     return identities, [relative_to(d, run.root) for d in found], moves, remembered
 
 
+def identity_problems(
+    root: Path, settings: Settings, episodes: Sequence[Episode], found: Sequence[Diagnostic]
+) -> list[Diagnostic]:
+    """What a build would say of the episodes' published identities (``slug-kept`` …).
+
+    For ``amacast validate``: read from the project's build state, which is
+    not written; nothing before a first build.  Drafts and episodes with
+    errors in ``found`` are left out, as a build leaves them out.
+    """
+    cache = project_cache_folder(root, settings.audio)
+    if not (cache / state.STATE_FILE).is_file():
+        return []
+    bad = {d.path for d in found if d.severity == "error"}
+    published = [e for e in episodes if not e.draft and e.path not in bad]
+    known = {str(root / path): record for path, record in state.identities(cache).items()}
+    return settle_identities(known, published, settings)[1]
+
+
 def _with_identities(
     full: Callable[[Listing], Episode], identities: Mapping[str, Identity]
 ) -> Callable[[Listing], Episode]:
