@@ -11,7 +11,7 @@ Diagnostics at the key's own line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -53,6 +53,7 @@ from amacast.config.options import (
     did_you_mean,
     image_size,
 )
+from amacast.model import Severity
 
 __all__ = [
     "APPLE_CATEGORIES",
@@ -85,6 +86,38 @@ class Field:
     option: Option[Any]
     default: str
     doc: str
+
+
+#: How a table's checks report a problem: key, code, severity, message, hint.
+Report = Callable[[str, str, Severity, str, str], None]
+
+
+def check_table(
+    table: Mapping[str, Any],
+    schema: Mapping[str, Field],
+    context: Context,
+    report: Report,
+    *,
+    unknown: str,
+    bad: Callable[[str], str],
+) -> dict[str, Any]:
+    """Each key of ``table`` checked by its field's validator; the valid values, by key.
+
+    A key the schema lacks is reported as the warning ``unknown`` with the
+    nearest known key; a value its validator refuses as the error ``bad(key)``.
+    """
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        entry = schema.get(key)
+        if entry is None:
+            hint = did_you_mean(key, schema, f"known: {', '.join(schema)}")
+            report(key, unknown, "warning", "unknown setting", hint)
+            continue
+        try:
+            values[key] = entry.option.validate(value, context)
+        except OptionError as error:
+            report(key, bad(key), "error", error.message, error.hint)
+    return values
 
 
 #: The top-level keys, in the order they are reported.

@@ -40,6 +40,7 @@ from amacast.config.schema import (
     Context,
     OptionError,
     brief,
+    check_table,
     closest,
     did_you_mean,
 )
@@ -123,16 +124,16 @@ def _render_settings(
             Diagnostic(path, line, column, code, severity, f"audio.{key}: {message}", hint)
         )
 
-    for key, value in table.items():
-        entry = AUDIO.get(key)
-        if entry is None:
-            hint = did_you_mean(key, AUDIO, f"known: {', '.join(AUDIO)}")
-            report(key, "audio-unknown-key", "warning", "unknown setting", hint)
-            continue
-        try:
-            values[key] = entry.option.validate(value, context)
-        except OptionError as error:
-            report(key, "audio-bad-value", "error", error.message, error.hint)
+    values.update(
+        check_table(
+            table,
+            AUDIO,
+            context,
+            report,
+            unknown="audio-unknown-key",
+            bad=lambda _key: "audio-bad-value",
+        )
+    )
     rate = values.get("sample_rate", RenderSettings.sample_rate)
     if values.get("bitrate", RenderSettings.bitrate) > 160 and rate < 32000:
         report(

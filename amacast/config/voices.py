@@ -20,9 +20,8 @@ from amacast.config.schema import (
     CUSTOM_VOICE,
     VOICES,
     Context,
-    OptionError,
     brief,
-    did_you_mean,
+    check_table,
 )
 from amacast.engines.base import Voice
 from amacast.model import Diagnostic, Severity
@@ -167,16 +166,16 @@ def _custom_voice(
             )
         )
 
-    for field, value in spec.items():
-        entry = CUSTOM_VOICE.get(field)
-        if entry is None:
-            hint = did_you_mean(field, CUSTOM_KEYS, f"known: {', '.join(CUSTOM_KEYS)}")
-            report(field, "voices-unknown-key", "warning", "unknown setting", hint)
-            continue
-        try:
-            values[field] = entry.option.validate(value, context)
-        except OptionError as error:
-            report(field, _CODES.get(field, "voices-bad-value"), "error", error.message, error.hint)
+    values.update(
+        check_table(
+            spec,
+            CUSTOM_VOICE,
+            context,
+            report,
+            unknown="voices-unknown-key",
+            bad=lambda field: _CODES.get(field, "voices-bad-value"),
+        )
+    )
     base: Voice | None = None
     if "base" in values:
         base = PALETTE.get(values["base"])
