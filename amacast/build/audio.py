@@ -43,6 +43,8 @@ class AudioPlan:
     files: dict[str, str] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
+    #: Notes for ``--audio-from`` folders without a readable manifest.
+    notes: list[str] = field(default_factory=list)
     #: The episodes to render, as listed (loaded whole when rendered).
     to_render: list[Listing | Episode] = field(default_factory=list)
 
@@ -68,6 +70,11 @@ def plan_audio(
     """
     plan = AudioPlan()
     shards = [(Path(folder), read_manifest(Path(folder))) for folder in audio_from]
+    plan.notes = [
+        f"--audio-from {folder}: no readable manifest, nothing adopted from it"
+        for folder, manifest in shards
+        if not manifest
+    ]
     for episode in episodes:
         key = keyer(episode.source_hash)
         still = current_audio(previous, output, episode.slug, key)
@@ -88,15 +95,6 @@ def plan_audio(
             plan.keys[episode.slug] = key
             plan.to_render.append(episode)
     return plan
-
-
-def unreadable_shards(audio_from: Sequence[Path]) -> list[str]:
-    """Notes for ``--audio-from`` folders without a readable manifest."""
-    return [
-        f"--audio-from {folder}: no readable manifest, nothing adopted from it"
-        for folder in audio_from
-        if not read_manifest(Path(folder))
-    ]
 
 
 def _link_into(folder: Path, files: Iterable[str], scratch: Path) -> None:

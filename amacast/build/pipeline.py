@@ -48,7 +48,6 @@ from amacast.build.audio import (
     default_renderer,
     plan_audio,
     relative_to,
-    unreadable_shards,
 )
 from amacast.build.manifest import (
     MANIFEST,
@@ -449,9 +448,7 @@ def _make(
         settings=settings,
         output=run.output,
         diagnostics=tuple(diagnostics),
-        notes=tuple(
-            [*_with_episode_notes(notes, bad, skipped), *unreadable_shards(run.audio_from)]
-        ),
+        notes=tuple([*_with_episode_notes(notes, bad, skipped), *plan.notes]),
         published=tuple(e.slug for e in good),
         rendered=tuple(e.slug for e in plan.to_render),
         reused=tuple(plan.reused),
@@ -631,6 +628,8 @@ def _dry_run(
     transcript and audio (pages whose only change is the site's settings or
     templates count as unchanged here).
     """
+    from amacast.site import episode_page_path  # as every build that gets this far
+
     manifest_episodes = previous.get("episodes", {}) if previous else {}
     old_files = previous.get("files", {}) if previous else {}
     published = {e.slug for e in good}
@@ -638,7 +637,7 @@ def _dry_run(
         e.slug
         for e in good
         if e.slug in plan.to_render_slugs
-        or f"episodes/{e.slug}/index.html" not in old_files
+        or episode_page_path(e.slug) not in old_files
         or _source_changed(previous, e)
     )
     gone = {
