@@ -60,11 +60,11 @@ def write_into(folder: Path, files: Mapping[str, bytes]) -> dict[str, str]:
     return hashes
 
 
-def render_page(pages: Pages, episode: Episode, info: AudioInfo | None, folder: Path) -> str:
-    """Render one episode's page into ``folder``; returns its output path."""
-    path, content = pages.render(episode, info)
-    write_into(folder, {path: content})
-    return path
+def render_page(
+    pages: Pages, episode: Episode, info: AudioInfo | None, folder: Path
+) -> dict[str, str]:
+    """Render one episode's page into ``folder``; returns its output path and SHA-256."""
+    return write_into(folder, dict([pages.render(episode, info)]))
 
 
 @contextlib.contextmanager

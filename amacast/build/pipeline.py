@@ -73,7 +73,6 @@ from amacast.build.pages import (
     drop,
     pages_rendering,
     render_page,
-    waiting_path,
     waiting_relative,
 )
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
@@ -498,9 +497,8 @@ class _EarlyPages:
         if still is None and self.run.with_audio:
             return None
         info = still[0] if still is not None else None
-        relative = render_page(self.pages, episode, info, self.folder)
+        written = render_page(self.pages, episode, info, self.folder)
         view = self.pages.index_entry(episode, info) if self.pages.lean else None
-        written = {relative: _sha(waiting_path(self.folder, relative).read_bytes())}
         page = key.page_key(_page_site(self.site, self.pages), episode, info)
         return page, (made_from(episode, info), view), written
 
