@@ -40,7 +40,7 @@ from amacast.build.pipeline import build_all
 from amacast.config import Settings, load_settings
 from amacast.config.options import FundingSetting, PersonSetting
 from amacast.feeds import build_feeds
-from amacast.feeds_podcast_ns import PODCAST_NS
+from amacast.feeds.podcast_namespace import PODCAST_NS
 from amacast.model import AudioInfo
 from amacast.parse import parse_episode_text
 from amacast.render import PodcastMeta, RenderSettings

@@ -18,8 +18,8 @@ import pytest
 from amacast.config import Settings, podcast_guid_for_url
 from amacast.config.options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
-from amacast.feeds_metadata import license_of
-from amacast.feeds_podcast_ns import PODCAST_NS
+from amacast.feeds.metadata import license_of
+from amacast.feeds.podcast_namespace import PODCAST_NS
 from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode, Listing
 from amacast.parse import parse_episode, parse_episode_text
