@@ -32,13 +32,14 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the pitch tracker lives with the tests
 
+from pitch import median_pitch  # noqa: E402
 from voices import recogniser, transcribe, word_errors  # noqa: E402
 
 from amacast.engines.base import PCM  # noqa: E402
 from amacast.mp3 import decode_mp3  # noqa: E402
 from amacast.parse import parse_episode  # noqa: E402
-from amacast.pitch import median_pitch  # noqa: E402
 from amacast.render import PodcastMeta, RenderSettings  # noqa: E402
 from amacast.render_jobs import render_episodes  # noqa: E402
 from amacast.voices import assign_voices  # noqa: E402

@@ -33,12 +33,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the pitch tracker
+
+from pitch import median_pitch  # noqa: E402
 
 from amacast.config.voices import PALETTE  # noqa: E402
 from amacast.engines.base import PCM, Engine, Voice  # noqa: E402
 from amacast.engines.piper import _load, default_model_path  # noqa: E402
 from amacast.engines.registry import get_engine  # noqa: E402
-from amacast.pitch import median_pitch  # noqa: E402
 
 OFFLINE_VOICES = ("joe", "joe-high", "joe-higher", "heart", "heart-low")
 LICENCES = {

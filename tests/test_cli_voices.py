@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pitch import median_pitch
 
 from amacast.cli import main
 from amacast.engines.gtts import decode_mp3
-from amacast.pitch import median_pitch
 from tests.conftest import cli_runner
 
 

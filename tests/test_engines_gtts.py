@@ -12,10 +12,10 @@ from urllib.parse import unquote
 
 import pytest
 import requests
+from pitch import median_pitch
 
 from amacast.engines.base import EngineError, Voice
 from amacast.engines.gtts import GTTSEngine, decode_mp3, ffmpeg_exe
-from amacast.pitch import median_pitch
 
 VOICE = Voice("gtts-uk", "gtts", tld="co.uk")
 

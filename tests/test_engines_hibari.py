@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pitch import median_pitch
 
 from amacast.engines import hibari as hibari_engine
 from amacast.engines.base import EngineError, Voice
@@ -24,7 +25,6 @@ from amacast.engines.hibari import (
     model_digest,
     model_path,
 )
-from amacast.pitch import median_pitch
 
 HEART = Voice("heart", "hibari")
 SENTENCE = "Start by picking up problems that are relatively new but still within your range."

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from pitch import median_pitch
 
 from amacast.engines.base import EngineError, Voice
 from amacast.engines.piper import (
@@ -17,7 +18,6 @@ from amacast.engines.piper import (
     shift_pitch,
     split_phonemes,
 )
-from amacast.pitch import median_pitch
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 

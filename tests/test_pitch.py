@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pitch import median_pitch, pitch_track
 
 from amacast.engines.base import PCM
-from amacast.pitch import median_pitch, pitch_track
 
 
 def harmonic_tone(f0: float, rate: int = 22050, seconds: float = 1.0) -> PCM:

@@ -10,6 +10,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 from engine_probe import ToneEngine, tone_factory
+from pitch import median_pitch
 from scipy.signal import resample_poly
 
 from amacast.cache import SegmentCache
@@ -20,7 +21,6 @@ from amacast.engines.registry import get_engine
 from amacast.model import AudioInfo, Episode
 from amacast.mp3 import decode_mp3
 from amacast.parse import parse_episode_text
-from amacast.pitch import median_pitch
 from amacast.render import (
     PodcastMeta,
     RenderError,

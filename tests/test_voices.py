@@ -253,10 +253,10 @@ def test_voice_named_and_describe() -> None:
 @pytest.mark.parametrize("suffix", [".wav", ".mp3"])
 def test_write_sample_writes_decodable_audio(tmp_path: Path, suffix: str) -> None:
     import numpy as np
+    from pitch import median_pitch
 
     from amacast.engines.base import PCM
     from amacast.engines.gtts import decode_mp3
-    from amacast.pitch import median_pitch
 
     tone = np.sin(2 * np.pi * 200 * np.arange(22050) / 22050).astype(np.float32) * 0.5
     path = tmp_path / f"sample{suffix}"
