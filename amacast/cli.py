@@ -1,17 +1,18 @@
 """The ``amacast`` command line: thin click wrappers over library calls.
 
 Only this module prints.  Diagnostics and progress go to stderr, requested
-data (``--format json``) to stdout.  Exit codes: 0 clean (warnings allowed),
-1 errors in the input, 2 usage (and outside a project: every command but
-``init`` looks for ``amacast.toml`` in the current folder and its parents, as
-git looks for ``.git``).  Paths are printed relative to the project.
+data (``--format json``) to stdout.  Exit codes are
+:class:`amacast.errors.ExitCode`: 0 clean (warnings allowed), 1 errors in the
+input, 2 usage (and outside a project: every command but ``init`` looks for
+``amacast.toml`` in the current folder and its parents, as git looks for
+``.git``), 3 the environment (an :class:`amacast.errors.AmacastError` says
+which).  Paths are printed relative to the project.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import zoneinfo
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 import click
 
 from amacast import __version__
+from amacast.errors import ExitCode
 from amacast.model import Diagnostic
 from amacast.progress import ProgressPrinter
 from amacast.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path, shown_text
@@ -45,12 +47,20 @@ def main() -> None:
     """
 
 
+class Failure(click.ClickException):
+    """A failure click prints as its own errors (``Error: ...``), ending with ``code``."""
+
+    def __init__(self, message: str, code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
 def project_root() -> Path:
     """The project's folder: the nearest with amacast.toml from here up; exit 2 if none."""
     root = find_project_root(Path.cwd())
     if root is None:
         click.echo(f"error: {NOT_A_PROJECT}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     return root
 
 
@@ -207,7 +217,7 @@ def validate(
             fixes = fix_files(f for f in files if f.is_file())
         except OSError as error:
             click.echo(f"error: cannot fix {error.filename}: {error.strerror}", err=True)
-            sys.exit(3)
+            sys.exit(ExitCode.ENVIRONMENT)
         for change in fixes:
             click.echo(shown_text(str(change), root), err=fmt != "text")
     episodes = [parse_episode(f) for f in files]
@@ -239,7 +249,7 @@ def validate(
         err=True,
     )
     if counts["error"]:
-        sys.exit(1)
+        sys.exit(ExitCode.INPUT)
 
 
 _publish_options = [
@@ -329,16 +339,16 @@ def _run_publish(
     except BuildError as error:
         printer.finish()
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(1)
+        sys.exit(error.exit_code)
     except OutputRefused as error:
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(2)
+        sys.exit(error.exit_code)
     except BuildInterrupted as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(128 + signal.SIGTERM)
+        sys.exit(error.exit_code)
     except (BuildRunning, OutputError) as error:
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(3)
+        sys.exit(error.exit_code)
     printer.finish()
     report(result.diagnostics)
     for note in result.notes:
@@ -357,7 +367,7 @@ def _run_publish(
             f"{where} left as it was",
             err=True,
         )
-        sys.exit(1 if result.errors else 0)
+        sys.exit(ExitCode.INPUT if result.errors else ExitCode.OK)
     if result.swapped:
         click.echo(
             f"{verb} {plural(len(result.published), 'episode')} to {where}: "
@@ -371,7 +381,7 @@ def _run_publish(
             f"stopped: {plural(len(result.errors), 'error')}; {where} left as it was", err=True
         )
     if not result.ok:
-        sys.exit(1)
+        sys.exit(ExitCode.INPUT)
 
 
 @main.command()
@@ -392,8 +402,8 @@ def build(
     the old and put in its place in one step once every step succeeded.  MP3s
     of episodes that did not change since the last publish are kept; with
     --audio the new and changed ones are rendered too.  Exit codes: 0 built,
-    1 errors in the input or a failed step, 2 usage, 3 another build running
-    or the output cannot be written.
+    1 errors in the input, 2 usage, 3 a failed step, another build running
+    or an output that cannot be written.
     """
     _run_publish(
         audio=audio,
@@ -443,8 +453,8 @@ def publish(
     With --audio-from DIR (once per shard), audio rendered by
     `amacast render --shard` jobs is taken from DIR instead of rendered;
     anything missing there is rendered here.
-    Exit codes: 0 published, 1 errors in the input or a failed step, 2 usage,
-    3 another build running or the output cannot be written.
+    Exit codes: 0 published, 1 errors in the input, 2 usage, 3 a failed step,
+    another build running or an output that cannot be written.
     """
     _run_publish(
         audio=audio,
@@ -541,10 +551,10 @@ def init(folder: Path, source: Path | None, force: bool) -> None:
     except ProjectExistsError as error:
         names = ", ".join(escape_control(shown_path(p, here)) for p in error.paths)
         click.echo(f"error: not overwriting {names} (use --force to replace them)", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.INPUT)
     except OSError as error:
         click.echo(f"error: cannot write the project: {error}", err=True)
-        sys.exit(3)
+        sys.exit(ExitCode.ENVIRONMENT)
     defaults = started.defaults
     where = escape_control(shown_path(started.root, here))
     click.echo(f"started the podcast {defaults.title!r} in {where}", err=True)
@@ -622,8 +632,8 @@ def serve(port: int, output: Path, watch: bool, drafts: bool) -> None:
     try:
         server = make_server(output, "127.0.0.1", port, quiet=False, live=live)
     except OSError as error:
-        raise click.ClickException(
-            f"cannot listen on 127.0.0.1:{port}: {error.strerror}"
+        raise Failure(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror}", ExitCode.ENVIRONMENT
         ) from error
     click.echo(
         f"serving {shown_path(output, root)} at {server_url(server)}"
@@ -796,9 +806,9 @@ def _write_sample(text: str, voice: Voice, target: Path, who: str = "") -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_sample(pcm, target)
     except EngineError as error:
-        raise click.ClickException(str(error)) from error
+        raise Failure(str(error), error.exit_code) from error
     except OSError as error:
-        raise click.ClickException(f"cannot write {target}: {error}") from error
+        raise Failure(f"cannot write {target}: {error}", ExitCode.ENVIRONMENT) from error
     click.echo(f"wrote {target} ({pcm.duration:.2f} s, {who}voice {voice.id})", err=True)
 
 
@@ -880,7 +890,7 @@ def _show_cast(
             voice = f"{casting.voice.id} ({casting.voice.engine})"
             click.echo(f"  {code:<9} {name[:24]:<24} {role:<11} {voice:<20} {casting.reason}")
     if failed:
-        sys.exit(1)
+        sys.exit(ExitCode.INPUT)
     if say is None:
         return
     folder = out if out is not None else _default_samples_folder() / episode.slug
@@ -983,7 +993,7 @@ def render(
     `amacast publish --audio-from shard-1 ... --audio-from shard-N` puts it
     all together without rendering again.
 
-    Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage.
+    Exit codes: 0 rendered, 1 errors in the input, 2 usage, 3 a failed render.
     """
     from amacast.mp3 import EncodeError
     from amacast.progress import clock
@@ -1011,7 +1021,7 @@ def render(
         )
     except (RenderError, EncodeError) as error:
         printer.finish()
-        raise click.ClickException(shown_text(str(error), root)) from error
+        raise Failure(shown_text(str(error), root), error.exit_code) from error
     printer.finish()
     diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
     if drafts:
@@ -1040,11 +1050,11 @@ def render(
             err=True,
         )
     if result.errors:
-        sys.exit(1)
+        sys.exit(ExitCode.INPUT)
     if not result.infos and not shard:
         if result.drafts_skipped:
             reason = "the episodes are drafts (render them with --drafts)"
         else:
             reason = "episodes/ holds no transcripts (write one with `amacast new TITLE`)"
         click.echo(f"error: nothing to render: {reason}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.INPUT)

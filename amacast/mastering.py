@@ -24,6 +24,7 @@ import numpy.typing as npt
 from amacast.cache import SegmentCache, quantize
 from amacast.config import RenderSettings
 from amacast.engines.base import PCM
+from amacast.errors import AmacastError
 from amacast.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit_peaks, true_peak
 from amacast.mp3 import Mp3Encoder, decode_chunks, encoder_gain_db
 
@@ -48,7 +49,7 @@ SegmentProgress = Callable[[str, int, int], None]
 """Called as ``(phase, done, total)``; phase is ``"synthesis"`` or ``"encoding"``."""
 
 
-class MasteringError(Exception):
+class MasteringError(AmacastError):
     """The loudness targets could not be met, or a segment went missing."""
 
 

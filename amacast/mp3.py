@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from amacast.engines.base import PCM
+from amacast.errors import AmacastError
 from amacast.model import Chapter
 
 # LAME's algorithm quality (0 best .. 9 fastest): 7 encodes speech about 2.5x
@@ -32,7 +33,7 @@ LAME_QUALITY = 7
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
-class EncodeError(Exception):
+class EncodeError(AmacastError):
     """ffmpeg could not be started or failed to encode."""
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from amacast.cache import SegmentCache, segment_key
 from amacast.config import RenderSettings
 from amacast.engines.base import Engine, EngineError, Voice
+from amacast.errors import AmacastError
 from amacast.loudness import LoudnessMeter
 from amacast.mastering import (
     MasteringError,
@@ -51,7 +52,7 @@ DEFAULT_OUTRO = "That was {title}. Thanks for listening to {podcast}."
 _CHAPTER_TITLE_CHARS = 90
 
 
-class RenderError(Exception):
+class RenderError(AmacastError):
     """An episode could not be rendered; the message names the episode (and turn)."""
 
 

@@ -73,7 +73,7 @@ def test_publish_with_an_error_exits_1_and_keeps_output(runner: CliRunner, proje
     assert snapshot(project / "output") == before
 
 
-def test_publish_engine_failure_exits_1_without_traceback(
+def test_publish_engine_failure_exits_3_without_traceback(
     runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert runner.invoke(main, ["publish", "--no-audio"]).exit_code == 0
@@ -81,7 +81,7 @@ def test_publish_engine_failure_exits_1_without_traceback(
     failing = FakeRenderer(fail_on=2)
     monkeypatch.setattr(publish_module, "default_renderer", lambda *args: failing)
     result = runner.invoke(main, ["publish", "--audio"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "error: the build failed, output is unchanged: the engine fell over" in result.stderr
     assert "the engine fell over" in result.stderr
     assert "Traceback" not in result.output

@@ -87,6 +87,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from amacast.errors import AmacastError, ExitCode
+
 #: The manifest of a generation, at the top of the output.
 MANIFEST = ".amacast-manifest.json"
 #: In the cache: the lock, the spare tree, the state of both trees, the dirty marker.
@@ -111,12 +113,14 @@ Listing = dict[str, tuple[bool, int]]  # name -> (is a folder, inode)
 Record = dict[str, tuple[int | None, int]]  # folder -> (trusted mtime_ns or None, inode)
 
 
-class OutputError(Exception):
+class OutputError(AmacastError):
     """The output folder cannot be built: unwritable, refused, busy, interrupted."""
 
 
 class OutputRefused(OutputError):
     """The output folder is, or holds, the project: building there would replace sources."""
+
+    exit_code = ExitCode.USAGE
 
 
 class BuildRunning(OutputError):
@@ -129,6 +133,8 @@ class BuildRunning(OutputError):
 
 class BuildInterrupted(OutputError):
     """SIGTERM arrived during a build (see :func:`terminate_as_exception`)."""
+
+    exit_code = ExitCode.TERMINATED
 
 
 # --- the lock --------------------------------------------------------------------------------

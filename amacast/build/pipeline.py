@@ -77,6 +77,7 @@ from amacast.build.pages import (
 )
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings, load_settings
+from amacast.errors import AmacastError
 from amacast.identity import Identity, remember, settle_identities, with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
 from amacast.validate import with_duplicates
@@ -95,7 +96,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class BuildError(Exception):
+class BuildError(AmacastError):
     """A step failed after the build started; the previous output is untouched."""
 
 
