@@ -283,3 +283,23 @@ def whole(episode: Episode | Listing, full: Callable[[Listing], Episode] | None)
     if full is None:
         raise ValueError(f"{episode.path}: only its listing is at hand, and no way to load it")
     return full(episode)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice: an engine's base voice plus settings that make it distinct.
+
+    ``pitch`` is a frequency factor (1.0 = the model's own pitch) applied with
+    compensated tempo, so speech keeps its speed; ``tempo`` is a speed factor
+    (1.0 = natural).  ``tld`` and ``lang`` are gTTS's accent and language.
+    ``options`` carries engine-specific extras (a Piper voice file, noise).
+    """
+
+    id: str
+    engine: str
+    model: str = ""
+    pitch: float = 1.0
+    tempo: float = 1.0
+    lang: str = "en"
+    tld: str = "com"
+    options: tuple[tuple[str, str], ...] = field(default=())

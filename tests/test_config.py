@@ -16,7 +16,7 @@ from amacast.config import (
     load_settings,
     podcast_guid_for_url,
 )
-from amacast.config.options import FundingSetting, PersonSetting
+from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.model import Diagnostic
 
 BASE = 'base_url = "https://example.github.io/amacast/"\n'

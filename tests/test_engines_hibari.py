@@ -138,6 +138,12 @@ def test_a_custom_voice_naming_an_unbundled_hibari_voice_is_a_diagnostic() -> No
     assert problems == []
 
 
+def test_settings_and_the_engine_agree_on_the_bundled_voices() -> None:
+    from amacast.config.voices import bundled_hibari_voices
+
+    assert bundled_hibari_voices() == hibari_engine.bundled_voices() == ("heart",)
+
+
 def test_version_names_the_package_the_model_hash_and_changes_with_the_split() -> None:
     from hibari.voices import VOICES
 

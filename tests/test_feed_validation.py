@@ -38,7 +38,7 @@ from engine_probe import tone_factory
 
 from amacast.build.pipeline import build_all
 from amacast.config import Settings, load_settings
-from amacast.config.options import FundingSetting, PersonSetting
+from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.feeds import build_feeds
 from amacast.feeds.podcast_namespace import PODCAST_NS
 from amacast.model import AudioInfo

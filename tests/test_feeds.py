@@ -16,7 +16,7 @@ import podcastparser
 import pytest
 
 from amacast.config import Settings, podcast_guid_for_url
-from amacast.config.options import FundingSetting, PersonSetting
+from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds.metadata import license_of
 from amacast.feeds.podcast_namespace import PODCAST_NS

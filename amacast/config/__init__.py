@@ -1,23 +1,26 @@
 """The settings of a project: ``amacast.toml`` read once, checked against one schema.
 
-``options`` holds the small validators, ``schema`` the tables of keys,
+``options`` holds the small validators (with ``show_options`` and
+``audio_options`` for the show's and the audio's own), ``schema`` the tables of keys,
 ``voices`` the voice names and the checks of a voice mapping, ``lines`` the
 one scanner that says where each key is, ``settings`` the typed
-:class:`Settings` and :func:`load_settings`.  Other modules import from here.
+:class:`Settings`, ``loading`` :func:`load_settings`.  Other modules import from here.
 """
 
 from amacast.config.lines import KeyLines, scan_keys
+from amacast.config.loading import (
+    ENV_KEYS,
+    RECOMMENDED,
+    REQUIRED_FOR_BUILD,
+    key_lines,
+    load_settings,
+)
 from amacast.config.schema import APPLE_CATEGORIES, REMOTE_URL, brief, image_size, settings_table
 from amacast.config.settings import (
     CONFIG_FILE,
-    ENV_KEYS,
     PODCAST_GUID_NAMESPACE,
-    RECOMMENDED,
-    REQUIRED_FOR_BUILD,
     RenderSettings,
     Settings,
-    key_lines,
-    load_settings,
     podcast_guid_for_url,
 )
 

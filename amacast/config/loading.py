@@ -1,4 +1,4 @@
-"""``amacast.toml`` → :class:`~amacast.config.settings.Settings`, every table checked once, each problem at its line.
+"""``amacast.toml`` → :class:`~amacast.config.settings.Settings`, each problem at its line.
 
 :func:`load_settings` reads the file once, scans where each key is
 (:mod:`amacast.config.lines`) and runs the validators of
@@ -49,8 +49,8 @@ RECOMMENDED: tuple[str, ...] = (
 )
 
 
-def _empty_table() -> Mapping[str, Any]:
-    return MappingProxyType({})
+#: What a table the file does not have reads as.
+_NO_TABLE: Mapping[str, Any] = MappingProxyType({})
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -175,11 +175,11 @@ def load_settings(
         _check_missing(raw, lines, sources, required, expected, report)
 
     _, audio_problems = RenderSettings.from_table(
-        values.get("audio", _empty_table()), path=CONFIG_FILE, lines=lines
+        values.get("audio", _NO_TABLE), path=CONFIG_FILE, lines=lines
     )
     diagnostics += audio_problems
     diagnostics += check_voices_table(
-        values.get("voices", _empty_table()),
+        values.get("voices", _NO_TABLE),
         path=CONFIG_FILE,
         key_line=lambda parts: lines.line_of("voices", *parts),
         root=root,

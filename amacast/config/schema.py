@@ -2,8 +2,9 @@
 
 The tables (:data:`TOP_LEVEL`, :data:`AUDIO`, :data:`VOICES`,
 :data:`CUSTOM_VOICE`) give every key its validator (from
-:mod:`amacast.config.options`), its default as the docs show it and one line
-of documentation; :func:`settings_table` renders them as the table in
+:mod:`amacast.config.options`, :mod:`~amacast.config.show_options` and
+:mod:`~amacast.config.audio_options`), its default as the docs show it and
+one line of documentation; :func:`settings_table` renders them as the table in
 ``docs/settings.md`` (a test keeps the two equal).
 :func:`amacast.config.load_settings` runs them and turns the errors into
 Diagnostics at the key's own line.
@@ -16,41 +17,45 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from amacast.config.options import (
-    APPLE_CATEGORIES,
+from amacast.config.audio_options import (
     DEFAULT_CACHE_DIR,
     ENGINES,
-    MEDIUMS,
     MP3_BITRATES,
     MP3_RATES,
-    REMOTE_URL,
     Bitrate,
-    Category,
+    SampleRate,
+    Spoken,
+    VoiceName,
+    VoiceNames,
+)
+from amacast.config.options import (
     Choice,
     Context,
     Count,
     Flag,
-    Funding,
     Guid,
-    Image,
     Number,
     Option,
     OptionError,
     Pattern,
-    People,
-    SampleRate,
-    Spoken,
-    Subcategory,
     Table,
     Text,
     TimeZone,
     Url,
     Urls,
-    VoiceName,
-    VoiceNames,
     brief,
     closest,
     did_you_mean,
+)
+from amacast.config.show_options import (
+    APPLE_CATEGORIES,
+    MEDIUMS,
+    REMOTE_URL,
+    Category,
+    Funding,
+    Image,
+    People,
+    Subcategory,
     image_size,
 )
 from amacast.model import Severity

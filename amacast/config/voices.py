@@ -23,8 +23,7 @@ from amacast.config.schema import (
     brief,
     check_table,
 )
-from amacast.engines.base import Voice
-from amacast.model import Diagnostic, Severity
+from amacast.model import Diagnostic, Severity, Voice
 
 # Pitch factors chosen by measurement (bench/voices.py, 8 sentences, pocketsphinx
 # reading back): F0 86 / 96 / 108 Hz, word error rate 0.18 / 0.16 / 0.18.  Lower
@@ -101,6 +100,23 @@ class Source:
         where = f"{self.prefix}.{key}" if key else self.prefix
         line = self.line_of(parts if parts is not None else ((key,) if key else ()))
         return Diagnostic(self.path, line, 1, code, severity, f"{where}: {message}", hint)
+
+
+def bundled_hibari_voices() -> tuple[str, ...]:
+    """The hibari voices inside the installed hibari-tts wheel (``("heart",)``), from its registry.
+
+    Read from hibari-tts's own ``hibari.voices.VOICES``, not through
+    :mod:`amacast.engines.hibari`: settings know no engine module (the
+    engine's :func:`~amacast.engines.hibari.bundled_voices` reads the same
+    registry, and a test keeps the two equal).
+    """
+    try:
+        # Here, not at the top: hibari loads numpy and scipy (0.33 s measured with
+        # `python -X importtime`), needed only when a custom hibari voice names a model.
+        from hibari.voices import VOICES
+    except ImportError:
+        return ()
+    return tuple(str(name) for name, entry in VOICES.items() if entry.get("bundled"))
 
 
 def known_hint(extra: Iterable[str] = (), near: str = "") -> str:
@@ -190,10 +206,7 @@ def _custom_voice(
     engine = values.pop("engine", base.engine if base else "piper")
     values.pop("base", None)
     if "model" in values and engine == "hibari":
-        # Only when a custom hibari voice is configured: the engine's module is light.
-        from amacast.engines.hibari import bundled_voices
-
-        bundled = bundled_voices()
+        bundled = bundled_hibari_voices()
         if values["model"] not in bundled:
             report(
                 "model",

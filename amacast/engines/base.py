@@ -6,32 +6,19 @@ short module: a class with ``name``, ``version()`` and ``synthesize()``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from amacast.errors import AmacastError
+from amacast.model import Voice
+
+#: What an engine is given and returns: Voice is a plain value of the model (the
+#: settings make voices too), named here as part of the contract.
+__all__ = ["PCM", "Engine", "EngineError", "Voice", "voice_version"]
 
 if TYPE_CHECKING:  # numpy only types PCM here: `amacast validate` starts without it
     import numpy as np
     import numpy.typing as npt
-
-
-@dataclass(frozen=True)
-class Voice:
-    """A voice: an engine's base voice plus settings that make it distinct.
-
-    ``pitch`` is a frequency factor (1.0 = the model's own pitch) applied with
-    compensated tempo, so speech keeps its speed; ``tempo`` is a speed factor
-    (1.0 = natural).  ``tld`` and ``lang`` are gTTS's accent and language.
-    ``options`` carries engine-specific extras (a Piper voice file, noise).
-    """
-
-    id: str
-    engine: str
-    model: str = ""
-    pitch: float = 1.0
-    tempo: float = 1.0
-    lang: str = "en"
-    tld: str = "com"
-    options: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -47,7 +34,7 @@ class PCM:
         return len(self.samples) / self.sample_rate
 
 
-class EngineError(Exception):
+class EngineError(AmacastError):
     """An engine could not synthesise a text (network, model, bad voice)."""
 
 
