@@ -215,6 +215,7 @@ class Episode(_Named):
         Worked out once per episode, when a feed entry is made of it (the
         parsed-episode cache keeps episodes without it: few are needed).
         """
+        # A cycle (markup types Episode), known in tests/test_imports.py until this goes.
         from amacast.markup import transcript_html
 
         return transcript_html(self)

@@ -40,8 +40,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from amacast.cache import SegmentCache
+from amacast.config import load_settings
 from amacast.engines.base import Engine, Voice
-from amacast.engines.registry import get_engine
+from amacast.engines.registry import engine_names, get_engine
 from amacast.model import AudioInfo, Diagnostic, Episode
 from amacast.parse import find_episode_files, parse_episode
 from amacast.render import (
@@ -62,6 +63,8 @@ from amacast.render_workers import (
     init_worker,
     synthesise_task,
 )
+from amacast.validate import validate_episodes
+from amacast.voices import episode_voices
 
 if TYPE_CHECKING:
     from amacast.config import Settings
@@ -512,11 +515,6 @@ def render_project(
     not reported) and writes a manifest into the output with each episode's
     audio key, so that ``amacast publish --audio-from`` adopts the audio.
     """
-    from amacast.config import load_settings
-    from amacast.engines.registry import engine_names
-    from amacast.validate import validate_episodes
-    from amacast.voices import episode_voices
-
     settings, found = load_settings(root, required=())
     render_settings = settings.render
     diagnostics = list(found)
@@ -532,6 +530,7 @@ def render_project(
     checked = validate_episodes(episodes, settings.timezone)
     other_shards: tuple[str, ...] = ()
     if shard is not None:
+        # Known exception to the rooms (audio -> build, tests/test_imports.py): goes with it.
         from amacast.build.shards import in_shard
 
         mine = in_shard(episodes, lambda e: e.slug, *shard)
@@ -594,6 +593,7 @@ def _write_shard_manifest(
     An engine other than the configured one (``--engine``) goes into the key,
     so that a publish with the configured engine does not adopt that audio.
     """
+    # Known exception to the rooms (audio -> build, tests/test_imports.py): goes with it.
     from amacast.build.keys import audio_key, cover_hash
     from amacast.build.manifest import write_audio_manifest
 

@@ -47,6 +47,7 @@ from amacast.config.voices import (
 )
 from amacast.engines.base import PCM, Voice
 from amacast.model import Diagnostic, Episode, Speaker
+from amacast.speech import speakable_block
 
 
 @dataclass(frozen=True)
@@ -399,8 +400,6 @@ def speaker_sample(episode: Episode, code: str, words: int = SAMPLE_WORDS) -> st
     Cut after the first sentence that reaches ``words // 2`` words, or at
     ``words`` words; a speaker with nothing to say introduces themselves.
     """
-    from amacast.speech import speakable_block
-
     for turn in episode.turns:
         if turn.speaker != code:
             continue

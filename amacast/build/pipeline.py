@@ -374,7 +374,7 @@ def _make(
     kept_views = {**pack.views, **{k: v for k, v, _w in made_early.values() if v is not None}}
     with pages_rendering(pages, to_page, audio, generation.scratch) as rendered_pages:  # 6.
         run.say("feeds: atom.xml, podcast.xml")
-        from amacast.feeds import build_feeds
+        from amacast.feeds import build_feeds  # as Pages: a build writing nothing never loads it
 
         feeds = build_feeds(good, settings, audio, kept=pack.fragments, full=full)
         files: dict[str, bytes] = {"atom.xml": feeds.atom}
@@ -384,7 +384,7 @@ def _make(
             files[image[0]] = image[1]
         views = _index_entries(pages, good, audio, kept_views, full)
         files["index.html"] = pages.index(list(views.values()))
-        from amacast.site import redirect_pages, static_files
+        from amacast.site import redirect_pages, static_files  # as Pages above
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
         files.update(redirect_pages(moves, settings))
@@ -541,7 +541,7 @@ def _index_entries(
     full: Callable[[Listing], Episode],
 ) -> dict[tuple[str, ...], Any]:
     """The index's entries, newest first, by what each is made from; kept ones reused."""
-    from amacast.site import newest_first
+    from amacast.site import newest_first  # as Pages: a build that writes nothing never loads it
 
     entries: dict[tuple[str, ...], Any] = {}
     for episode in newest_first(episodes):
