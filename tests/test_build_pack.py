@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -178,11 +179,12 @@ def test_save_adds_what_is_new_and_drops_what_nothing_uses(tmp_path: Path) -> No
     assert load_pack(tmp_path, pack_key("other site")).fragments == {}
 
 
-def test_noted_sources_are_not_read_again_until_they_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Files count as settled at once (their change time cannot be set back).
-    monkeypatch.setattr(episode_cache, "SETTLED_NS", -10 * 10**9)
+def settle() -> None:
+    """Wait until files written now count as settled (their change time cannot be set back)."""
+    time.sleep(episode_cache.SETTLED_NS / 1e9 + 0.2)
+
+
+def test_noted_sources_are_not_read_again_until_they_change(tmp_path: Path) -> None:
     folder = tmp_path / "episodes"
     folder.mkdir()
     paths = []
@@ -192,6 +194,7 @@ def test_noted_sources_are_not_read_again_until_they_change(
         os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
         paths.append(path)
     cache = tmp_path / "cache"
+    settle()
     first = read_sources(paths, cache_dir=cache)
     assert all(source.data is not None for source in first)
     assert (cache / state.STATE_FILE).is_file()
@@ -201,6 +204,7 @@ def test_noted_sources_are_not_read_again_until_they_change(
     # Same size, same modification time set back: the change time still tells.
     paths[0].write_text(paths[0].read_text("utf-8").replace("a.md", "x.md"), "utf-8")
     os.utime(paths[0], ns=(OLD * 10**9, OLD * 10**9))
+    settle()
     third = read_sources(paths, cache_dir=cache)
     assert third[0].data is not None and third[0].key != first[0].key
     assert third[1].data is None and third[1].key == first[1].key
