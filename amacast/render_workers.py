@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from amacast.cache import SegmentCache
 from amacast.engines.base import Engine, EngineError, Voice
-from amacast.render import RenderError, render_episode
 
 if TYPE_CHECKING:
     from amacast.config import RenderSettings
@@ -75,6 +74,9 @@ def synthesise_task(items: Sequence[Pending]) -> list[tuple[str, int, int]]:
             try:
                 pcm = engine.synthesize(item.text, item.voice)
             except EngineError as error:
+                # Memory: a synthesis worker never loads render (scipy: ~75 MiB a worker).
+                from amacast.render import RenderError
+
                 raise RenderError(f"{item.where}: {error}") from error
             cache.put(item.key, pcm)
         done.append((item.slug, len(item.text), 1))
@@ -89,6 +91,9 @@ def assemble_task(
     podcast: PodcastMeta,
 ) -> AudioInfo:
     """Render one episode whose segments are cached (its engines only make cache keys)."""
+    # Memory: loaded by assembling workers only, never by synthesis ones (see above).
+    from amacast.render import render_episode
+
     events = _worker["events"]
 
     def progress(phase: str, done: int, total: int) -> None:
