@@ -188,10 +188,9 @@ def validate(
     3 a file --fix cannot write.
     See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
-    from amacast.build.pipeline import identity_problems
-    from amacast.config import CONFIG_FILE, load_settings
-    from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
-    from amacast.voices import check_episode_voices
+    from amacast.build.checks import FOR_VALIDATE, check_project
+    from amacast.config import CONFIG_FILE
+    from amacast.parse import find_episode_files
 
     root = project_root()
     targets = list(paths) or [root / "episodes"]
@@ -210,18 +209,17 @@ def validate(
             sys.exit(3)
         for change in fixes:
             click.echo(shown_text(str(change), root), err=fmt != "text")
-    episodes = [parse_episode(f) for f in files]
-    overrides = {"base_url": base_url} if base_url else None
-    # base_url may come from `build --base-url` in CI: without it here, a warning.
-    settings, diagnostics = load_settings(
-        root, overrides, required=("title",), expected=("base_url",)
+    given = {"base_url": base_url, "timezone": timezone}
+    required, expected = FOR_VALIDATE  # base_url may come from `build --base-url` in CI
+    checked, _episodes = check_project(  # what build and publish check, the same way
+        root,
+        files,
+        check_drafts=True,
+        overrides={key: value for key, value in given.items() if value},
+        required=required,
+        expected=expected,
     )
-    zone = timezone or settings.timezone
-    found = validate_episodes(episodes, zone)
-    found += check_episode_voices(settings, episodes)
-    found += identity_problems(root, settings, episodes, found)  # as a build would say
-    found = [relative_diagnostic(d, root) for d in found]
-    diagnostics += sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
+    diagnostics = [relative_diagnostic(d, root) for d in checked.diagnostics]
     if strict:
         diagnostics = make_strict(diagnostics)
     counts = count_by_severity(diagnostics)
@@ -231,9 +229,9 @@ def validate(
     else:
         for d in shown:
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
-    checked = f"{CONFIG_FILE} and {plural(len(files), 'file')}"
+    what = f"{CONFIG_FILE} and {plural(len(files), 'file')}"
     click.echo(
-        f"{checked} checked: {plural(counts['error'], 'error')}, "
+        f"{what} checked: {plural(counts['error'], 'error')}, "
         f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
         + (f", {len(fixes)} fixed" if fix else ""),
         err=True,
