@@ -360,7 +360,7 @@ def _run_publish(
         click.echo(
             f"{verb} {plural(len(result.published), 'episode')} to {where}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
-            + (f"{len(result.adopted)} adopted, " if audio_from else "")
+            + (f"{len(result.adopted)} adopted, " if audio_from or result.adopted else "")
             + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
@@ -965,12 +965,20 @@ def render(
     drafts: bool,
     shard: tuple[int, int] | None,
 ) -> None:
-    """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
+    """Narrate episodes ahead of a build: MP3s with transcripts and chapters, never into output/.
 
     EPISODES are files, file names in episodes/ (with or without .md) or
     slugs; the default is every episode.  Drafts are skipped unless --drafts.
-    Segments are cached, so a re-run only synthesises what changed.  Progress
-    is a bar with the time left on a terminal, a line per episode otherwise.
+    Problems are found as `validate` and `build` find them.  Segments are
+    cached, so a re-run only synthesises what changed.  Progress is a bar
+    with the time left on a terminal, a line per episode otherwise.
+
+    Without --output the audio goes to .amacast-cache/rendered/ (beside the
+    segment cache), replaced in one step under the build lock, and the next
+    `amacast build` or `publish` adopts what still matches its settings and
+    transcripts instead of rendering it, and puts it in output/ with its
+    own commit: output/ only ever changes by a build.  A render killed half
+    way leaves output/ and the rendered audio as they were.
 
     \b
     amacast render
@@ -979,19 +987,23 @@ def render(
     With --shard K/N, N machines (e.g. a GitHub Actions matrix) each render
     their share into shard-K/, with a manifest of what it holds; then
     `amacast publish --audio-from shard-1 ... --audio-from shard-N` puts it
-    all together without rendering again.
+    all together without rendering again.  --output DIR may not be a
+    build's output folder.
 
-    Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage.
+    Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage
+    (or --output a build's output), 3 a build or render already running.
     """
+    from amacast.build.output import BuildInterrupted, OutputError, OutputRefused
+    from amacast.build.rendered import RenderRefused, render_project
     from amacast.mp3 import EncodeError
     from amacast.progress import clock
     from amacast.render import RenderError
-    from amacast.render_jobs import render_project
 
     root = project_root()
-    if output is None:
-        output = Path(f"shard-{shard[0]}") if shard else Path("output")
-    output = in_project(root, output)
+    if output is None and shard:
+        output = Path(f"shard-{shard[0]}")
+    if output is not None:
+        output = in_project(root, output)
     if cache_dir is not None:
         cache_dir = in_project(root, cache_dir)
     printer, show = render_progress(sys.stderr.isatty())
@@ -1010,6 +1022,16 @@ def render(
     except (RenderError, EncodeError) as error:
         printer.finish()
         raise click.ClickException(shown_text(str(error), root)) from error
+    except (RenderRefused, OutputRefused) as error:
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
+        sys.exit(2)
+    except BuildInterrupted as error:
+        printer.finish()
+        click.echo(f"error: {error}; the rendered audio is as it was", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    except OutputError as error:
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
+        sys.exit(3)
     printer.finish()
     diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
     if drafts:
@@ -1018,7 +1040,7 @@ def render(
         click.echo(format_diagnostic(d, "text"), err=True)
     for info in result.infos.values():
         click.echo(
-            f"{escape_control(shown_path(output / info.mp3_path, root))}: "
+            f"{escape_control(shown_path(result.folder / info.mp3_path, root))}: "
             f"{clock(info.duration)}, "
             f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters",
             err=True,
@@ -1034,7 +1056,14 @@ def render(
     if shard:
         click.echo(
             f"shard {shard[0]}/{shard[1]}: {plural(len(result.infos), 'episode')} rendered "
-            f"into {shown_path(output, root)}, {len(result.other_shards)} in other shards",
+            f"into {shown_path(result.folder, root)}, {len(result.other_shards)} in other shards",
+            err=True,
+        )
+    if result.infos and output is None:
+        click.echo(
+            f"rendered {plural(len(result.infos), 'episode')} into "
+            f"{shown_path(result.folder, root)}: the next `amacast build` or `publish` "
+            "puts them in output/",
             err=True,
         )
     if result.errors:

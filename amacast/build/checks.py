@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,8 @@ class Checked:
     #: True when a problem stops the whole build, ``--keep-going`` or not (the
     #: settings, a published identity, a published episode's voices).
     blocked: bool = False
+    #: How many of :attr:`diagnostics` (the first) are the settings'.
+    settings_count: int = 0
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -180,19 +182,22 @@ def check_project(
     expected: Collection[str] = (),
     with_audio: bool = True,
     settle: bool = True,
+    engine: str | None = None,
 ) -> tuple[Checked, list[Episode]]:
     """Both steps over freshly parsed transcripts, writing nothing: ``validate`` and ``render``.
 
     ``files`` default to the project's ``episodes/*.md``.  Returns what was
     found (:attr:`Checked.diagnostics` with the settings' first) and every
     episode parsed, in file order.  ``required`` and ``expected`` as for
-    :func:`check_settings`.
+    :func:`check_settings`; ``engine`` replaces ``[audio] engine`` (``render --engine``).
     """
     from amacast.build.pipeline import find_episodes
     from amacast.build.sources import load_episodes
     from amacast.validate import validate_episode
 
     settings, problems = check_settings(root, overrides, required=required, expected=expected)
+    if engine is not None:
+        settings = replace(settings, audio={**settings.audio, "engine": engine})
     paths = find_episodes(root) if files is None else list(files)
     episodes = load_episodes(paths, None)  # parsed (on every core when many), stored nowhere
     own = {e.path: validate_episode(e, settings.timezone) for e in episodes}
@@ -219,4 +224,5 @@ def check_project(
         moves=checked.moves,
         remembered=checked.remembered,
         blocked=blocked,
+        settings_count=len(problems),
     ), episodes

@@ -74,6 +74,7 @@ from amacast.build.pages import (
     render_page,
     waiting_relative,
 )
+from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings
 from amacast.identity import Identity, with_identity
@@ -205,16 +206,18 @@ def build_all(
     settings, diagnostics = check_settings(root, overrides)  # 1. settings
     if _has_errors(diagnostics):
         return BuildResult(settings=settings, output=output, diagnostics=tuple(diagnostics))
+    cache = project_cache_folder(root, settings.audio)
     run = Run(
         root=root,
         output=output,
         settings=settings,
-        cache=project_cache_folder(root, settings.audio),
+        cache=cache,
         say=progress or (lambda _message: None),
         with_audio=audio_enabled(settings) if audio is None else audio,
         drafts=drafts,
         keep_going=keep_going,
-        audio_from=tuple(Path(folder) for folder in audio_from),
+        # What `amacast render` left for this build is adopted as a shard's audio is.
+        audio_from=(*(Path(folder) for folder in audio_from), *rendered_audio(cache)),
         renderer=renderer,
         dry_run=dry_run,
         render_progress=render_progress,
@@ -223,7 +226,10 @@ def build_all(
     refuse_output(output, root, run.cache)
     with lock_output(output, run.cache), terminate_as_exception():
         try:
-            return _build(run, diagnostics)
+            result = _build(run, diagnostics)
+            if result.swapped and not dry_run and rendered_audio(run.cache):
+                forget_rendered(run.cache)  # the output holds what matched
+            return result
         except (BuildRunning, BuildInterrupted, OutputRefused, KeyboardInterrupt):
             raise
         except Exception as error:
