@@ -26,6 +26,7 @@ diagnostics and notes of that build are reported again.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -64,6 +65,7 @@ from amacast.build.output import (
     OutputRefused,
     lock_output,
     refuse_output,
+    remove_leftovers,
     terminate_as_exception,
 )
 from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
@@ -226,9 +228,14 @@ def build_all(
     refuse_output(output, root, run.cache)
     with lock_output(output, run.cache), terminate_as_exception():
         try:
+            left = remove_leftovers(output, dry_run=dry_run)  # of earlier versions
             result = _build(run, diagnostics)
             if result.swapped and not dry_run and rendered_audio(run.cache):
                 forget_rendered(run.cache)  # the output holds what matched
+            if left:
+                said = "would remove" if dry_run else "removed"
+                note = f"{said} what an earlier amacast left: {', '.join(left)}"
+                result = dataclasses.replace(result, notes=(note, *result.notes))
             return result
         except (BuildRunning, BuildInterrupted, OutputRefused, KeyboardInterrupt):
             raise
