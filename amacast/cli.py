@@ -203,10 +203,9 @@ def validate(
     See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.build.pipeline import identity_problems
-    from amacast.config import CONFIG_FILE, load_settings
-    from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
-    from amacast.voices import check_episode_voices
+    from amacast.build.checks import FOR_VALIDATE, check_project
+    from amacast.config import CONFIG_FILE
+    from amacast.parse import find_episode_files
 
     root = project_root()
     targets = list(paths) or [root / "episodes"]
@@ -226,18 +225,17 @@ def validate(
             sys.exit(ExitCode.ENVIRONMENT)
         for change in fixes:
             click.echo(shown_text(str(change), root), err=fmt != "text")
-    episodes = [parse_episode(f) for f in files]
-    overrides = {"base_url": base_url} if base_url else None
-    # base_url may come from `build --base-url` in CI: without it here, a warning.
-    settings, diagnostics = load_settings(
-        root, overrides, required=("title",), expected=("base_url",)
+    given = {"base_url": base_url, "timezone": timezone}
+    required, expected = FOR_VALIDATE  # base_url may come from `build --base-url` in CI
+    checked, _episodes = check_project(  # what build and publish check, the same way
+        root,
+        files,
+        check_drafts=True,
+        overrides={key: value for key, value in given.items() if value},
+        required=required,
+        expected=expected,
     )
-    zone = timezone or settings.timezone
-    found = validate_episodes(episodes, zone)
-    found += check_episode_voices(settings, episodes)
-    found += identity_problems(root, settings, episodes, found)  # as a build would say
-    found = [relative_diagnostic(d, root) for d in found]
-    diagnostics += sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
+    diagnostics = [relative_diagnostic(d, root) for d in checked.diagnostics]
     if strict:
         diagnostics = make_strict(diagnostics)
     counts = count_by_severity(diagnostics)
@@ -247,9 +245,9 @@ def validate(
     else:
         for d in shown:
             click.echo(format_diagnostic(d, fmt), err=fmt == "text")
-    checked = f"{CONFIG_FILE} and {plural(len(files), 'file')}"
+    what = f"{CONFIG_FILE} and {plural(len(files), 'file')}"
     click.echo(
-        f"{checked} checked: {plural(counts['error'], 'error')}, "
+        f"{what} checked: {plural(counts['error'], 'error')}, "
         f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
         + (f", {len(fixes)} fixed" if fix else ""),
         err=True,
@@ -379,7 +377,7 @@ def _run_publish(
         click.echo(
             f"{verb} {plural(len(result.published), 'episode')} to {where}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
-            + (f"{len(result.adopted)} adopted, " if audio_from else "")
+            + (f"{len(result.adopted)} adopted, " if audio_from or result.adopted else "")
             + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
@@ -995,12 +993,20 @@ def render(
     drafts: bool,
     shard: tuple[int, int] | None,
 ) -> None:
-    """Narrate episodes into OUTPUT/audio/<slug>.mp3 with transcripts and chapters.
+    """Narrate episodes ahead of a build: MP3s with transcripts and chapters, never into output/.
 
     EPISODES are files, file names in episodes/ (with or without .md) or
     slugs; the default is every episode.  Drafts are skipped unless --drafts.
-    Segments are cached, so a re-run only synthesises what changed.  Progress
-    is a bar with the time left on a terminal, a line per episode otherwise.
+    Problems are found as `validate` and `build` find them.  Segments are
+    cached, so a re-run only synthesises what changed.  Progress is a bar
+    with the time left on a terminal, a line per episode otherwise.
+
+    Without --output the audio goes to .amacast-cache/rendered/ (beside the
+    segment cache), replaced in one step under the build lock, and the next
+    `amacast build` or `publish` adopts what still matches its settings and
+    transcripts instead of rendering it, and puts it in output/ with its
+    own commit: output/ only ever changes by a build.  A render killed half
+    way leaves output/ and the rendered audio as they were.
 
     \b
     amacast render
@@ -1009,19 +1015,23 @@ def render(
     With --shard K/N, N machines (e.g. a GitHub Actions matrix) each render
     their share into shard-K/, with a manifest of what it holds; then
     `amacast publish --audio-from shard-1 ... --audio-from shard-N` puts it
-    all together without rendering again.
+    all together without rendering again.  --output DIR may not be a
+    build's output folder.
 
-    Exit codes: 0 rendered, 1 errors in the input, 2 usage, 3 a failed render.
+    Exit codes: 0 rendered, 1 errors in the input, 2 usage (or --output a
+    build's output), 3 a failed render or a build or render already running.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
+    from amacast.build.output import BuildInterrupted, OutputError, OutputRefused
+    from amacast.build.rendered import RenderRefused, render_project
     from amacast.mp3 import EncodeError
     from amacast.render import RenderError
-    from amacast.render_jobs import render_project
 
     root = project_root()
-    if output is None:
-        output = Path(f"shard-{shard[0]}") if shard else Path("output")
-    output = in_project(root, output)
+    if output is None and shard:
+        output = Path(f"shard-{shard[0]}")
+    if output is not None:
+        output = in_project(root, output)
     if cache_dir is not None:
         cache_dir = in_project(root, cache_dir)
     printer, show = render_progress(sys.stderr.isatty())
@@ -1040,6 +1050,16 @@ def render(
     except (RenderError, EncodeError) as error:
         printer.finish()
         raise Failure(shown_text(str(error), root), error.exit_code) from error
+    except (RenderRefused, OutputRefused) as error:
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
+        sys.exit(ExitCode.USAGE)
+    except BuildInterrupted as error:
+        printer.finish()
+        click.echo(f"error: {error}; the rendered audio is as it was", err=True)
+        sys.exit(ExitCode.TERMINATED)
+    except OutputError as error:
+        click.echo(f"error: {shown_text(str(error), root)}", err=True)
+        sys.exit(ExitCode.ENVIRONMENT)
     printer.finish()
     diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
     if drafts:
@@ -1048,7 +1068,7 @@ def render(
         click.echo(format_diagnostic(d, "text"), err=True)
     for info in result.infos.values():
         click.echo(
-            f"{escape_control(shown_path(output / info.mp3_path, root))}: "
+            f"{escape_control(shown_path(result.folder / info.mp3_path, root))}: "
             f"{clock(info.duration)}, "
             f"{info.byte_length / 1e6:.1f} MB, {len(info.chapters)} chapters",
             err=True,
@@ -1064,7 +1084,14 @@ def render(
     if shard:
         click.echo(
             f"shard {shard[0]}/{shard[1]}: {plural(len(result.infos), 'episode')} rendered "
-            f"into {shown_path(output, root)}, {len(result.other_shards)} in other shards",
+            f"into {shown_path(result.folder, root)}, {len(result.other_shards)} in other shards",
+            err=True,
+        )
+    if result.infos and output is None:
+        click.echo(
+            f"rendered {plural(len(result.infos), 'episode')} into "
+            f"{shown_path(result.folder, root)}: the next `amacast build` or `publish` "
+            "puts them in output/",
             err=True,
         )
     if result.errors:

@@ -35,19 +35,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from amacast.cache import SegmentCache
-from amacast.config import load_settings
 from amacast.engines.base import Engine, Voice
-from amacast.engines.registry import engine_names, get_engine
-from amacast.model import AudioInfo, Diagnostic, Episode
-from amacast.parse import find_episode_files, parse_episode
+from amacast.engines.registry import get_engine
+from amacast.model import AudioInfo, Episode
 from amacast.render import (
     PodcastMeta,
-    RenderError,
     RenderSettings,
     Segment,
     plan_segments,
@@ -63,11 +60,6 @@ from amacast.render_workers import (
     init_worker,
     synthesise_task,
 )
-from amacast.validate import validate_episodes
-from amacast.voices import episode_voices
-
-if TYPE_CHECKING:
-    from amacast.config import Settings
 
 # Work estimate: assembling a segment costs about this much of synthesising it.
 ASSEMBLY_WEIGHT = 0.08
@@ -432,175 +424,3 @@ def cache_folder(root: Path, settings: RenderSettings, override: Path | None = N
         return override
     path = Path(settings.cache_dir).expanduser()
     return path if path.is_absolute() else root / path
-
-
-@dataclass(frozen=True)
-class RenderRun:
-    """What :func:`render_project` did."""
-
-    infos: Mapping[str, AudioInfo] = field(default_factory=dict)
-    diagnostics: tuple[Diagnostic, ...] = ()
-    left_out: tuple[str, ...] = ()
-    drafts_skipped: tuple[str, ...] = ()
-    other_shards: tuple[str, ...] = ()
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        """The diagnostics with severity ``error``."""
-        return tuple(d for d in self.diagnostics if d.severity == "error")
-
-
-def _select(root: Path, names: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
-    """Episode files by path, file stem or slug; all of ``episodes/`` when none are named."""
-    folder = root / "episodes"
-    files = find_episode_files([folder]) if folder.is_dir() else []
-    if not names:
-        return files, []
-    chosen: list[Path] = []
-    problems: list[Diagnostic] = []
-    slugs: dict[str, Path] | None = None
-    for name in names:
-        path = Path(name)
-        if not path.is_absolute():
-            path = root / path
-        if path.is_file():
-            chosen.append(path)
-            continue
-        # A file name in episodes/, with or without its suffix.
-        match = [f for f in files if name in (f.name, f.stem)]
-        if not match:
-            if slugs is None:
-                slugs = {parse_episode(f).slug: f for f in files}
-            match = [slugs[name]] if name in slugs else []
-        if match:
-            chosen.extend(match)
-        else:
-            problems.append(
-                Diagnostic(
-                    name,
-                    1,
-                    1,
-                    "unknown-episode",
-                    "error",
-                    f"no episode {name!r} (not a file, a file name in episodes/ or a slug)",
-                    "see `ls episodes/`",
-                )
-            )
-    return list(dict.fromkeys(chosen)), problems
-
-
-def render_project(
-    root: Path,
-    names: Sequence[str] = (),
-    *,
-    output: Path | None = None,
-    engine: str | None = None,
-    jobs: int | None = None,
-    cache_dir: Path | None = None,
-    drafts: bool = False,
-    progress: ProgressCallback | None = None,
-    shard: tuple[int, int] | None = None,
-) -> RenderRun:
-    """Render the project's episodes (or those named) with the settings of ``amacast.toml``.
-
-    ``names`` are episode files, their names in ``episodes/`` (with or
-    without ``.md``) or slugs; by default every episode.  Drafts are left
-    out unless ``drafts``, named or not.  ``engine`` overrides ``[audio] engine``,
-    ``cache_dir`` the ``[audio] cache_dir``.  Episodes with errors are left
-    out (and reported); the rest are rendered.  Engine failures raise
-    RenderError naming the episode and turn.
-
-    ``shard`` ``(K, N)`` renders only the episodes of shard K of N
-    (:func:`amacast.build.shards.shard_of`; problems of other shards' episodes are
-    not reported) and writes a manifest into the output with each episode's
-    audio key, so that ``amacast publish --audio-from`` adopts the audio.
-    """
-    settings, found = load_settings(root, required=())
-    render_settings = settings.render
-    diagnostics = list(found)
-    if engine is not None:
-        if engine not in engine_names():
-            raise RenderError(f"unknown engine {engine!r} (known: {', '.join(engine_names())})")
-        render_settings = replace(render_settings, engine=engine)
-    files, missing = _select(root, names)
-    diagnostics += missing
-    episodes = [parse_episode(f) for f in files]
-    drafts_skipped = tuple(e.slug for e in episodes if e.draft and not drafts)
-    episodes = [e for e in episodes if e.slug not in drafts_skipped]
-    checked = validate_episodes(episodes, settings.timezone)
-    other_shards: tuple[str, ...] = ()
-    if shard is not None:
-        # Known exception to the rooms (audio -> build, tests/test_imports.py): goes with it.
-        from amacast.build.shards import in_shard
-
-        mine = in_shard(episodes, lambda e: e.slug, *shard)
-        chosen = {id(e) for e in mine}
-        others = [e for e in episodes if id(e) not in chosen]
-        other_shards = tuple(e.slug for e in others)
-        elsewhere = {e.path for e in others} - {e.path for e in mine}
-        checked = [d for d in checked if d.path not in elsewhere]
-        episodes = mine
-    diagnostics += checked
-    broken = {d.path for d in checked if d.severity == "error"}
-    voices: dict[str, Mapping[str, Voice]] = {}
-    for episode in episodes:
-        voices[episode.slug], voice_problems = episode_voices(
-            settings, episode, render_settings.engine
-        )
-        diagnostics += voice_problems
-        if any(p.severity == "error" for p in voice_problems):
-            broken.add(episode.path)
-    if any(d.severity == "error" for d in found):
-        return RenderRun(
-            {}, tuple(diagnostics), tuple(e.slug for e in episodes), drafts_skipped, other_shards
-        )
-    good = [e for e in episodes if e.path not in broken]
-    left_out = tuple(e.slug for e in episodes if e.path in broken)
-    image = None
-    if settings.image and not settings.image_is_remote:
-        image = root / settings.image
-    podcast = PodcastMeta(title=settings.title, author=settings.author, image=image)
-    out_dir = output if output is not None else root / "output"
-    infos = (
-        render_episodes(
-            good,
-            voices,
-            render_settings,
-            out_dir,
-            cache_folder(root, render_settings, cache_dir),
-            podcast=podcast,
-            jobs=jobs,
-            progress=progress,
-        )
-        if good
-        else {}
-    )
-    if shard is not None:
-        _write_shard_manifest(root, out_dir, settings, render_settings.engine, good, infos)
-    return RenderRun(infos, tuple(diagnostics), left_out, drafts_skipped, other_shards)
-
-
-def _write_shard_manifest(
-    root: Path,
-    out_dir: Path,
-    settings: Settings,
-    engine: str,
-    episodes: Sequence[Episode],
-    infos: Mapping[str, AudioInfo],
-) -> None:
-    """The manifest publish reads to adopt a shard's audio: each episode's audio key.
-
-    An engine other than the configured one (``--engine``) goes into the key,
-    so that a publish with the configured engine does not adopt that audio.
-    """
-    # Known exception to the rooms (audio -> build, tests/test_imports.py): goes with it.
-    from amacast.build.keys import audio_key, cover_hash
-    from amacast.build.manifest import write_audio_manifest
-
-    configured = settings.render.engine
-    if engine != configured:
-        settings = replace(settings, audio={**settings.audio, "engine": engine})
-    digest = cover_hash(root, settings)
-    keys = {e.slug: audio_key(e, settings, digest) for e in episodes if e.slug in infos}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_audio_manifest(out_dir, keys, infos)

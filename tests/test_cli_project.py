@@ -240,9 +240,11 @@ def test_render_takes_file_names_in_episodes_and_skips_drafts(
     )
     result = runner.invoke(main, ["render", "--jobs", "1", "rin.md", "draft.md"])
     assert result.exit_code == 0, result.output
-    assert (bare / "output" / "audio" / "ama-with-rin-okafor.mp3").is_file()
-    assert not (bare / "output" / "audio" / "ama-with-drafty.mp3").exists()
-    assert "\noutput/audio/ama-with-rin-okafor.mp3: 0:" in result.stderr
+    rendered = bare / ".amacast-cache" / "rendered" / "audio"
+    assert (rendered / "ama-with-rin-okafor.mp3").is_file()
+    assert not (rendered / "ama-with-drafty.mp3").exists()
+    assert not (bare / "output").exists()  # output/ only changes by a build
+    assert "\n.amacast-cache/rendered/audio/ama-with-rin-okafor.mp3: 0:" in result.stderr
     assert "skipped 1 draft: ama-with-drafty (render drafts with --drafts)" in result.stderr
     assert result.stderr.count("render: 1/1 episodes done ama-with-rin-okafor (") == 1
 

@@ -501,9 +501,9 @@ def test_cli_render_writes_the_episode(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["render", "--jobs", "1", "--cache-dir", "seg"])
     assert result.exit_code == 0, result.output
-    info = load_audio_info(tmp_path / "output", "ama-with-rin-okafor")
+    info = load_audio_info(tmp_path / ".amacast-cache" / "rendered", "ama-with-rin-okafor")
     assert info is not None and info.cues[0].speaker == "P1"  # no intro
-    assert not (tmp_path / "output" / "audio" / "ama-with-drafty.mp3").exists()
+    assert not (tmp_path / ".amacast-cache" / "rendered" / "audio" / "ama-with-drafty.mp3").exists()
     assert any((tmp_path / "seg").rglob("*.wav"))
     # Not a terminal: one line per episode, naming it.
     assert "render: 1/1 episodes done ama-with-rin-okafor (" in result.output

@@ -108,15 +108,6 @@ def _link_into(folder: Path, files: Iterable[str], scratch: Path) -> None:
             shutil.copy2(folder / relative, target)
 
 
-def check_audio_settings(
-    root: Path, settings: Settings, episodes: Sequence[Episode]
-) -> list[Diagnostic]:
-    """Problems of the episodes' ``voices:`` (the settings' own are ``load_settings``')."""
-    from amacast.voices import check_episode_voices  # the audio side, when asked
-
-    return [relative_to(problem, root) for problem in check_episode_voices(settings, episodes)]
-
-
 def default_renderer(
     root: Path,
     progress: Progress | None = None,

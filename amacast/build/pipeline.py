@@ -26,6 +26,7 @@ diagnostics and notes of that build are reported again.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -44,11 +45,10 @@ from amacast.build.audio import (
     AudioRenderer,
     Progress,
     audio_enabled,
-    check_audio_settings,
     default_renderer,
     plan_audio,
-    relative_to,
 )
+from amacast.build.checks import check_episodes, check_settings
 from amacast.build.manifest import (
     MANIFEST,
     current_audio,
@@ -65,6 +65,7 @@ from amacast.build.output import (
     OutputRefused,
     lock_output,
     refuse_output,
+    remove_leftovers,
     terminate_as_exception,
 )
 from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
@@ -75,12 +76,12 @@ from amacast.build.pages import (
     render_page,
     waiting_relative,
 )
+from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings, load_settings
 from amacast.errors import AmacastError
 from amacast.identity import Identity, remember, settle_identities, with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
-from amacast.validate import with_duplicates
 
 EPISODES_DIR = "episodes"
 #: As ``amacast.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
@@ -205,19 +206,21 @@ def build_all(
     """
     root = Path(root)
     output = output if Path(output).is_absolute() else root / output
-    settings, diagnostics = load_settings(root, overrides)  # 1. settings
+    settings, diagnostics = check_settings(root, overrides)  # 1. settings
     if _has_errors(diagnostics):
         return BuildResult(settings=settings, output=output, diagnostics=tuple(diagnostics))
+    cache = project_cache_folder(root, settings.audio)
     run = Run(
         root=root,
         output=output,
         settings=settings,
-        cache=project_cache_folder(root, settings.audio),
+        cache=cache,
         say=progress or (lambda _message: None),
         with_audio=audio_enabled(settings) if audio is None else audio,
         drafts=drafts,
         keep_going=keep_going,
-        audio_from=tuple(Path(folder) for folder in audio_from),
+        # What `amacast render` left for this build is adopted as a shard's audio is.
+        audio_from=(*(Path(folder) for folder in audio_from), *rendered_audio(cache)),
         renderer=renderer,
         dry_run=dry_run,
         render_progress=render_progress,
@@ -226,7 +229,15 @@ def build_all(
     refuse_output(output, root, run.cache)
     with lock_output(output, run.cache), terminate_as_exception():
         try:
-            return _build(run, diagnostics)
+            left = remove_leftovers(output, dry_run=dry_run)  # of earlier versions
+            result = _build(run, diagnostics)
+            if result.swapped and not dry_run and rendered_audio(run.cache):
+                forget_rendered(run.cache)  # the output holds what matched
+            if left:
+                said = "would remove" if dry_run else "removed"
+                note = f"{said} what an earlier amacast left: {', '.join(left)}"
+                result = dataclasses.replace(result, notes=(note, *result.notes))
+            return result
         except (BuildRunning, BuildInterrupted, OutputRefused, KeyboardInterrupt):
             raise
         except Exception as error:
@@ -286,38 +297,31 @@ def _make(
         # spare the cyclic collector walking them again (undone when build_all returns).
         gc.freeze()
 
-    skipped = tuple(e.slug for e in episodes.listed if e.draft and not run.drafts)  # 4. checks
-    selected = [e for e in episodes.listed if run.drafts or not e.draft]
-    found = with_duplicates([d for e in selected for d in episodes.own[e.path]], selected)
-    diagnostics += [relative_to(d, run.root) for d in found]
-    bad_paths = {d.path for d in found if d.severity == "error"}
-    bad = tuple(e.slug for e in selected if e.path in bad_paths)
-    stopped = BuildResult(
-        settings=settings,
-        output=run.output,
-        diagnostics=tuple(diagnostics),
-        left_out=bad,
-        drafts_skipped=skipped,
+    checked = check_episodes(  # 4. every problem, as `validate` finds them
+        run.root,
+        settings,
+        episodes.listed,
+        episodes.own,
+        episodes.full,
+        cache=run.cache,
+        drafts=run.drafts,
+        with_audio=run.with_audio,
     )
-    if bad and not run.keep_going:
-        return stopped
-    good = [e for e in selected if e.path not in bad_paths]
-    identities, found, moves, known = _identities(run, good)  # GUID, number, URL kept
-    diagnostics += found
-    if _has_errors(found):
-        return stopped
-    good = [with_identity(e, identities[e.path]) for e in good]
+    diagnostics += checked.diagnostics
+    skipped, bad = checked.drafts_skipped, checked.left_out
+    if checked.stops(run.keep_going):
+        return BuildResult(
+            settings=settings,
+            output=run.output,
+            diagnostics=tuple(diagnostics),
+            left_out=bad,
+            drafts_skipped=skipped,
+        )
+    selected = [e for e in episodes.listed if run.drafts or not e.draft]
+    identities, moves, known = checked.identities, checked.moves, checked.remembered
+    publishing = {e.path for e in checked.published}
+    good = [with_identity(e, identities[e.path]) for e in selected if e.path in publishing]
     full = _with_identities(episodes.full, identities)
-    if run.with_audio:
-        audio_problems = check_audio_settings(run.root, settings, [whole(e, full) for e in good])
-        diagnostics += audio_problems
-        if _has_errors(audio_problems):
-            return BuildResult(
-                settings=settings,
-                output=run.output,
-                diagnostics=tuple(diagnostics),
-                drafts_skipped=skipped,
-            )
     if not run.audio_from:  # the same inputs as the output's: nothing to write at all
         kept = kept_audio_entries(
             [(e.slug, e.source_hash) for e in good], previous, keyer, run.with_audio
@@ -566,43 +570,6 @@ def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str
             brought[relative] = (digest, path.stat().st_size)
             generation.put_file(relative, path)
     return brought
-
-
-def _identities(
-    run: Run, episodes: Sequence[Episode | Listing]
-) -> tuple[dict[str, Identity], list[Diagnostic], dict[str, str], dict[str, Any]]:
-    """Each published episode's identity, what to say of it, the slugs moved, what to remember.
-
-    What was published before is kept in the state by paths relative to the
-    project (a CI checkout is elsewhere each time); episodes carry their path
-    as the build read it.
-    """
-    known = {str(run.root / path): record for path, record in state.identities(run.cache).items()}
-    identities, found, redirects = settle_identities(known, episodes, run.settings)
-    remembered = {
-        os.path.relpath(path, run.root): record
-        for path, record in remember(known, identities).items()
-    }
-    moves = {r.old_slug: r.new_slug for r in redirects}
-    return identities, [relative_to(d, run.root) for d in found], moves, remembered
-
-
-def identity_problems(
-    root: Path, settings: Settings, episodes: Sequence[Episode], found: Sequence[Diagnostic]
-) -> list[Diagnostic]:
-    """What a build would say of the episodes' published identities (``slug-kept`` …).
-
-    For ``amacast validate``: read from the project's build state, which is
-    not written; nothing before a first build.  Drafts and episodes with
-    errors in ``found`` are left out, as a build leaves them out.
-    """
-    cache = project_cache_folder(root, settings.audio)
-    if not (cache / state.STATE_FILE).is_file():
-        return []
-    bad = {d.path for d in found if d.severity == "error"}
-    published = [e for e in episodes if not e.draft and e.path not in bad]
-    known = {str(root / path): record for path, record in state.identities(cache).items()}
-    return settle_identities(known, published, settings)[1]
 
 
 def _with_identities(
