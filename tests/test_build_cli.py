@@ -225,3 +225,20 @@ def test_the_example_project_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     parsed = feedparser.parse((tmp_path / "out" / "atom.xml").read_bytes())
     assert not parsed.bozo and len(parsed.entries) == 3
     assert parsed.feed.title == "Ask Us Anything"
+
+
+def test_the_summary_names_the_first_ten_changed_pages_and_counts_the_rest(project: Path) -> None:
+    episodes = project / "episodes"
+    for number in range(1, 11):
+        text = transcript(f"AMA extra {number}", f"2026-04-{number:02d}T18:00:00")
+        (episodes / f"extra-{number:02d}.md").write_text(text, "utf-8")
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    changed = [line for line in result.stderr.splitlines() if line.startswith("changed: ")]
+    first = ", ".join(f"ama-extra-{n}" for n in range(1, 11))  # in the files' order
+    assert changed == [f"changed: {first} and 2 more"]
+    edited = episodes / "extra-03.md"
+    edited.write_text(edited.read_text("utf-8") + "\nOne more answer.\n", "utf-8")
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    assert "changed: ama-extra-3" in result.stderr.splitlines()
