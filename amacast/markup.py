@@ -15,7 +15,6 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 import nh3
@@ -64,6 +63,8 @@ def clean_html_many(pieces: Sequence[str]) -> list[str]:
 
 def sanitiser_version() -> str:
     """The versions of the HTML sanitiser and URL finder, part of the parsed-episode cache key."""
+    from importlib import metadata  # here, not at the top: start-up time (12 ms)
+
     try:
         linkify = metadata.version("linkify-it-py")
     except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without metadata

@@ -67,7 +67,7 @@ from amacast.build.output import (
     refuse_output,
     terminate_as_exception,
 )
-from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
+from amacast.build.pack import BuildPack, Episodes, frame_keys, load_pack, pack_key, save_pack
 from amacast.build.pages import (
     WAITING,
     drop,
@@ -382,7 +382,7 @@ def _make(
         if image is not None:
             files[image[0]] = image[1]
         views = _index_entries(pages, good, audio, kept_views, full)
-        files["index.html"] = pages.index(list(views.values()))
+        files["index.html"] = _index(pages, views, pack.views)
         from amacast.site import redirect_pages, static_files
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
@@ -498,7 +498,7 @@ class _EarlyPages:
             return None
         info = still[0] if still is not None else None
         written = render_page(self.pages, episode, info, self.folder)
-        view = self.pages.index_entry(episode, info) if self.pages.lean else None
+        view = self.pages.index_item(episode, info) if self.pages.lean else None
         page = key.page_key(_page_site(self.site, self.pages), episode, info)
         return page, (made_from(episode, info), view), written
 
@@ -536,19 +536,42 @@ def _index_entries(
     pages: Any,
     episodes: Sequence[Episode | Listing],
     audio: Mapping[str, AudioInfo],
-    kept: Mapping[tuple[str, ...], Any],
+    kept: Mapping[tuple[str, ...], str],
     full: Callable[[Listing], Episode],
 ) -> dict[tuple[str, ...], Any]:
-    """The index's entries, newest first, by what each is made from; kept ones reused."""
+    """The index's entries, newest first, by what each is made from.
+
+    On a lean index (:attr:`amacast.site.Pages.lean`) each is its HTML,
+    kept ones reused; else each is the episode as the index's template sees it.
+    """
     from amacast.site import newest_first
 
     entries: dict[tuple[str, ...], Any] = {}
     for episode in newest_first(episodes):
         info = audio.get(episode.slug)
         made = made_from(episode, info)
-        entry = kept.get(made) if pages.lean else None
-        entries[made] = entry or pages.index_entry(whole(episode, full), info)
+        if not pages.lean:
+            entries[made] = pages.index_entry(whole(episode, full), info)
+            continue
+        entry = kept.get(made)
+        entries[made] = entry if entry is not None else pages.index_item(whole(episode, full), info)
     return entries
+
+
+def _index(pages: Any, entries: dict[tuple[str, ...], Any], kept: Mapping[Any, str]) -> bytes:
+    """The index page; a lean one from its entries' HTML and the parts around them.
+
+    Those parts, kept in ``kept`` from an earlier build (or made now), are
+    added to ``entries`` under their keys, for the next build.
+    """
+    if not pages.lean:
+        return bytes(pages.index(list(entries.values())))
+    head, tail = frame_keys(pages.has_podcast_feed)
+    frame = (kept[head], kept[tail]) if head in kept and tail in kept else pages.index_frame()
+    items = list(entries.values())
+    if frame is not None:
+        entries[head], entries[tail] = frame
+    return bytes(pages.index_of(items, frame))
 
 
 def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str, tuple[str, int]]:
@@ -576,14 +599,24 @@ def _identities(
     project (a CI checkout is elsewhere each time); episodes carry their path
     as the build read it.
     """
-    known = {str(run.root / path): record for path, record in state.identities(run.cache).items()}
+    root = str(run.root)
+    known = {
+        os.path.join(root, path): record for path, record in state.identities(run.cache).items()
+    }
     identities, found, redirects = settle_identities(known, episodes, run.settings)
     remembered = {
-        os.path.relpath(path, run.root): record
-        for path, record in remember(known, identities).items()
+        _relative_path(path, root): record for path, record in remember(known, identities).items()
     }
     moves = {r.old_slug: r.new_slug for r in redirects}
     return identities, [relative_to(d, run.root) for d in found], moves, remembered
+
+
+def _relative_path(path: str, root: str) -> str:
+    """``os.path.relpath(path, root)``, without its cost for a path under ``root``."""
+    prefix = os.path.join(root, "")
+    if path.startswith(prefix) and "/." not in path and "//" not in path:
+        return path[len(prefix) :]
+    return os.path.relpath(path, root)
 
 
 def identity_problems(
