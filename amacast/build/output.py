@@ -429,10 +429,20 @@ class Generation:
     # --- opening ----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, output: Path, cache: Path, project: Path, *, durable: bool = True) -> Generation:
+    def open(
+        cls,
+        output: Path,
+        cache: Path,
+        project: Path,
+        *,
+        durable: bool = True,
+        manifest: Mapping[str, Any] | None = None,
+    ) -> Generation:
         """Refuse a bad output, clean what killed builds left, read the live generation.
 
         ``durable``: flush the new generation to disk before it goes live.
+        ``manifest``: the live manifest, when the caller read it (under the
+        lock, after :meth:`recover`) and it is not to be read again.
         """
         output = Path(os.path.realpath(output))
         cache = Path(os.path.realpath(cache))
@@ -443,7 +453,7 @@ class Generation:
             generation = cls(output, cache, *_places(output, cache))
             generation.durable = durable
             generation._recover()
-            generation._read()
+            generation._read(manifest)
         except OSError as error:
             raise OutputError(_describe(error)) from error
         return generation
@@ -493,8 +503,8 @@ class Generation:
             if spare != self.spare and os.path.lexists(spare):
                 _remove(spare)  # the cache moved to or from the output's file system
 
-    def _read(self) -> None:
-        manifest = read_manifest(self.output)
+    def _read(self, manifest: Mapping[str, Any] | None = None) -> None:
+        manifest = read_manifest(self.output) if manifest is None else manifest
         self.manifest = manifest
         files = manifest.get("files")
         if isinstance(files, dict):

@@ -92,12 +92,16 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
     if rows is None:
         return pack
     for name, data in rows["listings"].items():
-        with _skipped():
+        try:
             pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
+        except (TypeError, DecodeError):
+            continue  # a row that does not decode: a miss
     pack.fragments = {_split(name): data for name, data in rows["fragments"].items()}
     for name, data in rows["views"].items():
-        with _skipped():  # HTML as it was written: nothing to decode but UTF-8
+        try:  # HTML as it was written: nothing to decode but UTF-8
             pack.views[_split(name)] = data.decode("utf-8")
+        except (AttributeError, UnicodeDecodeError):
+            continue  # not text: a miss
     pack.output, pack.pages = state.page_notes(cache_dir, key)
     return pack
 
@@ -144,7 +148,7 @@ def _split(name: str) -> tuple[str, ...]:
 
 def _skipped() -> contextlib.AbstractContextManager[None]:
     """A value that has no stored form, or a row that does not decode: left out."""
-    return contextlib.suppress(TypeError, DecodeError, UnicodeDecodeError)
+    return contextlib.suppress(TypeError, DecodeError)
 
 
 def frame_keys(podcast_feed: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:

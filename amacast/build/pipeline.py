@@ -247,7 +247,7 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
         if same is not None:
             run.say("output is up to date")
             return same
-    generation = Generation.open(run.output, run.cache, run.root)
+    generation = Generation.open(run.output, run.cache, run.root, manifest=previous)
     try:
         return _make(
             run, generation, sources, previous, site, inputs, diagnostics, settings_problems
