@@ -71,7 +71,6 @@ import ctypes
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import platform
 import secrets
@@ -86,6 +85,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+import orjson
 
 #: The manifest of a generation, at the top of the output.
 MANIFEST = ".amacast-manifest.json"
@@ -247,7 +248,7 @@ def _critical() -> Iterator[None]:
 def read_manifest(output: Path) -> dict[str, Any]:
     """The manifest of the generation in ``output``; ``{}`` when missing or corrupt."""
     try:
-        data = json.loads((output / MANIFEST).read_bytes())
+        data = orjson.loads((output / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -711,10 +712,10 @@ class Generation:
             self._check_files(files)
             data = {**manifest, "files": dict(sorted(files.items()))}
             # Named by its content, so the same build gives the same bytes anywhere.
-            generation = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+            sorted_text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+            generation = hashlib.sha256(sorted_text).hexdigest()[:32]
             data["generation"] = generation
-            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-            self._write(MANIFEST, text.encode("utf-8"))
+            self._write(MANIFEST, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
             self._recheck_live()
             live_record, differs = self._reconcile(set(files))
             if self.durable:
@@ -933,7 +934,7 @@ class Generation:
             "live": {f: list(v) for f, v in sorted(live_record.items())},
             "spare": spare,
         }
-        write_atomic(self.cache / STATE, json.dumps(state).encode())
+        write_atomic(self.cache / STATE, orjson.dumps(state))
         (self.cache / DIRTY).unlink(missing_ok=True)
 
     def discard(self) -> None:
@@ -956,7 +957,7 @@ class Generation:
                 if isinstance(folders, dict):
                     for folder in self._touched:
                         folders.pop(folder, None)
-                write_atomic(self.cache / STATE, json.dumps(state).encode())
+                write_atomic(self.cache / STATE, orjson.dumps(state))
                 (self.cache / DIRTY).unlink(missing_ok=True)
 
     def _drop_scratch(self) -> None:
@@ -1061,7 +1062,7 @@ def _same(status: os.stat_result | None, mtime: int, inode: int) -> bool:
 
 def _load_state(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = orjson.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
