@@ -242,3 +242,24 @@ def test_the_summary_names_the_first_ten_changed_pages_and_counts_the_rest(proje
     result = invoke()
     assert result.exit_code == 0, result.stderr
     assert "changed: ama-extra-3" in result.stderr.splitlines()
+
+
+def test_a_writing_build_reads_the_cover_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import amacast.build.keys as keys
+
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if path.name == "cover.png":
+            reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    result = build_all(project, project / "output", audio=False)
+    assert result.ok and result.changed  # a build that writes
+    assert len(reads) == 1
+    assert (project / "output" / "cover.png").read_bytes() == real(project / "cover.png")
+    assert keys.cover_hash(project, result.settings)  # the same file, hashed

@@ -237,7 +237,12 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
     """The pipeline's steps under the lock; see the module's documentation."""
     settings_problems = len(diagnostics)
     sources = read_sources(find_episodes(run.root), cache_dir=run.cache)  # 2. sources
-    site = key.site_key(run.root, run.settings)
+    try:
+        image: tuple[str, bytes] | OSError | None = key.cover(run.root, run.settings)
+    except OSError as error:  # raised where a writing build needs the cover
+        image = error
+    cover_digest = "unreadable" if isinstance(image, OSError) else key.cover_digest(image)
+    site = key.site_key(run.root, run.settings, cover_digest)
     flags = (run.drafts, run.keep_going, run.with_audio)
     inputs = key.inputs_key(site, sources_digest(sources), flags)
     Generation.recover(run.output, run.cache)  # what killed builds left
@@ -250,7 +255,14 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
     generation = Generation.open(run.output, run.cache, run.root, manifest=previous)
     try:
         return _make(
-            run, generation, sources, previous, site, inputs, diagnostics, settings_problems
+            run,
+            generation,
+            sources,
+            previous,
+            (site, inputs),
+            (image, cover_digest),
+            diagnostics,
+            settings_problems,
         )
     finally:
         generation.discard()  # nothing, once committed; else none of it goes live
@@ -261,15 +273,18 @@ def _make(
     generation: Generation,
     sources: Sequence[Any],
     previous: Mapping[str, Any],
-    site: str,
-    inputs: str,
+    keys: tuple[str, str],
+    cover: tuple[tuple[str, bytes] | OSError | None, str],
     diagnostics: list[Diagnostic],
     settings_problems: int,
 ) -> BuildResult:
     settings = run.settings
+    site, inputs = keys  # the site key, and the key of everything read before parsing
+    image, cover_digest = cover  # the cover as read once, and its hash
+    if isinstance(image, OSError):
+        raise image
     pack = load_pack(run.cache, pack_key(site))
-    image = key.cover(run.root, settings)
-    keyer = key.audio_keyer(settings, key.cover_digest(image))
+    keyer = key.audio_keyer(settings, cover_digest)
     from amacast.site import Pages, episode_page_path  # a build that writes nothing never loads it
 
     pages = Pages(settings, run.root / key.TEMPLATES_DIR)
