@@ -230,3 +230,35 @@ def test_the_pages_noted_follow_the_last_build(tmp_path: Path) -> None:
     save_pack(tmp_path, BuildPack(key, output="/other", pages=elsewhere), load_pack(tmp_path, key))
     again = load_pack(tmp_path, key)
     assert again.output == "/other" and again.pages == elsewhere
+
+
+#: Prints which of these a build in this process imported.
+_IMPORTS_OF_A_BUILD = """
+import sys
+from pathlib import Path
+from amacast.build.pipeline import build_all
+assert build_all(Path(sys.argv[1]), Path(sys.argv[1]) / "output", audio=False).ok
+heavy = ("feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml", "numpy", "pydub", "mutagen",
+         "multiprocessing", "concurrent.futures")
+print(" ".join(name for name in heavy if name in sys.modules))
+"""
+
+
+def _imported_by_a_build(project: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_OF_A_BUILD, str(project)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(done.stdout.split())
+
+
+def test_a_build_imports_only_the_libraries_its_work_needs(project: Path) -> None:
+    cold = _imported_by_a_build(project)
+    assert {"feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml"} <= cold  # it checks itself
+    assert not cold & {"numpy", "pydub", "mutagen"}  # no audio: nothing of the audio side
+    assert _imported_by_a_build(project) == set()  # nothing changed: nothing to make
+    edit(sorted((project / "episodes").glob("*.md"))[0], "A line added later.")
+    one = _imported_by_a_build(project)
+    assert one == {"feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml"}  # no worker pool
