@@ -17,7 +17,6 @@ import html
 import re
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -355,9 +354,17 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+#: The packaged static files, where the package is a folder (the usual install).
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
 def _static_file(name: str, template_dir: Path | None) -> bytes:
     if template_dir is not None and (template_dir / name).is_file():
         return (template_dir / name).read_bytes()
+    if (_STATIC / name).is_file():  # read as a file: importlib.resources costs start-up time
+        return (_STATIC / name).read_bytes()
+    from importlib import resources  # a package in an archive; here for start-up time
+
     return resources.files("amacast").joinpath("static").joinpath(name).read_bytes()
 
 
