@@ -262,3 +262,32 @@ def test_a_build_imports_only_the_libraries_its_work_needs(project: Path) -> Non
     edit(sorted((project / "episodes").glob("*.md"))[0], "A line added later.")
     one = _imported_by_a_build(project)
     assert one == {"feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml"}  # no worker pool
+
+
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [
+        # An index of its own, as written before entries were a template of their own.
+        (
+            "index.html",
+            "{% for episode in episodes %}"
+            "{{ episode.title }}: {{ episode.turns | length }}\n{% endfor %}",
+        ),
+        ("index_entry.html", "<li>{{ episode.title }} ({{ episode.turns | length }} turns)</li>"),
+    ],
+)
+def test_a_project_index_template_gives_after_a_rebuild_what_a_fresh_build_gives(
+    project: Path, name: str, template: str
+) -> None:
+    (project / "templates").mkdir()
+    (project / "templates" / name).write_text(template, encoding="utf-8")
+    output = project / "output"
+    assert build_all(project, output, audio=False).ok
+    edit(sorted((project / "episodes").glob("*.md"))[0], "A line added later.")
+    assert build_all(project, output, audio=False).ok
+    shutil.rmtree(project / ".amacast-cache")
+    assert build_all(project, project / "fresh", audio=False).ok
+    assert site_of(output) == site_of(project / "fresh")
+    index = (output / "index.html").read_text("utf-8")
+    assert " turns)</li>" in index if name == "index_entry.html" else index.count(": ") >= 2
+    assert "0 turns" not in index and ": 0\n" not in index  # each entry sees its transcript
