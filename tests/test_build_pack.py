@@ -178,6 +178,20 @@ def test_save_adds_what_is_new_and_drops_what_nothing_uses(tmp_path: Path) -> No
     assert load_pack(tmp_path, pack_key("other site")).fragments == {}
 
 
+def test_a_row_that_does_not_decode_is_dropped_by_the_next_save(tmp_path: Path) -> None:
+    key = pack_key("site")
+    save_pack(tmp_path, BuildPack(key, views={("a",): "<li>a</li>"}), BuildPack(key))
+    with sqlite3.connect(tmp_path / state.STATE_FILE) as connection:
+        connection.execute("INSERT INTO listings VALUES ('junk', X'00ff')")
+        connection.execute("INSERT INTO views VALUES ('b', X'ff')")
+    kept = load_pack(tmp_path, key)
+    assert kept.listings == {} and kept.views == {("a",): "<li>a</li>"}
+    save_pack(tmp_path, BuildPack(key, views=dict(kept.views)), kept)
+    with sqlite3.connect(tmp_path / state.STATE_FILE) as connection:
+        assert connection.execute("SELECT count(*) FROM listings").fetchone()[0] == 0
+        assert connection.execute("SELECT key FROM views").fetchall() == [("a",)]
+
+
 def test_noted_sources_are_not_read_again_until_they_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -64,6 +64,8 @@ class BuildPack:
     #: as that build wrote it.
     output: str = ""
     pages: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The names of the rows the state held, by table, when this pack was loaded.
+    stored: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -91,6 +93,7 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
     rows = state.pack_rows(cache_dir, key)
     if rows is None:
         return pack
+    pack.stored = {table: set(names) for table, names in rows.items()}
     for name, data in rows["listings"].items():
         try:
             pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
@@ -110,7 +113,8 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     """Keep ``pack`` for the next build, which had ``kept`` (from :func:`load_pack`).
 
     Only the rows ``kept`` lacks are written; rows ``pack`` no longer has are
-    dropped.  A state that cannot be written only slows the next build.
+    dropped (a table is not looked through when it has none to drop).  A
+    state that cannot be written only slows the next build.
     """
     new_listings = {k: v for k, v in pack.listings.items() if kept.listings.get(k) != v}
     new_fragments = {k: v for k, v in pack.fragments.items() if kept.fragments.get(k) != v}
@@ -124,18 +128,17 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
         for name, html in pack.views.items()
         if kept.views.get(name) != html
     }
-    state.save_pack_rows(
-        cache_dir,
-        pack.key,
-        rows,
-        {
-            "listings": list(pack.listings),
-            "fragments": [_join(k) for k in pack.fragments],
-            "views": [_join(k) for k in pack.views],
-        },
-        pack.output,
-        pack.pages,
-    )
+    wanted = {
+        "listings": list(pack.listings),
+        "fragments": [_join(k) for k in pack.fragments],
+        "views": [_join(k) for k in pack.views],
+    }
+    stale = {
+        table: names
+        for table, names in wanted.items()
+        if kept.stored.get(table, set()) - set(names)
+    }
+    state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages)
 
 
 def _join(key: str | tuple[str, ...]) -> str:
