@@ -10,6 +10,7 @@ import feedparser
 import podcastparser
 import pytest
 
+from amacast.build import keys
 from amacast.build.pipeline import build_all
 from amacast.cli import main
 from tests.conftest import cli_runner
@@ -247,8 +248,6 @@ def test_the_summary_names_the_first_ten_changed_pages_and_counts_the_rest(proje
 def test_a_writing_build_reads_the_cover_once(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import amacast.build.keys as keys
-
     reads: list[Path] = []
     real = Path.read_bytes
 

@@ -457,7 +457,8 @@ def _make(
         page_notes,
     )
     save_pack(run.cache, kept_for_next, pack)
-    state.remember_identities(run.cache, known)
+    if known is not None:  # else the state has them as they are
+        state.remember_identities(run.cache, known)
     return BuildResult(
         settings=settings,
         output=run.output,
@@ -607,22 +608,23 @@ def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str
 
 def _identities(
     run: Run, episodes: Sequence[Episode | Listing]
-) -> tuple[dict[str, Identity], list[Diagnostic], dict[str, str], dict[str, Any]]:
+) -> tuple[dict[str, Identity], list[Diagnostic], dict[str, str], dict[str, Any] | None]:
     """Each published episode's identity, what to say of it, the slugs moved, what to remember.
 
     What was published before is kept in the state by paths relative to the
     project (a CI checkout is elsewhere each time); episodes carry their path
-    as the build read it.
+    as the build read it.  What to remember is None when the state holds it already.
     """
     root = str(run.root)
-    known = {
-        os.path.join(root, path): record for path, record in state.identities(run.cache).items()
-    }
+    stored = state.identities(run.cache)
+    known = {os.path.join(root, path): record for path, record in stored.items()}
     identities, found, redirects = settle_identities(known, episodes, run.settings)
     remembered = {
         _relative_path(path, root): record for path, record in remember(known, identities).items()
     }
     moves = {r.old_slug: r.new_slug for r in redirects}
+    if remembered == stored:
+        return identities, [relative_to(d, run.root) for d in found], moves, None
     return identities, [relative_to(d, run.root) for d in found], moves, remembered
 
 
