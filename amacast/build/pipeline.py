@@ -617,7 +617,7 @@ def _identities(
     """
     root = str(run.root)
     stored = state.identities(run.cache)
-    known = {os.path.join(root, path): record for path, record in stored.items()}
+    known = {_joined(run.root, path): record for path, record in stored.items()}
     identities, found, redirects = settle_identities(known, episodes, run.settings)
     remembered = {
         _relative_path(path, root): record for path, record in remember(known, identities).items()
@@ -628,10 +628,18 @@ def _identities(
     return identities, [relative_to(d, run.root) for d in found], moves, remembered
 
 
+def _joined(root: Path, path: str) -> str:
+    """``str(root / path)``, without pathlib's cost for a plain path under an absolute root."""
+    plain = not path.startswith("/") and "/." not in f"/{path}" and "//" not in path
+    if root.is_absolute() and plain:
+        return f"{root}/{path}" if str(root) != "/" else f"/{path}"
+    return str(root / path)
+
+
 def _relative_path(path: str, root: str) -> str:
-    """``os.path.relpath(path, root)``, without its cost for a path under ``root``."""
-    prefix = os.path.join(root, "")
-    if path.startswith(prefix) and "/." not in path and "//" not in path:
+    """``os.path.relpath(path, root)``, without its cost for a plain path under an absolute root."""
+    prefix = root if root.endswith("/") else f"{root}/"
+    if root.startswith("/") and path.startswith(prefix) and "/." not in path and "//" not in path:
         return path[len(prefix) :]
     return os.path.relpath(path, root)
 
