@@ -73,6 +73,16 @@ def in_project(root: Path, path: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
+#: The slugs a build summary names at most, before "and N more".
+SHOWN_SLUGS = 10
+
+
+def first_of(slugs: Sequence[str], limit: int = SHOWN_SLUGS) -> str:
+    """``a, b, c``; past ``limit`` the first ``limit`` and ``and N more``."""
+    shown = ", ".join(slugs[:limit])
+    return shown if len(slugs) <= limit else f"{shown} and {len(slugs) - limit} more"
+
+
 def plural(count: int, word: str) -> str:
     """``1 error``, ``2 errors``."""
     return f"{count} {word}{'' if count == 1 else 's'}"
@@ -362,7 +372,7 @@ def _run_publish(
     labels = ("would render", "would write") if result.dry_run else ("rendered", "changed")
     for label, slugs in zip(labels, (result.rendered, result.changed), strict=True):
         if slugs:
-            click.echo(f"{label}: {', '.join(slugs)}", err=True)
+            click.echo(f"{label}: {first_of(slugs)}", err=True)
     if result.dry_run:
         for relative in result.removed:
             click.echo(f"would remove: {relative}", err=True)

@@ -12,11 +12,11 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -157,25 +157,35 @@ def newest_first(episodes: Sequence[T]) -> list[T]:
     return sorted(episodes, key=_newest_first)
 
 
+#: Templates that, overridden by a project, may show an episode's transcript on the index.
+INDEX_TEMPLATES = ("index.html", "base.html", "index_entry.html")
+
+
 class Pages:
-    """Episode pages and the index, one at a time: the templates compiled once.
+    """Episode pages and the index, one at a time: each template compiled when first used.
 
     Made before worker processes fork, which inherit it.  ``lean`` is True
-    when the project overrides neither ``index.html`` nor ``base.html``: the
-    packaged index shows no transcript, so its entries (:meth:`index_entry`)
-    carry none, and a build may keep them from one build to the next.
+    when the project overrides none of :data:`INDEX_TEMPLATES`: the packaged
+    index shows no transcript, so each of its entries is HTML made from the
+    episode's listing and audio alone (:meth:`index_item`), which a build may
+    keep from one build to the next, and the index is those entries put
+    between the parts of the page around them (:meth:`index_frame`,
+    :func:`spliced_index`).
     """
 
     def __init__(self, settings: Settings, template_dir: Path | None = None) -> None:
         self.settings = settings
         self.env = make_environment(template_dir)
-        self.page = self.env.get_template("episode.html")
         self.site = _site_context(settings)
         self.has_podcast_feed = True
         self.lean = not any(
-            template_dir is not None and (template_dir / name).is_file()
-            for name in ("index.html", "base.html")
+            template_dir is not None and (template_dir / name).is_file() for name in INDEX_TEMPLATES
         )
+
+    @functools.cached_property
+    def page(self) -> jinja2.Template:
+        """The episode page's template (compiled on first use: a build may need no page)."""
+        return self.env.get_template("episode.html")
 
     def show_podcast_feed(self, shown: bool) -> None:
         """Link the podcast feed from every page, or not (there is none without audio)."""
@@ -193,12 +203,50 @@ class Pages:
         """The episode as the index shows it (without its transcript on a lean index)."""
         return _episode_view(episode, self.settings, info, content=not self.lean)
 
+    def index_item(self, episode: Episode | EpisodeView, info: AudioInfo | None) -> Markup:
+        """The HTML of the episode's entry on the index (``index_entry.html``)."""
+        view = episode if isinstance(episode, EpisodeView) else self.index_entry(episode, info)
+        return Markup(self.env.get_template("index_entry.html").render(episode=view, root=""))
+
     def index(self, entries: Sequence[EpisodeView]) -> bytes:
         """The index page listing ``entries`` (newest first, as given)."""
-        html = self.env.get_template("index.html").render(
-            site=self.site, episodes=list(entries), root="", page_url=self.site["base_url"]
+        views = list(entries)
+        return _encode(self._index(views, [self.index_item(view, None) for view in views]))
+
+    def index_of(self, items: Sequence[str], frame: tuple[str, str] | None) -> bytes:
+        """The index of a lean site from its entries' HTML (:meth:`index_item`), newest first.
+
+        ``frame`` is :meth:`index_frame`'s, kept from an earlier build (None:
+        the template renders the page); the result is the same bytes.
+        """
+        if frame is not None and items:
+            return spliced_index(frame, items)
+        return _encode(self._index([], [Markup(item) for item in items]))
+
+    def index_frame(self) -> tuple[str, str] | None:
+        """The index page's text before its first entry and after its last one.
+
+        None when the template does not put each entry on its own line between
+        the two (then only the template makes the page).
+        """
+        marks = [f"\0amacast-index-entry-{n}\0" for n in range(2)]
+        html = self._index([], [Markup(mark) for mark in marks])
+        head, first, rest = html.partition(marks[0])
+        between, second, tail = rest.partition(marks[1])
+        if not first or not second or between != "\n" or not tail.startswith("\n"):
+            return None
+        return head, tail[1:]
+
+    def _index(self, views: list[EpisodeView], items: list[Markup]) -> str:
+        return self.env.get_template("index.html").render(
+            site=self.site, episodes=views, entries=items, root="", page_url=self.site["base_url"]
         )
-        return _encode(html)
+
+
+def spliced_index(frame: tuple[str, str], items: Sequence[str]) -> bytes:
+    """The index page from :meth:`Pages.index_frame` and its entries' HTML."""
+    head, tail = frame
+    return _encode("".join([head, *(f"{item}\n" for item in items), tail]))
 
 
 def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
@@ -306,9 +354,17 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+#: The packaged static files, where the package is a folder (the usual install).
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
 def _static_file(name: str, template_dir: Path | None) -> bytes:
     if template_dir is not None and (template_dir / name).is_file():
         return (template_dir / name).read_bytes()
+    if (_STATIC / name).is_file():  # read as a file: importlib.resources costs start-up time
+        return (_STATIC / name).read_bytes()
+    from importlib import resources  # a package in an archive; here for start-up time
+
     return resources.files("amacast").joinpath("static").joinpath(name).read_bytes()
 
 

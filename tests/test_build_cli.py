@@ -10,6 +10,7 @@ import feedparser
 import podcastparser
 import pytest
 
+from amacast.build import keys
 from amacast.build.pipeline import build_all
 from amacast.cli import main
 from tests.conftest import cli_runner
@@ -225,3 +226,39 @@ def test_the_example_project_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     parsed = feedparser.parse((tmp_path / "out" / "atom.xml").read_bytes())
     assert not parsed.bozo and len(parsed.entries) == 3
     assert parsed.feed.title == "Ask Us Anything"
+
+
+def test_the_summary_names_the_first_ten_changed_pages_and_counts_the_rest(project: Path) -> None:
+    episodes = project / "episodes"
+    for number in range(1, 11):
+        text = transcript(f"AMA extra {number}", f"2026-04-{number:02d}T18:00:00")
+        (episodes / f"extra-{number:02d}.md").write_text(text, "utf-8")
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    changed = [line for line in result.stderr.splitlines() if line.startswith("changed: ")]
+    first = ", ".join(f"ama-extra-{n}" for n in range(1, 11))  # in the files' order
+    assert changed == [f"changed: {first} and 2 more"]
+    edited = episodes / "extra-03.md"
+    edited.write_text(edited.read_text("utf-8") + "\nOne more answer.\n", "utf-8")
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    assert "changed: ama-extra-3" in result.stderr.splitlines()
+
+
+def test_a_writing_build_reads_the_cover_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if path.name == "cover.png":
+            reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    result = build_all(project, project / "output", audio=False)
+    assert result.ok and result.changed  # a build that writes
+    assert len(reads) == 1
+    assert (project / "output" / "cover.png").read_bytes() == real(project / "cover.png")
+    assert keys.cover_hash(project, result.settings)  # the same file, hashed

@@ -8,6 +8,7 @@ from pathlib import Path
 import podcastparser
 import pytest
 
+from amacast.build import state
 from amacast.build.pipeline import build_all
 from tests.test_publish import FakeRenderer, example_project
 
@@ -106,3 +107,32 @@ def test_validate_says_what_a_build_would_of_a_published_episode(
         "episodes/2026-03-14-ama-with-sunil-rao.md:2:1: warning[slug-kept] the title changed; "
         "the URL stays https://example.github.io/amacast/episodes/ama-with-sunil-rao-life-on-call/"
     ) in result.stderr.splitlines()
+
+
+def test_identities_are_written_to_the_state_only_when_they_change(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[dict[str, object]] = []
+    real = state.remember_identities
+
+    def remember(cache: Path, known: dict[str, object]) -> None:
+        written.append(dict(known))
+        real(cache, known)
+
+    monkeypatch.setattr(state, "remember_identities", remember)
+    output = project / "output"
+    result = build_all(project, output, audio=False)
+    assert result.ok and len(result.published) == 3
+    assert len(written) == 1 and len(written[0]) == 3  # every episode, as first published
+    first = sorted((project / "episodes").glob("*.md"))[0]
+    first.write_text(first.read_text("utf-8") + "\nA line added later.\n", "utf-8")
+    assert build_all(project, output, audio=False).ok
+    assert len(written) == 1  # the same GUIDs, numbers and slugs: nothing to write
+    text = first.read_text("utf-8").replace("title: ", "title: Renamed ", 1)
+    first.write_text(text, "utf-8")
+    assert build_all(project, output, audio=False).ok
+    assert len(written) == 1  # a title edit: the slug it was published under is kept
+    (project / "episodes" / "added.md").write_text(text.replace("Renamed", "Added"), "utf-8")
+    assert build_all(project, output, audio=False).ok
+    assert len(written) == 2 and len(written[1]) == 4  # a new episode: a new GUID and number
+    assert state.identities(project / ".amacast-cache") == written[1]

@@ -179,6 +179,20 @@ def test_save_adds_what_is_new_and_drops_what_nothing_uses(tmp_path: Path) -> No
     assert load_pack(tmp_path, pack_key("other site")).fragments == {}
 
 
+def test_a_row_that_does_not_decode_is_dropped_by_the_next_save(tmp_path: Path) -> None:
+    key = pack_key("site")
+    save_pack(tmp_path, BuildPack(key, views={("a",): "<li>a</li>"}), BuildPack(key))
+    with sqlite3.connect(tmp_path / state.STATE_FILE) as connection:
+        connection.execute("INSERT INTO listings VALUES ('junk', X'00ff')")
+        connection.execute("INSERT INTO views VALUES ('b', X'ff')")
+    kept = load_pack(tmp_path, key)
+    assert kept.listings == {} and kept.views == {("a",): "<li>a</li>"}
+    save_pack(tmp_path, BuildPack(key, views=dict(kept.views)), kept)
+    with sqlite3.connect(tmp_path / state.STATE_FILE) as connection:
+        assert connection.execute("SELECT count(*) FROM listings").fetchone()[0] == 0
+        assert connection.execute("SELECT key FROM views").fetchall() == [("a",)]
+
+
 def settle() -> None:
     """Wait until files written now count as settled (their change time cannot be set back)."""
     time.sleep(episode_cache.SETTLED_NS / 1e9 + 0.2)
@@ -234,3 +248,64 @@ def test_the_pages_noted_follow_the_last_build(tmp_path: Path) -> None:
     save_pack(tmp_path, BuildPack(key, output="/other", pages=elsewhere), load_pack(tmp_path, key))
     again = load_pack(tmp_path, key)
     assert again.output == "/other" and again.pages == elsewhere
+
+
+#: Prints which of these a build in this process imported.
+_IMPORTS_OF_A_BUILD = """
+import sys
+from pathlib import Path
+from amacast.build.pipeline import build_all
+assert build_all(Path(sys.argv[1]), Path(sys.argv[1]) / "output", audio=False).ok
+heavy = ("feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml", "numpy", "pydub", "mutagen",
+         "multiprocessing", "concurrent.futures")
+print(" ".join(name for name in heavy if name in sys.modules))
+"""
+
+
+def _imported_by_a_build(project: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_OF_A_BUILD, str(project)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(done.stdout.split())
+
+
+def test_a_build_imports_only_the_libraries_its_work_needs(project: Path) -> None:
+    cold = _imported_by_a_build(project)
+    assert {"feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml"} <= cold  # it checks itself
+    assert not cold & {"numpy", "pydub", "mutagen"}  # no audio: nothing of the audio side
+    assert _imported_by_a_build(project) == set()  # nothing changed: nothing to make
+    edit(sorted((project / "episodes").glob("*.md"))[0], "A line added later.")
+    one = _imported_by_a_build(project)
+    assert one == {"feedgen", "lxml", "jinja2", "nh3", "pyromark", "yaml"}  # no worker pool
+
+
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [
+        # An index of its own, as written before entries were a template of their own.
+        (
+            "index.html",
+            "{% for episode in episodes %}"
+            "{{ episode.title }}: {{ episode.turns | length }}\n{% endfor %}",
+        ),
+        ("index_entry.html", "<li>{{ episode.title }} ({{ episode.turns | length }} turns)</li>"),
+    ],
+)
+def test_a_project_index_template_gives_after_a_rebuild_what_a_fresh_build_gives(
+    project: Path, name: str, template: str
+) -> None:
+    (project / "templates").mkdir()
+    (project / "templates" / name).write_text(template, encoding="utf-8")
+    output = project / "output"
+    assert build_all(project, output, audio=False).ok
+    edit(sorted((project / "episodes").glob("*.md"))[0], "A line added later.")
+    assert build_all(project, output, audio=False).ok
+    shutil.rmtree(project / ".amacast-cache")
+    assert build_all(project, project / "fresh", audio=False).ok
+    assert site_of(output) == site_of(project / "fresh")
+    index = (output / "index.html").read_text("utf-8")
+    assert " turns)</li>" in index if name == "index_entry.html" else index.count(": ") >= 2
+    assert "0 turns" not in index and ": 0\n" not in index  # each entry sees its transcript

@@ -62,7 +62,7 @@ class Checked:
     #: Pages that moved: old slug -> new slug.
     moves: Mapping[str, str] = field(default_factory=dict)
     #: What the state should remember of published identities after a build.
-    remembered: Mapping[str, Any] = field(default_factory=dict)
+    remembered: Mapping[str, Any] | None = None
     #: True when a problem stops the whole build, ``--keep-going`` or not (the
     #: settings, a published identity, a published episode's voices).
     blocked: bool = False
@@ -127,15 +127,19 @@ def check_episodes(
     left_out = tuple(e.slug for e in selected if e.path in bad_paths and (drafts or not e.draft))
     identities: dict[str, Identity] = {}
     moves: dict[str, str] = {}
-    remembered: dict[str, Any] = {}
+    remembered: dict[str, Any] | None = None
     blocked = False
     if settle:
-        known = known_identities(root, cache)
+        stored = _stored_identities(cache)
+        known = {_joined(root, path): record for path, record in stored.items()}
         identities, settled, redirects = settle_identities(known, published, settings)
+        base = str(root)
         remembered = {
-            os.path.relpath(path, root): record
+            _relative_path(path, base): record
             for path, record in remember(known, identities).items()
         }
+        if remembered == stored:
+            remembered = None  # the state has them as they are
         moves = {r.old_slug: r.new_slug for r in redirects}
         found += settled
         blocked = any(d.severity == "error" for d in settled)
@@ -160,15 +164,27 @@ def check_episodes(
     )
 
 
-def known_identities(root: Path, cache: Path) -> dict[str, Any]:
-    """What was published before, by absolute path; nothing (and no state made) before a build.
-
-    The state keeps paths relative to the project (a CI checkout is
-    elsewhere each time); episodes carry their path as it was read.
-    """
+def _stored_identities(cache: Path) -> dict[str, Any]:
+    """The identities in the state, by path relative to the project; none before a build."""
     if not (cache / state.STATE_FILE).is_file():
         return {}
-    return {str(root / path): record for path, record in state.identities(cache).items()}
+    return dict(state.identities(cache))
+
+
+def _joined(root: Path, path: str) -> str:
+    """``str(root / path)``, without pathlib's cost for a plain path under an absolute root."""
+    plain = not path.startswith("/") and "/." not in f"/{path}" and "//" not in path
+    if root.is_absolute() and plain:
+        return f"{root}/{path}" if str(root) != "/" else f"/{path}"
+    return str(root / path)
+
+
+def _relative_path(path: str, root: str) -> str:
+    """``os.path.relpath(path, root)``, without its cost for a plain path under an absolute root."""
+    prefix = root if root.endswith("/") else f"{root}/"
+    if root.startswith("/") and path.startswith(prefix) and "/." not in path and "//" not in path:
+        return path[len(prefix) :]
+    return os.path.relpath(path, root)
 
 
 def check_project(

@@ -80,12 +80,17 @@ def cover_hash(root: Path, settings: Settings) -> str:
     return cover_digest(cover(root, settings))
 
 
-def site_key(root: Path, settings: Settings) -> str:
-    """A hash of what every page and feed entry depends on besides its episode."""
-    try:
-        image = cover_digest(cover(root, settings))
-    except OSError:
-        image = "unreadable"
+def site_key(root: Path, settings: Settings, image: str | None = None) -> str:
+    """A hash of what every page and feed entry depends on besides its episode.
+
+    ``image`` is the cover's :func:`cover_digest` (or ``"unreadable"``) when
+    the caller has read it; else the cover is read here.
+    """
+    if image is None:
+        try:
+            image = cover_digest(cover(root, settings))
+        except OSError:
+            image = "unreadable"
     digest = hashlib.sha256(f"{__version__}\0{image}\0".encode())
     digest.update(repr(settings).encode("utf-8", "surrogatepass"))
     sources = (

@@ -71,7 +71,6 @@ import ctypes
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import platform
 import re
@@ -87,6 +86,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+import orjson
 
 from amacast.errors import AmacastError, ExitCode
 
@@ -338,7 +339,7 @@ def _critical() -> Iterator[None]:
 def read_manifest(output: Path) -> dict[str, Any]:
     """The manifest of the generation in ``output``; ``{}`` when missing or corrupt."""
     try:
-        data = json.loads((output / MANIFEST).read_bytes())
+        data = orjson.loads((output / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -520,10 +521,20 @@ class Generation:
     # --- opening ----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, output: Path, cache: Path, project: Path, *, durable: bool = True) -> Generation:
+    def open(
+        cls,
+        output: Path,
+        cache: Path,
+        project: Path,
+        *,
+        durable: bool = True,
+        manifest: Mapping[str, Any] | None = None,
+    ) -> Generation:
         """Refuse a bad output, clean what killed builds left, read the live generation.
 
         ``durable``: flush the new generation to disk before it goes live.
+        ``manifest``: the live manifest, when the caller read it (under the
+        lock, after :meth:`recover`) and it is not to be read again.
         """
         output = Path(os.path.realpath(output))
         cache = Path(os.path.realpath(cache))
@@ -534,7 +545,7 @@ class Generation:
             generation = cls(output, cache, *_places(output, cache))
             generation.durable = durable
             generation._recover()
-            generation._read()
+            generation._read(manifest)
         except OSError as error:
             raise OutputError(_describe(error)) from error
         return generation
@@ -584,8 +595,8 @@ class Generation:
             if spare != self.spare and os.path.lexists(spare):
                 _remove(spare)  # the cache moved to or from the output's file system
 
-    def _read(self) -> None:
-        manifest = read_manifest(self.output)
+    def _read(self, manifest: Mapping[str, Any] | None = None) -> None:
+        manifest = read_manifest(self.output) if manifest is None else manifest
         self.manifest = manifest
         files = manifest.get("files")
         if isinstance(files, dict):
@@ -792,10 +803,10 @@ class Generation:
             self._check_files(files)
             data = {**manifest, "files": dict(sorted(files.items()))}
             # Named by its content, so the same build gives the same bytes anywhere.
-            generation = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+            sorted_text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+            generation = hashlib.sha256(sorted_text).hexdigest()[:32]
             data["generation"] = generation
-            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-            self._write(MANIFEST, text.encode("utf-8"))
+            self._write(MANIFEST, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
             self._recheck_live()
             live_record, differs = self._reconcile(set(files))
             if self.durable:
@@ -1014,7 +1025,7 @@ class Generation:
             "live": {f: list(v) for f, v in sorted(live_record.items())},
             "spare": spare,
         }
-        write_atomic(self.cache / STATE, json.dumps(state).encode())
+        write_atomic(self.cache / STATE, orjson.dumps(state))
         (self.cache / DIRTY).unlink(missing_ok=True)
 
     def discard(self) -> None:
@@ -1037,7 +1048,7 @@ class Generation:
                 if isinstance(folders, dict):
                     for folder in self._touched:
                         folders.pop(folder, None)
-                write_atomic(self.cache / STATE, json.dumps(state).encode())
+                write_atomic(self.cache / STATE, orjson.dumps(state))
                 (self.cache / DIRTY).unlink(missing_ok=True)
 
     def _drop_scratch(self) -> None:
@@ -1142,7 +1153,7 @@ def _same(status: os.stat_result | None, mtime: int, inode: int) -> bool:
 
 def _load_state(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = orjson.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:

@@ -55,13 +55,17 @@ class BuildPack:
     listings: dict[str, tuple[Listing, tuple[Diagnostic, ...]]] = field(default_factory=dict)
     #: :attr:`amacast.feeds.Feeds.fragments`.
     fragments: dict[tuple[str, ...], bytes] = field(default_factory=dict)
-    #: :attr:`amacast.site.SiteFiles.views`.
-    views: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    #: The index's entries as HTML (:meth:`amacast.site.Pages.index_item`), by
+    #: :func:`amacast.model.made_from`; and under :data:`FRAME` keys, the parts of the
+    #: index page around them (:meth:`amacast.site.Pages.index_frame`).
+    views: dict[tuple[str, ...], str] = field(default_factory=dict)
     #: The output folder the build wrote, and the size and modification time
     #: (ns) of each episode page it left there: a page that still has them is
     #: as that build wrote it.
     output: str = ""
     pages: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The names of the rows the state held, by table, when this pack was loaded.
+    stored: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -89,16 +93,18 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
     rows = state.pack_rows(cache_dir, key)
     if rows is None:
         return pack
+    pack.stored = {table: set(names) for table, names in rows.items()}
     for name, data in rows["listings"].items():
-        with _skipped():
+        try:
             pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
+        except (TypeError, DecodeError):
+            continue  # a row that does not decode: a miss
     pack.fragments = {_split(name): data for name, data in rows["fragments"].items()}
-    if rows["views"]:
-        from amacast.site import EpisodeView  # the pack keeps the index's entries
-
-        for name, data in rows["views"].items():
-            with _skipped():
-                pack.views[_split(name)] = loads(EpisodeView, data)
+    for name, data in rows["views"].items():
+        try:  # HTML as it was written: nothing to decode but UTF-8
+            pack.views[_split(name)] = data.decode("utf-8")
+        except (AttributeError, UnicodeDecodeError):
+            continue  # not text: a miss
     pack.output, pack.pages = state.page_notes(cache_dir, key)
     return pack
 
@@ -107,29 +113,32 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     """Keep ``pack`` for the next build, which had ``kept`` (from :func:`load_pack`).
 
     Only the rows ``kept`` lacks are written; rows ``pack`` no longer has are
-    dropped.  A state that cannot be written only slows the next build.
+    dropped (a table is not looked through when it has none to drop).  A
+    state that cannot be written only slows the next build.
     """
     new_listings = {k: v for k, v in pack.listings.items() if kept.listings.get(k) != v}
     new_fragments = {k: v for k, v in pack.fragments.items() if kept.fragments.get(k) != v}
-    new_views = {k: v for k, v in pack.views.items() if k not in kept.views}
     rows: dict[str, dict[str, bytes]] = {"listings": {}, "fragments": {}, "views": {}}
-    for table, entries in (("listings", new_listings), ("views", new_views)):
-        for name, value in entries.items():
-            with _skipped():
-                rows[table][_join(name)] = dumps(value)
+    for name, value in new_listings.items():
+        with _skipped():
+            rows["listings"][_join(name)] = dumps(value)
     rows["fragments"] = {_join(name): data for name, data in new_fragments.items()}
-    state.save_pack_rows(
-        cache_dir,
-        pack.key,
-        rows,
-        {
-            "listings": list(pack.listings),
-            "fragments": [_join(k) for k in pack.fragments],
-            "views": [_join(k) for k in pack.views],
-        },
-        pack.output,
-        pack.pages,
-    )
+    rows["views"] = {
+        _join(name): html.encode("utf-8")
+        for name, html in pack.views.items()
+        if kept.views.get(name) != html
+    }
+    wanted = {
+        "listings": list(pack.listings),
+        "fragments": [_join(k) for k in pack.fragments],
+        "views": [_join(k) for k in pack.views],
+    }
+    stale = {
+        table: names
+        for table, names in wanted.items()
+        if kept.stored.get(table, set()) - set(names)
+    }
+    state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages)
 
 
 def _join(key: str | tuple[str, ...]) -> str:
@@ -143,6 +152,12 @@ def _split(name: str) -> tuple[str, ...]:
 def _skipped() -> contextlib.AbstractContextManager[None]:
     """A value that has no stored form, or a row that does not decode: left out."""
     return contextlib.suppress(TypeError, DecodeError)
+
+
+def frame_keys(podcast_feed: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The :attr:`BuildPack.views` keys of the index's head and tail (no episode has them)."""
+    shown = "podcast" if podcast_feed else "no podcast"
+    return ("", "index", shown, "head"), ("", "index", shown, "tail")
 
 
 #: What a build does with each episode it loads whole, in the process that loads it:

@@ -68,7 +68,7 @@ from amacast.build.output import (
     remove_leftovers,
     terminate_as_exception,
 )
-from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
+from amacast.build.pack import BuildPack, Episodes, frame_keys, load_pack, pack_key, save_pack
 from amacast.build.pages import (
     WAITING,
     drop,
@@ -249,7 +249,12 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
     """The pipeline's steps under the lock; see the module's documentation."""
     settings_problems = len(diagnostics)
     sources = read_sources(find_episodes(run.root), cache_dir=run.cache)  # 2. sources
-    site = key.site_key(run.root, run.settings)
+    try:
+        image: tuple[str, bytes] | OSError | None = key.cover(run.root, run.settings)
+    except OSError as error:  # raised where a writing build needs the cover
+        image = error
+    cover_digest = "unreadable" if isinstance(image, OSError) else key.cover_digest(image)
+    site = key.site_key(run.root, run.settings, cover_digest)
     flags = (run.drafts, run.keep_going, run.with_audio)
     inputs = key.inputs_key(site, sources_digest(sources), flags)
     Generation.recover(run.output, run.cache)  # what killed builds left
@@ -259,10 +264,17 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
         if same is not None:
             run.say("output is up to date")
             return same
-    generation = Generation.open(run.output, run.cache, run.root)
+    generation = Generation.open(run.output, run.cache, run.root, manifest=previous)
     try:
         return _make(
-            run, generation, sources, previous, site, inputs, diagnostics, settings_problems
+            run,
+            generation,
+            sources,
+            previous,
+            (site, inputs),
+            (image, cover_digest),
+            diagnostics,
+            settings_problems,
         )
     finally:
         generation.discard()  # nothing, once committed; else none of it goes live
@@ -273,15 +285,18 @@ def _make(
     generation: Generation,
     sources: Sequence[Any],
     previous: Mapping[str, Any],
-    site: str,
-    inputs: str,
+    keys: tuple[str, str],
+    cover: tuple[tuple[str, bytes] | OSError | None, str],
     diagnostics: list[Diagnostic],
     settings_problems: int,
 ) -> BuildResult:
     settings = run.settings
+    site, inputs = keys  # the site key, and the key of everything read before parsing
+    image, cover_digest = cover  # the cover as read once, and its hash
+    if isinstance(image, OSError):
+        raise image
     pack = load_pack(run.cache, pack_key(site))
-    image = key.cover(run.root, settings)
-    keyer = key.audio_keyer(settings, key.cover_digest(image))
+    keyer = key.audio_keyer(settings, cover_digest)
     from amacast.site import Pages, episode_page_path  # a build that writes nothing never loads it
 
     pages = Pages(settings, run.root / key.TEMPLATES_DIR)
@@ -387,7 +402,7 @@ def _make(
         if image is not None:
             files[image[0]] = image[1]
         views = _index_entries(pages, good, audio, kept_views, full)
-        files["index.html"] = pages.index(list(views.values()))
+        files["index.html"] = _index(pages, views, pack.views)
         from amacast.site import redirect_pages, static_files  # as Pages above
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
@@ -447,7 +462,8 @@ def _make(
         page_notes,
     )
     save_pack(run.cache, kept_for_next, pack)
-    state.remember_identities(run.cache, known)
+    if known is not None:  # else the state has them as they are
+        state.remember_identities(run.cache, known)
     return BuildResult(
         settings=settings,
         output=run.output,
@@ -503,7 +519,7 @@ class _EarlyPages:
             return None
         info = still[0] if still is not None else None
         written = render_page(self.pages, episode, info, self.folder)
-        view = self.pages.index_entry(episode, info) if self.pages.lean else None
+        view = self.pages.index_item(episode, info) if self.pages.lean else None
         page = key.page_key(_page_site(self.site, self.pages), episode, info)
         return page, (made_from(episode, info), view), written
 
@@ -541,19 +557,42 @@ def _index_entries(
     pages: Any,
     episodes: Sequence[Episode | Listing],
     audio: Mapping[str, AudioInfo],
-    kept: Mapping[tuple[str, ...], Any],
+    kept: Mapping[tuple[str, ...], str],
     full: Callable[[Listing], Episode],
 ) -> dict[tuple[str, ...], Any]:
-    """The index's entries, newest first, by what each is made from; kept ones reused."""
+    """The index's entries, newest first, by what each is made from.
+
+    On a lean index (:attr:`amacast.site.Pages.lean`) each is its HTML,
+    kept ones reused; else each is the episode as the index's template sees it.
+    """
     from amacast.site import newest_first  # as Pages: a build that writes nothing never loads it
 
     entries: dict[tuple[str, ...], Any] = {}
     for episode in newest_first(episodes):
         info = audio.get(episode.slug)
         made = made_from(episode, info)
-        entry = kept.get(made) if pages.lean else None
-        entries[made] = entry or pages.index_entry(whole(episode, full), info)
+        if not pages.lean:
+            entries[made] = pages.index_entry(whole(episode, full), info)
+            continue
+        entry = kept.get(made)
+        entries[made] = entry if entry is not None else pages.index_item(whole(episode, full), info)
     return entries
+
+
+def _index(pages: Any, entries: dict[tuple[str, ...], Any], kept: Mapping[Any, str]) -> bytes:
+    """The index page; a lean one from its entries' HTML and the parts around them.
+
+    Those parts, kept in ``kept`` from an earlier build (or made now), are
+    added to ``entries`` under their keys, for the next build.
+    """
+    if not pages.lean:
+        return bytes(pages.index(list(entries.values())))
+    head, tail = frame_keys(pages.has_podcast_feed)
+    frame = (kept[head], kept[tail]) if head in kept and tail in kept else pages.index_frame()
+    items = list(entries.values())
+    if frame is not None:
+        entries[head], entries[tail] = frame
+    return bytes(pages.index_of(items, frame))
 
 
 def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str, tuple[str, int]]:

