@@ -253,18 +253,16 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
 
     body = "\n".join(lines[body_start:])
     markdown = _Markdown(body)
-    pairs = list(_top_level_blocks(body, body_start, lines, markdown))
-    blocks = [block for block, _ in pairs]
+    pieces = list(_top_level_blocks(body, body_start, lines, markdown))
 
-    legend = _find_legend(blocks, reader, draft=meta.get("draft") is True)
+    legend = _find_legend(pieces, reader, draft=meta.get("draft") is True)
     speakers_declared, patterns, legend_line, legend_blocks = legend
-    preamble, turns_raw, epilogue = _split_turns(
-        pairs, legend_blocks, speakers_declared, patterns, reader, markdown
+    preamble_pieces, turns_raw, epilogue_pieces = _split_turns(
+        pieces, legend_blocks, speakers_declared, patterns, reader, markdown
     )
     speakers = _speakers(speakers_declared, patterns, turns_raw)
-    groups = _cleaned([preamble, *(turn[3] for turn in turns_raw), epilogue])
+    groups = _blocks([preamble_pieces, *(turn.pieces for turn in turns_raw), epilogue_pieces])
     preamble, epilogue = groups[0], groups[-1]
-    turns_raw = [(*turn[:3], blocks) for turn, blocks in zip(turns_raw, groups[1:-1], strict=True)]
 
     title = meta.get("title")
     title_text = (
@@ -277,13 +275,13 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
     turns = tuple(
         Turn(
             index=i,
-            speaker=code,
-            blocks=tuple(tb),
-            line=line,
-            end_line=_end(tb, line),
-            label_column=col,
+            speaker=turn.code,
+            blocks=blocks,
+            line=turn.line,
+            end_line=_end(blocks, turn.line),
+            label_column=turn.column,
         )
-        for i, (code, line, col, tb) in enumerate(turns_raw)
+        for i, (turn, blocks) in enumerate(zip(turns_raw, groups[1:-1], strict=True))
     )
     return Episode(
         path=reader.path,
@@ -295,29 +293,21 @@ def _parse_text(text: str, reader: _Reader, source_hash: str) -> Episode:
         slug_line=slug_line,
         meta=meta,
         meta_lines=meta_lines,
-        preamble=tuple(preamble),
+        preamble=preamble,
         speakers=speakers,
         turns=turns,
-        epilogue=tuple(epilogue),
+        epilogue=epilogue,
         legend_line=legend_line,
         diagnostics=tuple(reader.diagnostics),
     )
 
 
-def _cleaned(groups: Sequence[Sequence[Block]]) -> list[list[Block]]:
-    """The blocks with the HTML :meth:`_Markdown.html` left to clean, cleaned in one go."""
-    raw = [
-        (g, b)
-        for g, group in enumerate(groups)
-        for b, block in enumerate(group)
-        if block.html and "<" not in block.markdown
-    ]
-    result = [list(group) for group in groups]
-    cleaned = clean_html_many([groups[g][b].html for g, b in raw])
-    for (g, b), html in zip(raw, cleaned, strict=True):
-        old = result[g][b]
-        result[g][b] = Block(old.kind, old.markdown, html, old.text, old.line, old.end_line)
-    return result
+def _blocks(groups: Sequence[Sequence[_Piece]]) -> list[tuple[Block, ...]]:
+    """The pieces as Blocks, the HTML :meth:`_Markdown.html` left to clean cleaned in one go."""
+    raw = [piece for group in groups for piece in group if piece.html and "<" not in piece.markdown]
+    for piece, html in zip(raw, clean_html_many([piece.html for piece in raw]), strict=True):
+        piece.html = html
+    return [tuple(piece.block() for piece in group) for group in groups]
 
 
 def _empty_episode(reader: _Reader, source_hash: str) -> Episode:
@@ -830,10 +820,40 @@ def _label_key(label: str) -> str:
     return _LABEL_SPACE.sub(" ", label.strip(" \t\n")).casefold()
 
 
+@dataclass(slots=True)
+class _Piece:
+    """A block as the parser works on it, made a :class:`Block` once it is done.
+
+    ``html`` is :meth:`_Markdown.html`'s, still to be cleaned when the
+    Markdown holds no ``<`` (:func:`_blocks`); the plain text is worked out
+    from ``events`` only when asked for (most paragraphs that start a turn
+    are cut at their label first, and only the rest's text is needed).
+    """
+
+    kind: str
+    markdown: str
+    html: str
+    line: int
+    end_line: int
+    events: list[Event]
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The plain text (:func:`_plain_text` of the events)."""
+        if self._text is None:
+            self._text = _plain_text(self.events)
+        return self._text
+
+    def block(self) -> Block:
+        """The finished Block."""
+        return Block(self.kind, self.markdown, self.html, self.text, self.line, self.end_line)
+
+
 def _top_level_blocks(
     text: str, offset: int, lines: Sequence[str], markdown: _Markdown
-) -> Iterator[tuple[Block, list[Event]]]:
-    """Group the events of ``text`` into top-level Blocks (with their events).
+) -> Iterator[_Piece]:
+    """Group the events of ``text`` into top-level pieces (with their events).
 
     ``text`` is ``lines[offset:]`` joined; line numbers count from the start of
     ``lines``.  A block's ``markdown`` is the whole source lines it spans, and
@@ -876,15 +896,14 @@ def _top_level_blocks(
         position = end
         source = "\n".join(lines[offset + first : offset + line + 1])
         kind = _kind(chunk[0])
-        block = Block(
-            kind=kind,
-            markdown=source,
-            html="" if kind == "rule" else markdown.html(source),
-            text=_plain_text(chunk),
-            line=offset + first + 1,
-            end_line=offset + line + 1,
+        yield _Piece(
+            kind,
+            source,
+            "" if kind == "rule" else markdown.html(source),
+            offset + first + 1,
+            offset + line + 1,
+            chunk,
         )
-        yield block, chunk
 
 
 def _past_blank_lines(data: bytes, position: int, limit: int) -> int:
@@ -968,15 +987,15 @@ def _plain_text(events: Iterable[Event]) -> str:
     return "\n".join(parts)
 
 
-def _reparse(source: str, first_line: int, markdown: _Markdown) -> list[Block]:
+def _reparse(source: str, first_line: int, markdown: _Markdown) -> list[_Piece]:
     """Parse a piece of Markdown that starts on file line ``first_line``."""
-    return [
-        Block(
-            b.kind, b.markdown, b.html, b.text, b.line + first_line - 1, b.end_line + first_line - 1
-        )
-        for b, _ in _top_level_blocks(source, 0, source.split("\n"), markdown)
-        if b.kind != "rule"
-    ]
+    pieces = []
+    for piece in _top_level_blocks(source, 0, source.split("\n"), markdown):
+        if piece.kind != "rule":
+            piece.line += first_line - 1
+            piece.end_line += first_line - 1
+            pieces.append(piece)
+    return pieces
 
 
 # --- Legend ---------------------------------------------------------------------------
@@ -992,7 +1011,7 @@ class _Declared:
 
 
 def _find_legend(
-    blocks: Sequence[Block], reader: _Reader, *, draft: bool
+    blocks: Sequence[_Piece], reader: _Reader, *, draft: bool
 ) -> tuple[dict[str, _Declared], dict[str, _Declared], int, set[int]]:
     """Find the `**Legend:**` paragraph and the list after it.
 
@@ -1055,7 +1074,7 @@ def _name_labels(lines: Sequence[str]) -> list[str]:
 
 
 def _legend_items(
-    block: Block, reader: _Reader
+    block: _Piece, reader: _Reader
 ) -> tuple[dict[str, _Declared], dict[str, _Declared]]:
     speakers: dict[str, _Declared] = {}
     patterns: dict[str, _Declared] = {}
@@ -1096,9 +1115,12 @@ def _legend_items(
     return speakers, patterns
 
 
+_NUMBERED_CODE = re.compile(r"([A-Za-z]+)(\d+)")
+
+
 def _pattern_code(code: str, patterns: Mapping[str, _Declared]) -> str | None:
     """The pattern prefix when ``code`` is e.g. P12 and the Legend declares P(n)."""
-    match = re.fullmatch(r"([A-Za-z]+)(\d+)", code)
+    match = _NUMBERED_CODE.fullmatch(code)
     if match and match[1] in patterns and not match[2].startswith("0"):
         return match[1]
     return None
@@ -1107,12 +1129,12 @@ def _pattern_code(code: str, patterns: Mapping[str, _Declared]) -> str | None:
 def _speakers(
     declared: Mapping[str, _Declared],
     patterns: Mapping[str, _Declared],
-    turns: Sequence[tuple[str, int, int, list[Block]]],
+    turns: Sequence[_RawTurn],
 ) -> tuple[Speaker, ...]:
     result = [Speaker(d.code, d.name, d.role, d.line, href=d.href) for d in declared.values()]
     seen: set[str] = set()
     numbered: list[tuple[str, int, str]] = []
-    for code, _line, _col, _blocks in turns:
+    for code in (turn.code for turn in turns):
         prefix = _pattern_code(code, patterns)
         if prefix and code not in declared and code not in seen:
             seen.add(code)
@@ -1127,21 +1149,31 @@ def _speakers(
 # --- turns ----------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _RawTurn:
+    """A turn being read: its speaker code, where its label is, and its pieces so far."""
+
+    code: str
+    line: int
+    column: int
+    pieces: list[_Piece]
+
+
 def _split_turns(
-    blocks: Sequence[tuple[Block, list[Event]]],
+    blocks: Sequence[_Piece],
     legend_blocks: set[int],
     declared: Mapping[str, _Declared],
     patterns: Mapping[str, _Declared],
     reader: _Reader,
     markdown: _Markdown,
-) -> tuple[list[Block], list[tuple[str, int, int, list[Block]]], list[Block]]:
+) -> tuple[list[_Piece], list[_RawTurn], list[_Piece]]:
     """Walk the body's blocks into preamble, turns and epilogue."""
-    preamble: list[Block] = []
-    turns: list[tuple[str, int, int, list[Block]]] = []
-    after_rule: list[Block] = []
+    preamble: list[_Piece] = []
+    turns: list[_RawTurn] = []
+    after_rule: list[_Piece] = []
     ruled = False
     codes = _Codes(declared, patterns)
-    for index, (block, chunk) in enumerate(blocks):
+    for index, block in enumerate(blocks):
         if index in legend_blocks:
             continue
         if block.kind == "rule":
@@ -1149,29 +1181,23 @@ def _split_turns(
                 ruled = True
             continue
         pieces = (
-            _split_labels(block, chunk, codes, reader, markdown)
-            if block.kind == "paragraph"
-            else [(None, block)]
+            _split_labels(block, codes, reader, markdown) if block.kind == "paragraph" else [block]
         )
-        for label, piece in pieces:
-            if label is None:
+        for piece in pieces:
+            if not isinstance(piece, _RawTurn):
                 if not turns:
                     preamble.append(piece)
                 elif ruled:
                     after_rule.append(piece)
                 else:
-                    turns[-1][3].append(piece)
+                    turns[-1].pieces.append(piece)
                 continue
-            code, column, rest = label
             if ruled and after_rule and turns:
-                turns[-1][3].extend(after_rule)
+                turns[-1].pieces.extend(after_rule)
             after_rule = []
             ruled = False
-            turns.append((code, piece.line, column, rest))
+            turns.append(piece)
     return preamble, turns, after_rule
-
-
-_Label = tuple[str, int, list[Block]]
 
 
 @dataclass(frozen=True)
@@ -1196,39 +1222,49 @@ class _Codes:
         return [*self.declared, *extra]
 
 
+@dataclass(frozen=True, slots=True)
+class _LabelAt:
+    """A speaker label at the start of a line of a paragraph."""
+
+    offset: int  # the line's index in the paragraph
+    code: str
+    column: int
+    end: int  # the index in the line where the label ends
+
+
 def _split_labels(
-    block: Block, chunk: list[Event], codes: _Codes, reader: _Reader, markdown: _Markdown
-) -> list[tuple[_Label | None, Block]]:
-    """Split a paragraph at every line that starts with a speaker label."""
+    block: _Piece, codes: _Codes, reader: _Reader, markdown: _Markdown
+) -> list[_Piece | _RawTurn]:
+    """Split a paragraph at every line that starts with a speaker label.
+
+    What comes before the first label stays a piece; each label starts a turn.
+    """
     source = block.markdown.split("\n")
-    starts: list[tuple[int, str, int, int]] = []  # (line offset, code, column, label end)
+    starts: list[_LabelAt] = []
     for offset, raw in enumerate(source):
         found = _label_at(raw, block.line + offset, codes, reader)
         if found is not None:
-            starts.append((offset, *found))
+            starts.append(_LabelAt(offset, *found))
     if not starts:
-        return [(None, block)]
-    if len(starts) == 1 and starts[0][0] == 0:
-        rest = _without_label(block, chunk, source[0][: starts[0][3]].endswith(":"))
+        return [block]
+    first = starts[0]
+    if len(starts) == 1 and first.offset == 0:
+        rest = _without_label(block, source[0][: first.end].endswith(":"))
         if rest is not None:
-            code, column = starts[0][1], starts[0][2]
-            anchor = Block("label", source[0], "", "", block.line, block.line)
-            return [((code, column, rest), anchor)]
-    result: list[tuple[_Label | None, Block]] = []
-    if starts[0][0] > 0:
-        head = "\n".join(source[: starts[0][0]])
-        result.extend((None, b) for b in _reparse(head, block.line, markdown))
-    for n, (offset, code, column, label_end) in enumerate(starts):
-        stop = starts[n + 1][0] if n + 1 < len(starts) else len(source)
-        first = source[offset][label_end:].lstrip()
-        rest_lines = [first, *source[offset + 1 : stop]]
+            return [_RawTurn(first.code, block.line, first.column, rest)]
+    result: list[_Piece | _RawTurn] = []
+    if first.offset > 0:
+        head = "\n".join(source[: first.offset])
+        result.extend(_reparse(head, block.line, markdown))
+    for n, label in enumerate(starts):
+        stop = starts[n + 1].offset if n + 1 < len(starts) else len(source)
+        rest_lines = [source[label.offset][label.end :].lstrip(), *source[label.offset + 1 : stop]]
         rest = (
-            _reparse("\n".join(rest_lines), block.line + offset, markdown)
+            _reparse("\n".join(rest_lines), block.line + label.offset, markdown)
             if "".join(rest_lines).strip()
             else []
         )
-        anchor = Block("label", source[offset], "", "", block.line + offset, block.line + offset)
-        result.append(((code, column, rest), anchor))
+        result.append(_RawTurn(label.code, block.line + label.offset, label.column, rest))
     return result
 
 
@@ -1239,14 +1275,14 @@ _LEADING_BREAKS = re.compile(r"^(?:(?:<br\s*/?>)?\n)+")
 _STRONG_HTML = re.compile(r"<p><strong>[^<]*</strong>")
 
 
-def _without_label(block: Block, chunk: list[Event], colon_outside: bool) -> list[Block] | None:
+def _without_label(block: _Piece, colon_outside: bool) -> list[_Piece] | None:
     """The paragraph with its leading bold label removed, from its own events.
 
     Saves parsing the paragraph again; None when the events are not the plain
     shape ``**label** text`` (then the caller re-parses the source).  The HTML
     is the paragraph's, less the ``<strong>`` label and what the text loses.
     """
-    events = chunk[1:-1]  # inside the paragraph
+    events = block.events[1:-1]  # inside the paragraph
     if not events or events[0] != {"Start": "Strong"}:
         return None
     count = 1
@@ -1278,13 +1314,13 @@ def _without_label(block: Block, chunk: list[Event], colon_outside: bool) -> lis
     markdown = "\n".join([first_line, *lines[1:]]).strip("\n")
     start = block.line if first_line.strip() else block.line + 1
     return [
-        Block(
+        _Piece(
             "paragraph",
             markdown,
             "<p>" + _LEADING_BREAKS.sub("", html, count=1),
-            _plain_text(rest),
             start,
             block.end_line,
+            rest,
         )
     ]
 

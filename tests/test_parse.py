@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from unittest import mock
 
+import nh3
 import pyromark
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -601,3 +602,35 @@ def test_pyromark_html_cleaned_together_is_cleaned_alike(pieces: list[str]) -> N
     assert amacast.markup.clean_html_many(rendered) == [
         amacast.markup.clean_html(html) for html in rendered
     ]
+
+
+_MARKDOWN_ALPHABET = st.sampled_from(
+    [*"ab Z09\n\n\t", "*", "**", "_", "~~", "`", "#", "> ", "- ", "1. ", "3) ", "&", "&amp;",
+     "&quot;", '"', "'", "<", ">", "\\", "[x](y)", "\xa0", "\r", "---", "```", "    ", "|", "é"]
+)  # fmt: skip
+
+
+@given(st.lists(_MARKDOWN_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+def test_html_said_to_be_clean_as_written_is_what_the_sanitiser_gives_back(source: str) -> None:
+    rendered = amacast.markup.xml_text(pyromark.html(source, options=amacast.parse._OPTIONS))
+    if amacast.markup.is_clean_as_written(rendered):
+        assert nh3.clean(rendered) == rendered
+
+
+def test_most_blocks_of_real_transcripts_need_no_sanitiser_and_are_right() -> None:
+    pieces: list[str] = []
+    for path in _every_transcript():
+        source = path.read_text(encoding="utf-8", errors="replace")
+        for paragraph in source.split("\n\n"):
+            if "<" not in paragraph:
+                html = pyromark.html(paragraph + "\n", options=amacast.parse._OPTIONS)
+                pieces.append(amacast.markup.xml_text(html))
+    clean = [piece for piece in pieces if amacast.markup.is_clean_as_written(piece)]
+    assert len(clean) > len(pieces) // 2
+    assert [nh3.clean(piece) for piece in clean] == clean
+    dirty_ones = ["<p>&quot;b&quot;</p>", "<p>x<br />\ny</p>", "<p>a\xa0b</p>", "<a href=x>"]
+    for dirty in dirty_ones:
+        rendered = amacast.markup.xml_text(dirty)
+        assert not amacast.markup.is_clean_as_written(rendered)
+        assert nh3.clean(rendered) != rendered

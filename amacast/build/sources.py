@@ -195,9 +195,10 @@ def load_episodes(
         sources = read_sources(paths, version)
     episodes: list[Episode | None] = [None] * len(sources)
     misses: list[tuple[int, Source]] = []
+    stored = _stored(cache_dir, sources)
     with _collector_paused():
         for at, source in enumerate(sources):
-            episode = _read(cache_dir, source.key) if cache_dir is not None and source.key else None
+            episode = _read(cache_dir, source.key) if cache_dir and source.key in stored else None
             if episode is None:
                 misses.append((at, source))
             else:
@@ -247,11 +248,33 @@ def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[Episode]:
             yield from pool.map(_parse_one, work, chunksize=CHUNK)
 
 
+def _stored(cache_dir: Path | None, sources: Sequence[Source]) -> frozenset[str]:
+    """The keys of ``sources`` whose episodes the state holds (one query, not one per source)."""
+    if cache_dir is None:
+        return frozenset()
+    return state.stored_parsed(cache_dir, [source.key for source in sources if source.key])
+
+
 T = TypeVar("T")
 #: What :func:`map_episodes` workers call: set before they fork, cleared after.
 _mapping: dict[str, Any] = {}
-#: A transcript for :func:`map_episodes`: a :data:`_Work` and the parser's fingerprint.
-_Job = tuple[str, "bytes | None", str, "str | None", str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A transcript for :func:`map_episodes` to load in a worker."""
+
+    path: str
+    #: The bytes, or None to read them there.
+    data: bytes | None
+    #: The cache key (``""``: unreadable).
+    key: str
+    #: The cache folder to store a parsed episode in (None: none).
+    store: str | None
+    #: Whether the state holds the episode already (else it is parsed without asking).
+    stored: bool
+    #: The parser's fingerprint, to key the file anew when it is read there.
+    fingerprint: str
 
 
 def map_episodes(
@@ -274,12 +297,14 @@ def map_episodes(
     store = str(cache_dir) if cache_dir is not None else None
     workers = worker_count(len(sources), jobs, minimum=CHUNK)
     workers = workers if len(sources) >= POOL_THRESHOLD else 0
-    to_do: list[_Job] = [
-        (
+    stored = _stored(cache_dir, sources)
+    to_do = [
+        _Job(
             str(source.path),
             None if workers > 1 and source.key else source.data,
             source.key,
             store if source.key else None,
+            source.key in stored,
             fingerprint,
         )
         for source in sources
@@ -297,10 +322,15 @@ def map_episodes(
 
 
 def _work_on(jobs: Sequence[_Job]) -> list[Any]:
-    """``work`` of each job's episode; what was parsed is stored in one transaction."""
+    """``work`` of each job's episode; what was parsed is stored in one transaction.
+
+    The cyclic collector is paused meanwhile: parsing makes many objects and
+    next to no garbage, and a chunk is small.
+    """
     parsed: list[tuple[str, Episode]] = []
-    results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]
-    stores = {job[3] for job in jobs if job[3] is not None}
+    with _collector_paused():
+        results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]
+    stores = {job.store for job in jobs if job.store is not None}
     if parsed and stores:
         state.store_parsed(Path(stores.pop()), parsed)
     return results
@@ -308,19 +338,18 @@ def _work_on(jobs: Sequence[_Job]) -> list[Any]:
 
 def _episode_of(job: _Job, parsed: list[tuple[str, Episode]]) -> Episode:
     """The episode of one transcript: from the cache, else parsed (and added to ``parsed``)."""
-    path, data, key, store, fingerprint = job
-    if store is not None and key:
-        with _collector_paused():
-            cached = _read(Path(store), key)
+    data, key = job.data, job.key
+    if job.store is not None and key and job.stored:
+        cached = _read(Path(job.store), key)
         if cached is not None:
             return cached
     if data is None and key:  # not read yet: read now, keyed anew should it have changed
-        source = _read_source(Path(path), fingerprint)
+        source = _read_source(Path(job.path), job.fingerprint)
         data, key = source.data, source.key
     from amacast.parse import parse_episode  # imported before the workers fork
 
-    episode = parse_episode(path, data)
-    if store is not None and key:
+    episode = parse_episode(job.path, data)
+    if job.store is not None and key:
         parsed.append((key, episode))
     return episode
 
