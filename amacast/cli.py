@@ -24,8 +24,8 @@ from amacast import __version__
 from amacast.model import Diagnostic
 from amacast.progress import ProgressPrinter
 from amacast.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path, shown_text
-from amacast.validate import count_by_severity, drafts_included, validate_episodes
-from amacast.validate import strict as make_strict
+from amacast.transcript.validate import count_by_severity, drafts_included, validate_episodes
+from amacast.transcript.validate import strict as make_strict
 
 if TYPE_CHECKING:
     from amacast.engines.base import Voice
@@ -190,7 +190,7 @@ def validate(
     """
     from amacast.build.pipeline import identity_problems
     from amacast.config import CONFIG_FILE, load_settings
-    from amacast.parse import find_episode_files, parse_episode  # heavy: only where used
+    from amacast.transcript.parse import find_episode_files, parse_episode  # heavy: only where used
     from amacast.voices import check_episode_voices
 
     root = project_root()
@@ -481,8 +481,8 @@ def new(title: str, date_text: str | None) -> None:
     """
     import datetime as dt
 
-    from amacast.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
+    from amacast.transcript.parse import parse_date
 
     root = project_root()
     from amacast.config import load_settings
@@ -854,7 +854,7 @@ def _show_cast(
     fmt: str,
 ) -> None:
     """Each speaker of an episode with the voice they get and why; samples with --say."""
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
     from amacast.voices import cast_episode, speaker_sample
 
     episode = parse_episode(path)

@@ -65,8 +65,8 @@ from amacast.feeds_metadata import (
     license_of,
     soundbites,
 )
-from amacast.markup import xml_text
 from amacast.model import AudioInfo, Episode, Listing, made_from, whole
+from amacast.transcript.markup import xml_text
 
 MP3_TYPE = "audio/mpeg"
 

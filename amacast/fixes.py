@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amacast.model import Diagnostic
-from amacast.parse import label_repair, mojibake_repair, parse_episode_bytes
+from amacast.transcript.parse import label_repair, mojibake_repair, parse_episode_bytes
 
 #: The warnings whose repair ``--fix`` makes.
 FIXABLE: frozenset[str] = frozenset({"mojibake", "invisible-label-char", "bom"})

@@ -43,7 +43,6 @@ from amacast.cache import SegmentCache
 from amacast.engines.base import Engine, Voice
 from amacast.engines.registry import get_engine
 from amacast.model import AudioInfo, Diagnostic, Episode
-from amacast.parse import find_episode_files, parse_episode
 from amacast.render import (
     PodcastMeta,
     RenderError,
@@ -62,6 +61,7 @@ from amacast.render_workers import (
     init_worker,
     synthesise_task,
 )
+from amacast.transcript.parse import find_episode_files, parse_episode
 
 if TYPE_CHECKING:
     from amacast.config import Settings
@@ -514,7 +514,7 @@ def render_project(
     """
     from amacast.config import load_settings
     from amacast.engines.registry import engine_names
-    from amacast.validate import validate_episodes
+    from amacast.transcript.validate import validate_episodes
     from amacast.voices import episode_voices
 
     settings, found = load_settings(root, required=())

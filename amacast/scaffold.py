@@ -14,7 +14,7 @@ import zoneinfo
 from pathlib import Path
 
 from amacast.identity import next_episode_number
-from amacast.parse import find_episode_files, parse_episode, slugify
+from amacast.transcript.parse import find_episode_files, parse_episode, slugify
 
 EPISODES_DIR = "episodes"
 

@@ -20,9 +20,9 @@ from amacast.config.options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds_metadata import license_of
 from amacast.feeds_podcast_ns import PODCAST_NS
-from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode, Listing
-from amacast.parse import parse_episode, parse_episode_text
+from amacast.transcript.markup import transcript_html
+from amacast.transcript.parse import parse_episode, parse_episode_text
 from tests.conftest import FOSSASSAM, fossassam
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

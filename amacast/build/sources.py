@@ -38,7 +38,8 @@ from amacast.files import read_file
 from amacast.model import Episode
 
 PROJECT_CACHE_DIR = ".amacast-cache"
-_PARSER_SOURCES = ("parse.py", "model.py", "markup.py")
+#: The parser's own source: the model and every module of the transcript package.
+_PARSER_SOURCES = ("model.py", "transcript/*.py")
 #: The libraries a parsed episode depends on, besides Python.
 _PARSER_LIBRARIES = ("pyromark", "nh3", "linkify_it")
 #: The amacast package.
@@ -60,8 +61,10 @@ def parser_fingerprint(version: str = __version__) -> str:
     (a build with nothing to parse never does).
     """
     digest = hashlib.sha256(f"amacast {version}\0".encode())
-    for name in _PARSER_SOURCES:
-        digest.update((PACKAGE / name).read_bytes())
+    for pattern in _PARSER_SOURCES:
+        for path in sorted(PACKAGE.glob(pattern)):
+            digest.update(f"\0{path.relative_to(PACKAGE)}\0".encode())
+            digest.update(path.read_bytes())
     for library in _PARSER_LIBRARIES:
         spec = importlib.util.find_spec(library)
         origin = spec.origin if spec is not None and spec.origin else ""
@@ -239,7 +242,7 @@ _Work = tuple[str, "bytes | None", str, "str | None"]
 def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[Episode]:
     """Each transcript parsed (and stored), in order: here, or in workers when there are many."""
     workers = worker_count(len(work), jobs, minimum=CHUNK) if len(work) >= POOL_THRESHOLD else 0
-    from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
+    from amacast.transcript import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     with forked_pool(workers) as pool:
         if pool is None:
@@ -309,7 +312,7 @@ def map_episodes(
         )
         for source in sources
     ]
-    from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
+    from amacast.transcript import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     _mapping["work"] = work
     chunks = [to_do[at : at + CHUNK] for at in range(0, len(to_do), CHUNK)]
@@ -346,7 +349,7 @@ def _episode_of(job: _Job, parsed: list[tuple[str, Episode]]) -> Episode:
     if data is None and key:  # not read yet: read now, keyed anew should it have changed
         source = _read_source(Path(job.path), job.fingerprint)
         data, key = source.data, source.key
-    from amacast.parse import parse_episode  # imported before the workers fork
+    from amacast.transcript.parse import parse_episode  # imported before the workers fork
 
     episode = parse_episode(job.path, data)
     if job.store is not None and key:
@@ -356,7 +359,7 @@ def _episode_of(job: _Job, parsed: list[tuple[str, Episode]]) -> Episode:
 
 def _parse_one(item: _Work) -> Episode:
     """Parse one transcript and store it when asked (in a worker when there are many)."""
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
 
     path, data, key, store = item
     episode = parse_episode(path, data)

@@ -25,8 +25,8 @@ import pyromark
 import yaml
 from pyromark.event import BrokenLink, Event, Range
 
-from amacast.markup import bare_urls, clean_html, clean_html_many, may_hold_urls
 from amacast.model import Block, Diagnostic, Episode, Role, Severity, Speaker, Turn
+from amacast.transcript.markup import bare_urls, clean_html, clean_html_many, may_hold_urls
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 

@@ -1,7 +1,7 @@
 """Making text and HTML safe to publish: characters XML cannot hold, unsafe HTML, bare URLs.
 
 Every block's HTML is cleaned once, when the transcript is parsed
-(:mod:`amacast.parse`, most blocks of a file in one call), so the
+(:mod:`amacast.transcript.parse`, most blocks of a file in one call), so the
 parsed-episode cache keeps it clean and the feeds and pages only put clean
 pieces together.  Bare web addresses in the text are found here
 (:func:`bare_urls`, with linkify-it-py) so the parser can link them, as Hugo
