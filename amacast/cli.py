@@ -482,7 +482,7 @@ def new(title: str, date_text: str | None) -> None:
     import datetime as dt
 
     from amacast.scaffold import EpisodeExistsError, new_episode
-    from amacast.transcript.parse import parse_date
+    from amacast.transcript.front_matter import parse_date
 
     root = project_root()
     from amacast.config import load_settings

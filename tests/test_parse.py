@@ -15,13 +15,9 @@ from hypothesis import strategies as st
 
 import amacast.transcript.markup
 import amacast.transcript.parse
-from amacast.transcript.parse import (
-    parse_date,
-    parse_episode,
-    parse_episode_bytes,
-    parse_episode_text,
-    slugify,
-)
+from amacast.transcript.blocks import OPTIONS
+from amacast.transcript.front_matter import parse_date, slugify
+from amacast.transcript.parse import parse_episode, parse_episode_bytes, parse_episode_text
 from tests.conftest import CORPUS, FIXTURES, ROOT, SEED, fixture, fossassam, shared_file
 
 
@@ -507,7 +503,7 @@ _yamlish = st.lists(
 @given(_yamlish)
 def test_front_matter_reads_the_same_with_or_without_libyaml(front: str) -> None:
     """libyaml reads front matter fast; errors and values are those of the pure-Python reader."""
-    import amacast.transcript.parse as parse_module
+    import amacast.transcript.front_matter as parse_module
 
     text = f"---\n{front}\n---\n\nIntro.\n"
     fast = parse_episode_text(text, "front.md")
@@ -598,7 +594,7 @@ def test_blocks_cleaned_together_equal_blocks_cleaned_one_by_one(
 @given(st.lists(st.sampled_from(MARKDOWN_PIECES), min_size=2, max_size=8))
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_pyromark_html_cleaned_together_is_cleaned_alike(pieces: list[str]) -> None:
-    rendered = [pyromark.html(piece, options=amacast.transcript.parse._OPTIONS) for piece in pieces]
+    rendered = [pyromark.html(piece, options=OPTIONS) for piece in pieces]
     assert amacast.transcript.markup.clean_html_many(rendered) == [
         amacast.transcript.markup.clean_html(html) for html in rendered
     ]
@@ -613,7 +609,7 @@ _MARKDOWN_ALPHABET = st.sampled_from(
 @given(st.lists(_MARKDOWN_ALPHABET, max_size=40).map("".join))
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 def test_html_said_to_be_clean_as_written_is_what_the_sanitiser_gives_back(source: str) -> None:
-    html = pyromark.html(source, options=amacast.transcript.parse._OPTIONS)
+    html = pyromark.html(source, options=OPTIONS)
     rendered = amacast.transcript.markup.xml_text(html)
     if amacast.transcript.markup.is_clean_as_written(rendered):
         assert nh3.clean(rendered) == rendered
@@ -625,7 +621,7 @@ def test_most_blocks_of_real_transcripts_need_no_sanitiser_and_are_right() -> No
         source = path.read_text(encoding="utf-8", errors="replace")
         for paragraph in source.split("\n\n"):
             if "<" not in paragraph:
-                html = pyromark.html(paragraph + "\n", options=amacast.transcript.parse._OPTIONS)
+                html = pyromark.html(paragraph + "\n", options=OPTIONS)
                 pieces.append(amacast.transcript.markup.xml_text(html))
     clean = [piece for piece in pieces if amacast.transcript.markup.is_clean_as_written(piece)]
     assert len(clean) > len(pieces) // 2
