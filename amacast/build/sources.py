@@ -293,8 +293,8 @@ def map_episodes(
     Like :func:`load_episodes`, but what travels back from the workers is
     only what ``work`` returns: loading, parsing (and caching) and ``work``
     all happen in forked worker processes when there are many, which
-    inherit ``work`` rather than receive it.  The workers read the files
-    themselves.
+    inherit ``work`` and the transcripts' bytes rather than receive them
+    (a task is a range of indices); those not read yet, they read themselves.
     """
     fingerprint = parser_fingerprint(version)
     store = str(cache_dir) if cache_dir is not None else None
@@ -304,7 +304,7 @@ def map_episodes(
     to_do = [
         _Job(
             str(source.path),
-            None if workers > 1 and source.key else source.data,
+            source.data,
             source.key,
             store if source.key else None,
             source.key in stored,
@@ -315,7 +315,8 @@ def map_episodes(
     from amacast.transcript import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     _mapping["work"] = work
-    chunks = [to_do[at : at + CHUNK] for at in range(0, len(to_do), CHUNK)]
+    _mapping["jobs"] = to_do
+    chunks = [range(at, min(at + CHUNK, len(to_do))) for at in range(0, len(to_do), CHUNK)]
     try:
         with forked_pool(workers) as pool:
             done = pool.map(_work_on, chunks) if pool is not None else map(_work_on, chunks)
@@ -324,12 +325,13 @@ def map_episodes(
         _mapping.clear()
 
 
-def _work_on(jobs: Sequence[_Job]) -> list[Any]:
+def _work_on(indices: range) -> list[Any]:
     """``work`` of each job's episode; what was parsed is stored in one transaction.
 
     The cyclic collector is paused meanwhile: parsing makes many objects and
     next to no garbage, and a chunk is small.
     """
+    jobs = [_mapping["jobs"][at] for at in indices]
     parsed: list[tuple[str, Episode]] = []
     with _collector_paused():
         results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]

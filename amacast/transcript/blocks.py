@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyromark
-from pyromark.event import BrokenLink, Event, Range
 
 from amacast.model import Block
 from amacast.transcript.markup import bare_urls, clean_html, may_hold_urls
+
+if TYPE_CHECKING:  # the event types only annotate: importing them takes a while
+    from pyromark.event import BrokenLink, Event, Range
 
 OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 

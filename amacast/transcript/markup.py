@@ -15,7 +15,6 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 import nh3
@@ -92,15 +91,6 @@ def is_clean_as_written(markup: str) -> bool:
         return False
     tags = len(_KEPT_TAG.findall(markup))
     return markup.count("<") == tags and markup.count(">") == tags
-
-
-def sanitiser_version() -> str:
-    """The versions of the HTML sanitiser and URL finder, part of the parsed-episode cache key."""
-    try:
-        linkify = metadata.version("linkify-it-py")
-    except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without metadata
-        linkify = "unknown"
-    return f"nh3 {getattr(nh3, '__version__', 'unknown')}, linkify-it-py {linkify}"
 
 
 @dataclass(frozen=True)
