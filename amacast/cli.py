@@ -27,8 +27,8 @@ from amacast.errors import ExitCode
 from amacast.model import Diagnostic
 from amacast.progress import ProgressPrinter, clock
 from amacast.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path, shown_text
-from amacast.validate import count_by_severity, drafts_included, validate_episodes
-from amacast.validate import strict as make_strict
+from amacast.transcript.validate import count_by_severity, drafts_included, validate_episodes
+from amacast.transcript.validate import strict as make_strict
 
 # The commands import what they use when they run: `amacast --help` starts in 0.2 s,
 # against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
@@ -215,7 +215,7 @@ def validate(
     # Start-up: loaded when this command runs (see the note on the imports).
     from amacast.build.checks import FOR_VALIDATE, check_project
     from amacast.config import CONFIG_FILE
-    from amacast.parse import find_episode_files
+    from amacast.transcript.parse import find_episode_files
 
     root = project_root()
     targets = list(paths) or [root / "episodes"]
@@ -507,8 +507,9 @@ def new(title: str, date_text: str | None) -> None:
     import datetime as dt
 
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.parse import parse_date
+    from amacast.transcript.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
+    from amacast.transcript.front_matter import parse_date
 
     root = project_root()
     # Start-up: loaded when this command runs (see the note on the imports).
@@ -891,7 +892,7 @@ def _show_cast(
 ) -> None:
     """Each speaker of an episode with the voice they get and why; samples with --say."""
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
     from amacast.voices import cast_episode, speaker_sample
 
     episode = parse_episode(path)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amacast.model import Diagnostic
-from amacast.parse import label_repair, mojibake_repair, parse_episode_bytes
+from amacast.transcript.parse import parse_episode_bytes
+from amacast.transcript.text_checks import label_repair, mojibake_repair
 
 #: The warnings whose repair ``--fix`` makes.
 FIXABLE: frozenset[str] = frozenset({"mojibake", "invisible-label-char", "bom"})

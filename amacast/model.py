@@ -71,7 +71,7 @@ class Block:
 
     ``markdown`` is the block's source text (for the first block of a turn, the
     speaker label is removed); ``html`` is that source rendered to HTML and
-    cleaned (:func:`amacast.markup.clean_html`: no scripts, event handlers or
+    cleaned (:func:`amacast.transcript.markup.clean_html`: no scripts, event handlers or
     characters XML cannot hold), ready for the feeds and pages; ``text`` is the
     plain text with Markdown syntax removed, link text kept and URLs dropped.
     """
@@ -210,13 +210,13 @@ class Episode(_Named):
 
     @functools.cached_property
     def transcript_html(self) -> str:
-        """The whole transcript as clean HTML (:func:`amacast.markup.transcript_html`).
+        """The whole transcript as clean HTML (:func:`amacast.transcript.markup.transcript_html`).
 
         Worked out once per episode, when a feed entry is made of it (the
         parsed-episode cache keeps episodes without it: few are needed).
         """
         # A cycle (markup types Episode), known in tests/test_imports.py until this goes.
-        from amacast.markup import transcript_html
+        from amacast.transcript.markup import transcript_html
 
         return transcript_html(self)
 

@@ -14,7 +14,8 @@ import zoneinfo
 from pathlib import Path
 
 from amacast.identity import next_episode_number
-from amacast.parse import find_episode_files, parse_episode, slugify
+from amacast.transcript.front_matter import slugify
+from amacast.transcript.parse import find_episode_files, parse_episode
 
 EPISODES_DIR = "episodes"
 

@@ -25,7 +25,6 @@ import jinja2
 from markupsafe import Markup
 
 from amacast.config import Settings
-from amacast.markup import clean_html
 from amacast.model import (
     AudioInfo,
     Block,
@@ -35,6 +34,7 @@ from amacast.model import (
     Speaker,
     Turn,
 )
+from amacast.transcript.markup import clean_html
 
 T = TypeVar("T", Episode, Listing, Episode | Listing)
 

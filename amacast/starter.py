@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from amacast.model import Diagnostic
-from amacast.parse import EPISODE_SUFFIXES, parse_episode
 from amacast.starter_files import (
     COVER_FILE,
     GITIGNORE,
@@ -38,7 +37,8 @@ from amacast.starter_files import (
     settings_text,
     workflow_text,
 )
-from amacast.validate import validate_episodes
+from amacast.transcript.parse import EPISODE_SUFFIXES, parse_episode
+from amacast.transcript.validate import validate_episodes
 
 CONFIG_FILE = "amacast.toml"
 EPISODES_DIR = "episodes"

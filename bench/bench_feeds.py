@@ -39,8 +39,8 @@ from amacast.build.pipeline import build_all, find_episodes  # noqa: E402
 from amacast.config import load_settings  # noqa: E402
 from amacast.feeds import build_feeds  # noqa: E402
 from amacast.model import AudioInfo, Episode  # noqa: E402
-from amacast.parse import parse_episode  # noqa: E402
-from amacast.validate import validate_episodes  # noqa: E402
+from amacast.transcript.parse import parse_episode  # noqa: E402
+from amacast.transcript.validate import validate_episodes  # noqa: E402
 
 DEFAULT_GENERATOR = REPO.parent / "shared" / "tools" / "gen_corpus.py"
 

@@ -104,8 +104,8 @@ def _configure_session(session: str) -> None:
 def long_paragraphs(episode_path: Path, count: int) -> list[tuple[str, dict[str, object]]]:
     """The ``count`` paragraphs with the longest sentences (scaled by voice slowdown)."""
     from amacast.engines.piper import _load, default_model_path
-    from amacast.parse import parse_episode
     from amacast.render import PodcastMeta, RenderSettings, plan_segments
+    from amacast.transcript.parse import parse_episode
     from amacast.voices import assign_voices
 
     episode = parse_episode(episode_path)
@@ -129,8 +129,8 @@ def long_paragraphs(episode_path: Path, count: int) -> list[tuple[str, dict[str,
 
 def long_sentences(count: int) -> list[str]:
     """The ``count`` longest sentences (in words) of the real transcripts, as spoken text."""
-    from amacast.parse import parse_episode
     from amacast.speech import speakable_block
+    from amacast.transcript.parse import parse_episode
 
     sentences: set[str] = set()
     for folder in (SHARED / "corpus", SHARED / "seeds"):

@@ -99,8 +99,8 @@ def generate(generator: Path, count: int, words: int, seed: int, folder: Path) -
 
 def bench_in_process(files: list[Path]) -> dict[str, float]:
     """Parse and validate ``files`` in this process; return timings and counts."""
-    from amacast.parse import parse_episode
-    from amacast.validate import validate_episodes
+    from amacast.transcript.parse import parse_episode
+    from amacast.transcript.validate import validate_episodes
 
     cpu_start = time.process_time()
     start = time.perf_counter()

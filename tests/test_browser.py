@@ -28,9 +28,9 @@ import pytest
 
 from amacast.build.pipeline import build_all
 from amacast.config import load_settings
-from amacast.parse import parse_episode
 from amacast.preview import make_server, server_url
 from amacast.site import episode_page_path
+from amacast.transcript.parse import parse_episode
 from tests.test_publish import example_project
 
 ROOT = Path(__file__).resolve().parent.parent

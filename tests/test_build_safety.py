@@ -13,7 +13,7 @@ import pytest
 
 from amacast.build.output import lock_output
 from amacast.cli import main
-from amacast.parse import parse_episode
+from amacast.transcript.parse import parse_episode
 from tests.conftest import cli_runner
 from tests.test_publish import example_project, snapshot
 

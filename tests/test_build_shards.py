@@ -21,7 +21,7 @@ from amacast.cli import main
 from amacast.config import Settings, load_settings
 from amacast.config.schema import DEFAULT_CACHE_DIR
 from amacast.model import AudioInfo, Episode
-from amacast.parse import parse_episode
+from amacast.transcript.parse import parse_episode
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import amacast.markup
-import amacast.parse
+import amacast.transcript.markup
+import amacast.transcript.parse
 from amacast.build import state
 from amacast.build.codec import loads
 from amacast.build.pipeline import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
@@ -21,7 +21,7 @@ from amacast.build.sources import (
     project_cache_folder,
 )
 from amacast.model import Episode
-from amacast.parse import EPISODE_SUFFIXES, parse_episode
+from amacast.transcript.parse import EPISODE_SUFFIXES, parse_episode
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "episodes").glob("*.md"))
@@ -49,13 +49,13 @@ def episodes_dir(tmp_path: Path) -> Path:
 def no_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the parser record calls instead of parsing; returns the record."""
     calls: list[str] = []
-    real = amacast.parse.parse_episode
+    real = amacast.transcript.parse.parse_episode
 
     def counting(path: Path | str, data: bytes | None = None) -> Episode:
         calls.append(Path(path).name)
         return real(path, data)
 
-    monkeypatch.setattr(amacast.parse, "parse_episode", counting)
+    monkeypatch.setattr(amacast.transcript.parse, "parse_episode", counting)
     return calls
 
 
@@ -187,7 +187,7 @@ def test_publish_lists_episodes_with_the_parsers_suffixes() -> None:
 def test_the_transcript_html_is_worked_out_when_asked_and_once(
     episodes_dir: Path, tmp_path: Path
 ) -> None:
-    from amacast.markup import transcript_html
+    from amacast.transcript.markup import transcript_html
 
     paths = sorted(episodes_dir.glob("*.md"))
     cache = tmp_path / "cache"

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 import amacast.build.pipeline as publish_module
 from amacast.cli import main
-from amacast.parse import parse_episode
 from amacast.preview import make_server, server_url
-from amacast.validate import validate_episodes
+from amacast.transcript.parse import parse_episode
+from amacast.transcript.validate import validate_episodes
 from tests.test_publish import FakeRenderer, example_project, snapshot
 
 

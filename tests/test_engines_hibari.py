@@ -120,7 +120,7 @@ def test_a_voice_that_is_not_bundled_is_an_error_naming_the_bundled_ones(
 
 
 def test_a_custom_voice_naming_an_unbundled_hibari_voice_is_a_diagnostic() -> None:
-    from amacast.parse import parse_episode_text
+    from amacast.transcript.parse import parse_episode_text
     from amacast.voices import assign_voices
 
     episode = parse_episode_text(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from amacast.parse import find_episode_files, parse_episode
-from amacast.validate import validate_episodes
+from amacast.transcript.parse import find_episode_files, parse_episode
+from amacast.transcript.validate import validate_episodes
 from tests.conftest import ROOT
 
 

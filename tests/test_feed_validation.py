@@ -42,9 +42,9 @@ from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.feeds import build_feeds
 from amacast.feeds.podcast_namespace import PODCAST_NS
 from amacast.model import AudioInfo
-from amacast.parse import parse_episode_text
 from amacast.render import PodcastMeta, RenderSettings
 from amacast.render_jobs import render_episodes
+from amacast.transcript.parse import parse_episode_text
 from amacast.voices import assign_voices
 from tests.conftest import SHARED, node_script
 from tests.test_publish import example_project

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from amacast.cli import main
 from amacast.fixes import fix_text
-from amacast.parse import parse_episode
+from amacast.transcript.parse import parse_episode
 from tests.conftest import FIXTURES, SEED, fossassam, shared_file
 
 OLD_NOW = 1_600_000_000  # a modification time no run of the test writes

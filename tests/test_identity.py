@@ -26,8 +26,8 @@ from amacast.identity import (
     with_identity,
 )
 from amacast.model import AudioInfo, Diagnostic, Episode
-from amacast.parse import parse_episode, parse_episode_text
 from amacast.site import redirect_page, redirect_pages
+from amacast.transcript.parse import parse_episode, parse_episode_text
 
 SETTINGS = Settings(
     title="Ask Us Anything",

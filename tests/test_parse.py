@@ -7,20 +7,17 @@ import re
 from pathlib import Path
 from unittest import mock
 
+import nh3
 import pyromark
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import amacast.markup
-import amacast.parse
-from amacast.parse import (
-    parse_date,
-    parse_episode,
-    parse_episode_bytes,
-    parse_episode_text,
-    slugify,
-)
+import amacast.transcript.markup
+import amacast.transcript.parse
+from amacast.transcript.blocks import OPTIONS
+from amacast.transcript.front_matter import parse_date, slugify
+from amacast.transcript.parse import parse_episode, parse_episode_bytes, parse_episode_text
 from tests.conftest import CORPUS, FIXTURES, ROOT, SEED, fixture, fossassam, shared_file
 
 
@@ -506,7 +503,7 @@ _yamlish = st.lists(
 @given(_yamlish)
 def test_front_matter_reads_the_same_with_or_without_libyaml(front: str) -> None:
     """libyaml reads front matter fast; errors and values are those of the pure-Python reader."""
-    import amacast.parse as parse_module
+    import amacast.transcript.front_matter as parse_module
 
     text = f"---\n{front}\n---\n\nIntro.\n"
     fast = parse_episode_text(text, "front.md")
@@ -585,9 +582,9 @@ def test_blocks_cleaned_together_equal_blocks_cleaned_one_by_one(
 
     def one_by_one(pieces: list[str]) -> list[str]:
         one_by_one_calls.append(len(pieces))
-        return [amacast.markup.clean_html(piece) for piece in pieces]
+        return [amacast.transcript.markup.clean_html(piece) for piece in pieces]
 
-    monkeypatch.setattr(amacast.parse, "clean_html_many", one_by_one)
+    monkeypatch.setattr(amacast.transcript.parse, "clean_html_many", one_by_one)
     alone = [parse_episode(path) for path in files]
     assert sum(one_by_one_calls) > 10 * len(files)  # most blocks are cleaned together
     for path, mine, theirs in zip(files, together, alone, strict=True):
@@ -597,7 +594,40 @@ def test_blocks_cleaned_together_equal_blocks_cleaned_one_by_one(
 @given(st.lists(st.sampled_from(MARKDOWN_PIECES), min_size=2, max_size=8))
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_pyromark_html_cleaned_together_is_cleaned_alike(pieces: list[str]) -> None:
-    rendered = [pyromark.html(piece, options=amacast.parse._OPTIONS) for piece in pieces]
-    assert amacast.markup.clean_html_many(rendered) == [
-        amacast.markup.clean_html(html) for html in rendered
+    rendered = [pyromark.html(piece, options=OPTIONS) for piece in pieces]
+    assert amacast.transcript.markup.clean_html_many(rendered) == [
+        amacast.transcript.markup.clean_html(html) for html in rendered
     ]
+
+
+_MARKDOWN_ALPHABET = st.sampled_from(
+    [*"ab Z09\n\n\t", "*", "**", "_", "~~", "`", "#", "> ", "- ", "1. ", "3) ", "&", "&amp;",
+     "&quot;", '"', "'", "<", ">", "\\", "[x](y)", "\xa0", "\r", "---", "```", "    ", "|", "é"]
+)  # fmt: skip
+
+
+@given(st.lists(_MARKDOWN_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+def test_html_said_to_be_clean_as_written_is_what_the_sanitiser_gives_back(source: str) -> None:
+    html = pyromark.html(source, options=OPTIONS)
+    rendered = amacast.transcript.markup.xml_text(html)
+    if amacast.transcript.markup.is_clean_as_written(rendered):
+        assert nh3.clean(rendered) == rendered
+
+
+def test_most_blocks_of_real_transcripts_need_no_sanitiser_and_are_right() -> None:
+    pieces: list[str] = []
+    for path in _every_transcript():
+        source = path.read_text(encoding="utf-8", errors="replace")
+        for paragraph in source.split("\n\n"):
+            if "<" not in paragraph:
+                html = pyromark.html(paragraph + "\n", options=OPTIONS)
+                pieces.append(amacast.transcript.markup.xml_text(html))
+    clean = [piece for piece in pieces if amacast.transcript.markup.is_clean_as_written(piece)]
+    assert len(clean) > len(pieces) // 2
+    assert [nh3.clean(piece) for piece in clean] == clean
+    dirty_ones = ["<p>&quot;b&quot;</p>", "<p>x<br />\ny</p>", "<p>a\xa0b</p>", "<a href=x>"]
+    for dirty in dirty_ones:
+        rendered = amacast.transcript.markup.xml_text(dirty)
+        assert not amacast.transcript.markup.is_clean_as_written(rendered)
+        assert nh3.clean(rendered) != rendered

@@ -109,7 +109,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def slugs_of(project: Path) -> list[str]:
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
 
     return sorted(
         e.slug for e in map(parse_episode, (project / "episodes").glob("*.md")) if not e.draft
@@ -208,7 +208,7 @@ def test_new_podcast_title_renders_again(project: Path) -> None:
 def test_deleted_episode_files_disappear(project: Path) -> None:
     output = project / "output"
     build_all(project, output, audio=True, renderer=FakeRenderer())
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
 
     victim = sorted((project / "episodes").glob("*.md"))[0]
     slug = parse_episode(victim).slug
@@ -440,7 +440,7 @@ def test_one_changed_episode_renders_one_page_and_equals_a_fresh_build(project: 
     output = project / "output"
     build_all(project, output, audio=False)
     inodes = page_inodes(output)
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
 
     edited = sorted((project / "episodes").glob("*.md"))[0]
     slug = parse_episode(edited).slug

@@ -20,7 +20,7 @@ from amacast.engines.piper import PiperEngine
 from amacast.engines.registry import get_engine
 from amacast.model import AudioInfo, Episode
 from amacast.mp3 import decode_mp3
-from amacast.parse import parse_episode_text
+from amacast.transcript.parse import parse_episode_text
 from amacast.render import (
     PodcastMeta,
     RenderError,
@@ -31,6 +31,7 @@ from amacast.render import (
 )
 from amacast.render_jobs import RenderProgress, render_episodes
 from amacast.sidecars import load_audio_info
+from amacast.transcript.parse import parse_episode_text
 from amacast.voices import assign_voices
 
 EPISODE = """\
@@ -583,7 +584,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 def test_plans_of_the_real_corpus() -> None:
     """Every real transcript plans into speakable segments with a chapter per question."""
-    from amacast.parse import find_episode_files, parse_episode
+    from amacast.transcript.parse import find_episode_files, parse_episode
 
     if not CORPUS.is_dir():
         pytest.skip(f"no corpus at {CORPUS}")

@@ -12,13 +12,13 @@ import pytest
 
 from amacast.config import Settings
 from amacast.model import AudioInfo, Chapter, Cue, Episode
-from amacast.parse import parse_episode, parse_episode_text
 from amacast.site import (
     episode_page_path,
     format_duration,
     render_site,
     sanitize_html,
 )
+from amacast.transcript.parse import parse_episode, parse_episode_text
 
 SEEDS = Path("/work/shared/seeds")
 

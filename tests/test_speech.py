@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from amacast.model import Block
-from amacast.parse import parse_episode_text
 from amacast.speech import speakable_blocks, speakable_text
+from amacast.transcript.parse import parse_episode_text
 from tests.conftest import SEED, shared_file
 
 
@@ -86,7 +86,7 @@ def test_email_is_spelled_out() -> None:
 
 
 def test_real_transcript_has_no_urls_or_marks() -> None:
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
 
     episode = parse_episode(shared_file(SEED))
     spoken = [text for turn in episode.turns for text in speakable_blocks(turn.blocks)]

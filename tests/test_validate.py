@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from amacast.model import Diagnostic
-from amacast.parse import parse_episode
-from amacast.validate import strict, validate_episode, validate_episodes
+from amacast.transcript.parse import parse_episode
+from amacast.transcript.validate import strict, validate_episode, validate_episodes
 from tests.conftest import SEED, fixture, fossassam, shared_file
 
 
@@ -96,7 +96,7 @@ def test_unknown_speaker_names_the_code_the_known_ones_and_the_nearest() -> None
     (d,) = diagnostics_of("unknown-speaker.md")
     assert "`Q`" in d.message and "R" in d.message and "P(n)" in d.message
     typo = parse_episode(fixture("valid.md"))
-    from amacast.parse import parse_episode_text
+    from amacast.transcript.parse import parse_episode_text
 
     text = (
         fixture("valid.md").read_text().replace("**R:** The changelog.", "**PP1:** The changelog.")
@@ -153,7 +153,7 @@ def test_duplicate_guid() -> None:
 
 
 def test_draft_may_have_no_turns() -> None:
-    from amacast.parse import parse_episode_text
+    from amacast.transcript.parse import parse_episode_text
 
     text = fixture("no-turns.md").read_text().replace("draft: false", "draft: true")
     assert [d.code for d in validate_episode(parse_episode_text(text, "d.md"))] == ["draft"]

@@ -9,7 +9,7 @@ import pytest
 from amacast.config.voices import PALETTE
 from amacast.engines.base import Voice
 from amacast.model import Episode
-from amacast.parse import parse_episode_text
+from amacast.transcript.parse import parse_episode_text
 from amacast.voices import (
     Casting,
     assign_voices,

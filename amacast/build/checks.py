@@ -7,7 +7,7 @@ problems because they ask the same two functions, in this order:
    ``[voices]`` included), each problem at its key's own line with a "did you
    mean"; a build stops here on an error, before it reads a transcript.
 2. :func:`check_episodes`: each episode's own diagnostics (the parser's and
-   :func:`amacast.validate.validate_episode`'s), duplicate slugs and GUIDs,
+   :func:`amacast.transcript.validate.validate_episode`'s), duplicate slugs and GUIDs,
    the published identities (``slug-kept``, ``slug-taken``, ... settled
    against the build state, which is only read here), and, when audio is in
    play, each episode's ``voices:`` against its Legend.
@@ -36,7 +36,7 @@ from amacast.build.sources import project_cache_folder
 from amacast.config import Settings, load_settings
 from amacast.identity import Identity, remember, settle_identities
 from amacast.model import Diagnostic, Episode, Listing, whole
-from amacast.validate import with_duplicates
+from amacast.transcript.validate import with_duplicates
 
 #: What ``validate`` asks of the settings: ``base_url`` may come with ``build --base-url``.
 FOR_VALIDATE: tuple[tuple[str, ...], tuple[str, ...]] = (("title",), ("base_url",))
@@ -209,7 +209,7 @@ def check_project(
     """
     from amacast.build.pipeline import find_episodes
     from amacast.build.sources import load_episodes
-    from amacast.validate import validate_episode
+    from amacast.transcript.validate import validate_episode
 
     settings, problems = check_settings(root, overrides, required=required, expected=expected)
     if engine is not None:

@@ -40,7 +40,7 @@ from amacast.build import state
 from amacast.build.codec import DecodeError, dumps, loads
 from amacast.build.sources import Source, load_episodes, map_episodes
 from amacast.model import Diagnostic, Episode, Listing
-from amacast.validate import validate_episode
+from amacast.transcript.validate import validate_episode
 
 #: A stored listing: the listing and the episode's own diagnostics.
 Kept = tuple[Listing, tuple[Diagnostic, ...]]
@@ -174,7 +174,7 @@ class Episodes:
     many, which validate them and, with ``make``, do more with them where
     they are (render their pages): what ``make`` returned is in
     :attr:`made`, by path.  :attr:`own` has each one's diagnostics
-    (:func:`amacast.validate.validate_episode` under ``timezone``), by path.
+    (:func:`amacast.transcript.validate.validate_episode` under ``timezone``), by path.
     :meth:`full` gives any whole episode.
     """
 

@@ -1,7 +1,7 @@
 """The pipeline: settings → sources → episodes → diagnostics → audio → feeds ‖ site → commit.
 
 :func:`build_all` is what ``amacast build`` and ``amacast publish`` run, read
-top to bottom.  The stages it calls (:mod:`amacast.parse`, :mod:`amacast.feeds`,
+top to bottom.  The stages it calls (:mod:`amacast.transcript.parse`, :mod:`amacast.feeds`,
 :mod:`amacast.site`, the audio side) are functions of episodes and settings;
 what changed, what can be reused and what runs in parallel is decided here
 and in the modules beside this one:
@@ -84,7 +84,7 @@ from amacast.identity import Identity, remember, settle_identities, with_identit
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
 
 EPISODES_DIR = "episodes"
-#: As ``amacast.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
+#: As ``amacast.transcript.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
 EPISODE_SUFFIXES = (".md", ".markdown")
 
 #: GitHub Pages: a published site may be at most 1 GB, a file in a repository 100 MB.
@@ -729,7 +729,7 @@ def _with_episode_notes(
 def find_episodes(root: Path) -> list[Path]:
     """The transcripts of a project: ``episodes/*.md``, sorted by name.
 
-    Listed here rather than with :func:`amacast.parse.find_episode_files`
+    Listed here rather than with :func:`amacast.transcript.parse.find_episode_files`
     (same rule) so that a build with every episode cached never imports
     the parser.
     """

@@ -322,7 +322,7 @@ def _shown(root: Path, path: str | Path) -> str:
 def _select(root: Path, names: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     """Episode files by path, file stem or slug; all of ``episodes/`` when none are named."""
     from amacast.build.pipeline import find_episodes
-    from amacast.parse import parse_episode
+    from amacast.transcript.parse import parse_episode
 
     files = find_episodes(root)
     if not names:

@@ -38,7 +38,8 @@ from amacast.files import read_file
 from amacast.model import Episode
 
 PROJECT_CACHE_DIR = ".amacast-cache"
-_PARSER_SOURCES = ("parse.py", "model.py", "markup.py")
+#: The parser's own source: the model and every module of the transcript package.
+_PARSER_SOURCES = ("model.py", "transcript/*.py")
 #: The libraries a parsed episode depends on, besides Python.
 _PARSER_LIBRARIES = ("pyromark", "nh3", "linkify_it")
 #: The amacast package.
@@ -60,8 +61,10 @@ def parser_fingerprint(version: str = __version__) -> str:
     (a build with nothing to parse never does).
     """
     digest = hashlib.sha256(f"amacast {version}\0".encode())
-    for name in _PARSER_SOURCES:
-        digest.update((PACKAGE / name).read_bytes())
+    for pattern in _PARSER_SOURCES:
+        for path in sorted(PACKAGE.glob(pattern)):
+            digest.update(f"\0{path.relative_to(PACKAGE)}\0".encode())
+            digest.update(path.read_bytes())
     for library in _PARSER_LIBRARIES:
         spec = importlib.util.find_spec(library)
         origin = spec.origin if spec is not None and spec.origin else ""
@@ -195,9 +198,10 @@ def load_episodes(
         sources = read_sources(paths, version)
     episodes: list[Episode | None] = [None] * len(sources)
     misses: list[tuple[int, Source]] = []
+    stored = _stored(cache_dir, sources)
     with _collector_paused():
         for at, source in enumerate(sources):
-            episode = _read(cache_dir, source.key) if cache_dir is not None and source.key else None
+            episode = _read(cache_dir, source.key) if cache_dir and source.key in stored else None
             if episode is None:
                 misses.append((at, source))
             else:
@@ -238,7 +242,7 @@ _Work = tuple[str, "bytes | None", str, "str | None"]
 def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[Episode]:
     """Each transcript parsed (and stored), in order: here, or in workers when there are many."""
     workers = worker_count(len(work), jobs, minimum=CHUNK) if len(work) >= POOL_THRESHOLD else 0
-    from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
+    from amacast.transcript import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     with forked_pool(workers) as pool:
         if pool is None:
@@ -247,11 +251,33 @@ def _parse_all(work: Sequence[_Work], jobs: int | None) -> Iterator[Episode]:
             yield from pool.map(_parse_one, work, chunksize=CHUNK)
 
 
+def _stored(cache_dir: Path | None, sources: Sequence[Source]) -> frozenset[str]:
+    """The keys of ``sources`` whose episodes the state holds (one query, not one per source)."""
+    if cache_dir is None:
+        return frozenset()
+    return state.stored_parsed(cache_dir, [source.key for source in sources if source.key])
+
+
 T = TypeVar("T")
 #: What :func:`map_episodes` workers call: set before they fork, cleared after.
 _mapping: dict[str, Any] = {}
-#: A transcript for :func:`map_episodes`: a :data:`_Work` and the parser's fingerprint.
-_Job = tuple[str, "bytes | None", str, "str | None", str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A transcript for :func:`map_episodes` to load in a worker."""
+
+    path: str
+    #: The bytes, or None to read them there.
+    data: bytes | None
+    #: The cache key (``""``: unreadable).
+    key: str
+    #: The cache folder to store a parsed episode in (None: none).
+    store: str | None
+    #: Whether the state holds the episode already (else it is parsed without asking).
+    stored: bool
+    #: The parser's fingerprint, to key the file anew when it is read there.
+    fingerprint: str
 
 
 def map_episodes(
@@ -267,27 +293,30 @@ def map_episodes(
     Like :func:`load_episodes`, but what travels back from the workers is
     only what ``work`` returns: loading, parsing (and caching) and ``work``
     all happen in forked worker processes when there are many, which
-    inherit ``work`` rather than receive it.  The workers read the files
-    themselves.
+    inherit ``work`` and the transcripts' bytes rather than receive them
+    (a task is a range of indices); those not read yet, they read themselves.
     """
     fingerprint = parser_fingerprint(version)
     store = str(cache_dir) if cache_dir is not None else None
     workers = worker_count(len(sources), jobs, minimum=CHUNK)
     workers = workers if len(sources) >= POOL_THRESHOLD else 0
-    to_do: list[_Job] = [
-        (
+    stored = _stored(cache_dir, sources)
+    to_do = [
+        _Job(
             str(source.path),
-            None if workers > 1 and source.key else source.data,
+            source.data,
             source.key,
             store if source.key else None,
+            source.key in stored,
             fingerprint,
         )
         for source in sources
     ]
-    from amacast import parse  # noqa: F401  (imported before forking: workers inherit it)
+    from amacast.transcript import parse  # noqa: F401  (imported before forking: workers inherit it)
 
     _mapping["work"] = work
-    chunks = [to_do[at : at + CHUNK] for at in range(0, len(to_do), CHUNK)]
+    _mapping["jobs"] = to_do
+    chunks = [range(at, min(at + CHUNK, len(to_do))) for at in range(0, len(to_do), CHUNK)]
     try:
         with forked_pool(workers) as pool:
             done = pool.map(_work_on, chunks) if pool is not None else map(_work_on, chunks)
@@ -296,11 +325,17 @@ def map_episodes(
         _mapping.clear()
 
 
-def _work_on(jobs: Sequence[_Job]) -> list[Any]:
-    """``work`` of each job's episode; what was parsed is stored in one transaction."""
+def _work_on(indices: range) -> list[Any]:
+    """``work`` of each job's episode; what was parsed is stored in one transaction.
+
+    The cyclic collector is paused meanwhile: parsing makes many objects and
+    next to no garbage, and a chunk is small.
+    """
+    jobs = [_mapping["jobs"][at] for at in indices]
     parsed: list[tuple[str, Episode]] = []
-    results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]
-    stores = {job[3] for job in jobs if job[3] is not None}
+    with _collector_paused():
+        results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]
+    stores = {job.store for job in jobs if job.store is not None}
     if parsed and stores:
         state.store_parsed(Path(stores.pop()), parsed)
     return results
@@ -308,26 +343,25 @@ def _work_on(jobs: Sequence[_Job]) -> list[Any]:
 
 def _episode_of(job: _Job, parsed: list[tuple[str, Episode]]) -> Episode:
     """The episode of one transcript: from the cache, else parsed (and added to ``parsed``)."""
-    path, data, key, store, fingerprint = job
-    if store is not None and key:
-        with _collector_paused():
-            cached = _read(Path(store), key)
+    data, key = job.data, job.key
+    if job.store is not None and key and job.stored:
+        cached = _read(Path(job.store), key)
         if cached is not None:
             return cached
     if data is None and key:  # not read yet: read now, keyed anew should it have changed
-        source = _read_source(Path(path), fingerprint)
+        source = _read_source(Path(job.path), job.fingerprint)
         data, key = source.data, source.key
-    from amacast.parse import parse_episode  # imported before the workers fork
+    from amacast.transcript.parse import parse_episode  # imported before the workers fork
 
-    episode = parse_episode(path, data)
-    if store is not None and key:
+    episode = parse_episode(job.path, data)
+    if job.store is not None and key:
         parsed.append((key, episode))
     return episode
 
 
 def _parse_one(item: _Work) -> Episode:
     """Parse one transcript and store it when asked (in a worker when there are many)."""
-    from amacast.parse import parse_episode  # imported before the workers fork (see above)
+    from amacast.transcript.parse import parse_episode  # imported before the workers fork (see above)
 
     path, data, key, store = item
     episode = parse_episode(path, data)

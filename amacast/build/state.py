@@ -83,7 +83,10 @@ def _open(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
+        # A cache, set aside and started anew when damaged: a crash of the machine
+        # may lose its last writes, and that only costs the next build some work.
+        # (The output's own durability is the commit's: ``syncfs`` before the swap.)
+        connection.execute("PRAGMA synchronous=OFF")
         connection.executescript(_TABLES)
         row = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
         if row is None:
@@ -165,6 +168,25 @@ def load_parsed(cache_dir: Path, key: str, kind: type[T]) -> T | None:
         )
         return loads(kind, row[0]) if row is not None else None
     return None
+
+
+def stored_parsed(cache_dir: Path, keys: Iterable[str]) -> frozenset[str]:
+    """Those of ``keys`` under which a parsed episode is stored (none when unknown)."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    if wanted:
+        with contextlib.suppress(OSError, sqlite3.Error):
+            connection = connect(cache_dir)
+            for at in range(0, len(wanted), _KEYS_PER_QUERY):
+                batch = wanted[at : at + _KEYS_PER_QUERY]
+                marks = ", ".join("?" * len(batch))
+                rows = connection.execute(f"SELECT key FROM parsed WHERE key IN ({marks})", batch)
+                found.update(key for (key,) in rows)
+    return frozenset(found)
+
+
+#: Keys asked for in one query: well below SQLite's limit on parameters.
+_KEYS_PER_QUERY = 500
 
 
 def store_parsed(cache_dir: Path, items: Iterable[tuple[str, object]]) -> None:

@@ -33,7 +33,7 @@ from amacast.feeds.metadata import (
     license_of,
     soundbites,
 )
-from amacast.markup import xml_text
+from amacast.transcript.markup import xml_text
 from amacast.model import AudioInfo, Episode
 
 #: Sidecar kind → MIME type of its ``podcast:transcript``, in the order they are listed:

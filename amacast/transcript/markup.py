@@ -1,7 +1,7 @@
 """Making text and HTML safe to publish: characters XML cannot hold, unsafe HTML, bare URLs.
 
 Every block's HTML is cleaned once, when the transcript is parsed
-(:mod:`amacast.parse`, most blocks of a file in one call), so the
+(:mod:`amacast.transcript.parse`, most blocks of a file in one call), so the
 parsed-episode cache keeps it clean and the feeds and pages only put clean
 pieces together.  Bare web addresses in the text are found here
 (:func:`bare_urls`, with linkify-it-py) so the parser can link them, as Hugo
@@ -57,11 +57,16 @@ def clean_html_many(pieces: Sequence[str]) -> list[str]:
     result that does not split back into as many pieces, is cleaned alone.
     """
     texts = [xml_text(piece) for piece in pieces]
-    if len(texts) > 1 and not any(_SEPARATOR in text for text in texts):
-        cleaned = nh3.clean(_SEPARATOR.join(texts)).split(_SEPARATOR)
-        if len(cleaned) == len(texts):
-            return cleaned
-    return [nh3.clean(text) for text in texts]
+    dirty = [at for at, text in enumerate(texts) if not is_clean_as_written(text)]
+    if len(dirty) > 1 and not any(_SEPARATOR in texts[at] for at in dirty):
+        cleaned = nh3.clean(_SEPARATOR.join(texts[at] for at in dirty)).split(_SEPARATOR)
+        if len(cleaned) == len(dirty):
+            for at, text in zip(dirty, cleaned, strict=True):
+                texts[at] = text
+            return texts
+    for at in dirty:
+        texts[at] = nh3.clean(texts[at])
+    return texts
 
 
 def sanitiser_version() -> str:
@@ -73,6 +78,31 @@ def sanitiser_version() -> str:
     except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without metadata
         linkify = "unknown"
     return f"nh3 {getattr(nh3, '__version__', 'unknown')}, linkify-it-py {linkify}"
+#: Tags that pyromark writes and the sanitiser keeps exactly as written: no
+#: attributes, not void (``<br />`` comes back as ``<br>``), not ``<pre>``
+#: (a line end after it is dropped) nor tables (text in them may move).
+_KEPT_TAG = re.compile(r"</?(?:p|em|strong|del|blockquote|ul|ol|li|h[1-6]|code)>")
+
+
+def is_clean_as_written(markup: str) -> bool:
+    """True when the sanitiser would give back ``markup`` unchanged, which it need not then read.
+
+    Conservative, for HTML as pyromark writes it: every tag is one of
+    :data:`_KEPT_TAG` (each ``<`` and ``>`` is in one), every ``&`` starts
+    ``&amp;``, ``&lt;`` or ``&gt;`` (html5ever writes ``&quot;`` as ``"``),
+    and there is no no-break space (written back as ``&nbsp;``) or carriage
+    return.  Most blocks of a transcript are such; a test checks against the
+    sanitiser that the answer is never wrong.
+    """
+    if "\xa0" in markup or "\r" in markup:
+        return False
+    ampersands = markup.count("&")
+    if ampersands and ampersands != (
+        markup.count("&amp;") + markup.count("&lt;") + markup.count("&gt;")
+    ):
+        return False
+    tags = len(_KEPT_TAG.findall(markup))
+    return markup.count("<") == tags and markup.count(">") == tags
 
 
 @dataclass(frozen=True)
@@ -87,7 +117,6 @@ class BareUrl:
 
 #: What every address the finder looks for holds (``mailto:`` ones hold an ``@``;
 #: ``www.`` is lower-case in GFM and Hugo too): most paragraphs hold none of it.
-_ANCHORS = ("://", "@", "www.")
 _ANCHOR = re.compile(r"://|@|www\.")
 #: Schemes linked as written; an e-mail address comes back from linkify-it as ``mailto:``.
 _LINKED_SCHEMES = frozenset({"http:", "https:", "ftp:", "mailto:"})
@@ -103,7 +132,7 @@ _TRAILING = "?!.,:*_~"
 
 def may_hold_urls(text: str) -> bool:
     """False when ``text`` surely holds no address :func:`bare_urls` would find (a quick test)."""
-    return any(anchor in text for anchor in _ANCHORS)
+    return "://" in text or "@" in text or "www." in text
 
 
 def _words_with_anchors(text: str) -> list[tuple[int, int, int]]:

@@ -108,7 +108,7 @@ _WEB_URL = re.compile(r"https?://[^\s/]+\S*")
 _PERSON_KEYS = ("name", "href", "img")
 
 
-def _feed_keys(episode: Episode) -> list[tuple[int, str, str, str]]:
+def _feed_keys(episode: Episode) -> list[_Problem]:
     """Problems with what the podcast feed takes from the front matter.
 
     ``people`` (speaker code → full name, or ``name``/``href``/``img``),
@@ -116,13 +116,21 @@ def _feed_keys(episode: Episode) -> list[tuple[int, str, str, str]]:
     http(s) URL of a .jpg or .png).  Each is left out of the feed; the
     warning says why.  Types are checked by the parser (``bad-key-type``).
     """
-    found: list[tuple[int, str, str, str]] = []
-    meta, lines = episode.meta, episode.meta_lines
-    people = meta.get("people")
+    return [*_people_problems(episode), *_soundbite_problems(episode), *_image_problems(episode)]
+
+
+#: A problem of a front-matter key the feed reads: line, code, message and hint.
+_Problem = tuple[int, str, str, str]
+
+
+def _people_problems(episode: Episode) -> list[_Problem]:
+    """``people``: each key a Legend code, each value a name or name/href/img with URLs."""
+    found: list[_Problem] = []
+    people = episode.meta.get("people")
     if isinstance(people, dict):
         codes = [s.code for s in episode.speakers if not s.pattern]
         for code, entry in people.items():
-            line = lines.get("people", 1)
+            line = episode.meta_lines.get("people", 1)
             if str(code) not in codes:
                 found.append(
                     (
@@ -158,7 +166,13 @@ def _feed_keys(episode: Episode) -> list[tuple[int, str, str, str]]:
                             "it is left out of the feed",
                         )
                     )
-    bites = meta.get("soundbites")
+    return found
+
+
+def _soundbite_problems(episode: Episode) -> list[_Problem]:
+    """``soundbites``: each with a ``start`` of 0 or more and a ``duration`` above 0."""
+    found: list[_Problem] = []
+    bites = episode.meta.get("soundbites")
     if isinstance(bites, (list, dict)):
         for number, bite in enumerate(bites if isinstance(bites, list) else [bites], start=1):
             numbers = (
@@ -168,7 +182,7 @@ def _feed_keys(episode: Episode) -> list[tuple[int, str, str, str]]:
             if not ok or numbers[0] < 0 or numbers[1] <= 0:  # type: ignore[operator]
                 found.append(
                     (
-                        lines.get("soundbites", 1),
+                        episode.meta_lines.get("soundbites", 1),
                         "bad-soundbite",
                         f"soundbite {number} needs `start` (0 or more) and `duration` "
                         "(more than 0) in seconds",
@@ -176,13 +190,19 @@ def _feed_keys(episode: Episode) -> list[tuple[int, str, str, str]]:
                         "it is left out of the feed",
                     )
                 )
-    image = meta.get("image")
+    return found
+
+
+def _image_problems(episode: Episode) -> list[_Problem]:
+    """``image``: an http(s) URL of a .jpg or .png file."""
+    found: list[_Problem] = []
+    image = episode.meta.get("image")
     if isinstance(image, str) and image.strip():
         url = image.strip()
         if not (_WEB_URL.fullmatch(url) and url.endswith((".jpg", ".png"))):
             found.append(
                 (
-                    lines.get("image", 1),
+                    episode.meta_lines.get("image", 1),
                     "bad-image",
                     f"`image` is not an http(s) URL of a .jpg or .png file: {url!r}",
                     "Apple Podcasts takes episode art as a full URL ending in .jpg or .png; "
