@@ -507,7 +507,6 @@ def new(title: str, date_text: str | None) -> None:
     import datetime as dt
 
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.transcript.parse import parse_date
     from amacast.scaffold import EpisodeExistsError, new_episode
     from amacast.transcript.front_matter import parse_date
 

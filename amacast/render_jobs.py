@@ -60,7 +60,6 @@ from amacast.render_workers import (
     init_worker,
     synthesise_task,
 )
-from amacast.transcript.parse import find_episode_files, parse_episode
 
 # Work estimate: assembling a segment costs about this much of synthesising it.
 ASSEMBLY_WEIGHT = 0.08

@@ -20,7 +20,6 @@ from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds.metadata import license_of
 from amacast.feeds.podcast_namespace import PODCAST_NS
-from amacast.transcript.markup import transcript_html
 from amacast.model import AudioInfo, Episode, Listing
 from amacast.transcript.markup import transcript_html
 from amacast.transcript.parse import parse_episode, parse_episode_text

@@ -36,9 +36,6 @@ ROOMS: dict[str, str] = {
     "amacast.errors": "model",
     # transcript: bytes -> Episode + diagnostics, the validation rules, the repairs
     "amacast.transcript": "transcript",
-    "amacast.transcript.parse": "transcript",
-    "amacast.transcript.markup": "transcript",
-    "amacast.transcript.validate": "transcript",
     "amacast.fixes": "transcript",
     # config: amacast.toml -> typed settings
     "amacast.config": "config",
@@ -96,17 +93,29 @@ NOT_ENGINES = frozenset({"amacast.engines", "amacast.engines.base", "amacast.eng
 #: Edges that break a rule today: (importer, imported) -> why, and who clears it.
 KNOWN: dict[tuple[str, str], str] = {
     # feeds -> transcript
-    ("amacast.feeds.atom", "amacast.transcript.markup"): "xml_text (strip what XML 1.0 cannot hold) lives "
+    (
+        "amacast.feeds.atom",
+        "amacast.transcript.markup",
+    ): "xml_text (strip what XML 1.0 cannot hold) lives "
     "with the sanitiser; give it a home both may import when transcript/ is made",
     ("amacast.feeds.podcast", "amacast.transcript.markup"): "xml_text, as above",
     ("amacast.feeds.metadata", "amacast.transcript.markup"): "xml_text, as above",
     # site -> transcript
-    ("amacast.site", "amacast.transcript.markup"): "clean_html of the show notes; as xml_text above",
+    (
+        "amacast.site",
+        "amacast.transcript.markup",
+    ): "clean_html of the show notes; as xml_text above",
     # model -> transcript (and back): Episode.transcript_html
-    ("amacast.model", "amacast.transcript.markup"): "Episode.transcript_html is worked out by markup; the "
+    (
+        "amacast.model",
+        "amacast.transcript.markup",
+    ): "Episode.transcript_html is worked out by markup; the "
     "cached property goes when feeds and site take the HTML from the transcript stage",
     # audio -> transcript
-    ("amacast.render_jobs", "amacast.transcript.parse"): "render_project finds and parses episodes itself; "
+    (
+        "amacast.render_jobs",
+        "amacast.transcript.parse",
+    ): "render_project finds and parses episodes itself; "
     "goes when `amacast render` runs through build/",
     ("amacast.render_jobs", "amacast.transcript.validate"): "as above",
     # audio -> build
@@ -122,8 +131,10 @@ KNOWN: dict[tuple[str, str], str] = {
 
 #: Cycles known today, each as the edge that closes it -> why.
 KNOWN_CYCLES: dict[tuple[str, str], str] = {
-    ("amacast.model", "amacast.transcript.markup"): "Episode.transcript_html (see KNOWN); markup types "
-    "Episode under TYPE_CHECKING",
+    (
+        "amacast.model",
+        "amacast.transcript.markup",
+    ): "Episode.transcript_html (see KNOWN); markup types Episode under TYPE_CHECKING",
     ("amacast.mastering", "amacast.render"): "mastering types render's Segment under "
     "TYPE_CHECKING; Segment moves to the audio plan's own module when audio/ is made",
 }

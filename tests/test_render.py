@@ -20,7 +20,6 @@ from amacast.engines.piper import PiperEngine
 from amacast.engines.registry import get_engine
 from amacast.model import AudioInfo, Episode
 from amacast.mp3 import decode_mp3
-from amacast.transcript.parse import parse_episode_text
 from amacast.render import (
     PodcastMeta,
     RenderError,

@@ -78,9 +78,9 @@ from amacast.build.pages import (
 )
 from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
-from amacast.config import Settings, load_settings
+from amacast.config import Settings
 from amacast.errors import AmacastError
-from amacast.identity import Identity, remember, settle_identities, with_identity
+from amacast.identity import Identity, with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
 
 EPISODES_DIR = "episodes"

@@ -361,7 +361,8 @@ def _episode_of(job: _Job, parsed: list[tuple[str, Episode]]) -> Episode:
 
 def _parse_one(item: _Work) -> Episode:
     """Parse one transcript and store it when asked (in a worker when there are many)."""
-    from amacast.transcript.parse import parse_episode  # imported before the workers fork (see above)
+    # Imported before the workers fork (see above).
+    from amacast.transcript.parse import parse_episode
 
     path, data, key, store = item
     episode = parse_episode(path, data)

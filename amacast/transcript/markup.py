@@ -78,6 +78,8 @@ def sanitiser_version() -> str:
     except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without metadata
         linkify = "unknown"
     return f"nh3 {getattr(nh3, '__version__', 'unknown')}, linkify-it-py {linkify}"
+
+
 #: Tags that pyromark writes and the sanitiser keeps exactly as written: no
 #: attributes, not void (``<br />`` comes back as ``<br>``), not ``<pre>``
 #: (a line end after it is dropped) nor tables (text in them may move).
