@@ -92,3 +92,16 @@ def test_the_first_build_over_an_old_layout_output_removes_its_pending_files(
     assert "atom.xml" in files
     again = cli_runner().invoke(main, ["build"])
     assert again.exit_code == 0 and notes(again.stderr) == []
+
+
+def test_many_leftovers_make_one_short_note(project: Path) -> None:
+    for number in range(8):
+        put(project / "output" / "episodes" / f"e{number}" / ".index.html.amacast-new")
+    result = cli_runner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.stderr
+    assert notes(result.stderr) == [
+        "note: removed what an earlier amacast left: "
+        + ", ".join(f"output/episodes/e{n}/.index.html.amacast-new" for n in range(5))
+        + " and 3 more"
+    ]
+    assert not (project / "output" / "episodes" / "e7").exists()

@@ -235,7 +235,8 @@ def build_all(
                 forget_rendered(run.cache)  # the output holds what matched
             if left:
                 said = "would remove" if dry_run else "removed"
-                note = f"{said} what an earlier amacast left: {', '.join(left)}"
+                more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+                note = f"{said} what an earlier amacast left: {', '.join(left[:5])}{more}"
                 result = dataclasses.replace(result, notes=(note, *result.notes))
             return result
         except (BuildRunning, BuildInterrupted, OutputRefused, KeyboardInterrupt):
