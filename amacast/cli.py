@@ -215,7 +215,7 @@ def validate(
     # Start-up: loaded when this command runs (see the note on the imports).
     from amacast.build.checks import FOR_VALIDATE, check_project
     from amacast.config import CONFIG_FILE
-    from amacast.transcript.parse import find_episode_files
+    from amacast.transcript.files import find_episode_files
 
     root = project_root()
     targets = list(paths) or [root / "episodes"]

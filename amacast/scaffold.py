@@ -14,10 +14,9 @@ import zoneinfo
 from pathlib import Path
 
 from amacast.identity import next_episode_number
+from amacast.transcript.files import EPISODES_DIR, find_episode_files
 from amacast.transcript.front_matter import slugify
-from amacast.transcript.parse import find_episode_files, parse_episode
-
-EPISODES_DIR = "episodes"
+from amacast.transcript.parse import parse_episode
 
 
 class EpisodeExistsError(FileExistsError):

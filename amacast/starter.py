@@ -37,11 +37,11 @@ from amacast.starter_files import (
     settings_text,
     workflow_text,
 )
-from amacast.transcript.parse import EPISODE_SUFFIXES, parse_episode
+from amacast.transcript.files import EPISODE_SUFFIXES, EPISODES_DIR
+from amacast.transcript.parse import parse_episode
 from amacast.transcript.validate import validate_episodes
 
 CONFIG_FILE = "amacast.toml"
-EPISODES_DIR = "episodes"
 WORKFLOW_FILE = ".github/workflows/podcast.yml"
 GITIGNORE_FILE = ".gitignore"
 

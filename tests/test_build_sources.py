@@ -12,7 +12,6 @@ import amacast.transcript.markup
 import amacast.transcript.parse
 from amacast.build import state
 from amacast.build.codec import loads
-from amacast.build.pipeline import EPISODE_SUFFIXES as PUBLISH_SUFFIXES
 from amacast.build.sources import (
     POOL_THRESHOLD,
     cache_key,
@@ -21,7 +20,8 @@ from amacast.build.sources import (
     project_cache_folder,
 )
 from amacast.model import Episode
-from amacast.transcript.parse import EPISODE_SUFFIXES, parse_episode
+from amacast.transcript.files import find_episode_files, project_episodes
+from amacast.transcript.parse import parse_episode
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "episodes").glob("*.md"))
@@ -180,8 +180,16 @@ def test_project_cache_folder_follows_the_segment_cache_setting(tmp_path: Path) 
     assert project_cache_folder(Path("/project"), absolute) == tmp_path / "elsewhere"
 
 
-def test_publish_lists_episodes_with_the_parsers_suffixes() -> None:
-    assert PUBLISH_SUFFIXES == EPISODE_SUFFIXES
+def test_a_build_and_validate_list_the_same_transcripts(tmp_path: Path) -> None:
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    for name in ["b.md", "a.markdown", "notes.txt", "c.MD.bak", "draft.md~"]:
+        (folder / name).write_text("x", "utf-8")
+    (folder / "d.md").mkdir()  # a folder named like a transcript is not one
+    listed = project_episodes(tmp_path)
+    assert [p.name for p in listed] == ["a.markdown", "b.md"]
+    assert find_episode_files([folder]) == listed
+    assert project_episodes(tmp_path / "nowhere") == []
 
 
 def test_the_transcript_html_is_worked_out_when_asked_and_once(

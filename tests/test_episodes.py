@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from amacast.transcript.parse import find_episode_files, parse_episode
+from amacast.transcript.files import find_episode_files
+from amacast.transcript.parse import parse_episode
 from amacast.transcript.validate import validate_episodes
 from tests.conftest import ROOT
 

@@ -111,19 +111,6 @@ KNOWN: dict[tuple[str, str], str] = {
         "amacast.transcript.markup",
     ): "Episode.transcript_html is worked out by markup; the "
     "cached property goes when feeds and site take the HTML from the transcript stage",
-    # audio -> transcript
-    (
-        "amacast.render_jobs",
-        "amacast.transcript.parse",
-    ): "render_project finds and parses episodes itself; "
-    "goes when `amacast render` runs through build/",
-    ("amacast.render_jobs", "amacast.transcript.validate"): "as above",
-    # audio -> build
-    ("amacast.render_jobs", "amacast.build.shards"): "render --shard picks its episodes; "
-    "goes when `amacast render` runs through build/",
-    ("amacast.render_jobs", "amacast.build.keys"): "render --shard writes its audio manifest; "
-    "as above",
-    ("amacast.render_jobs", "amacast.build.manifest"): "as above",
     # engines import only their base
     ("amacast.engines.hibari", "amacast.engines.piper"): "shares Piper's phoneme splitting "
     "and pitch ratio; move them beside the base when audio/ is made",

@@ -583,7 +583,8 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 def test_plans_of_the_real_corpus() -> None:
     """Every real transcript plans into speakable segments with a chapter per question."""
-    from amacast.transcript.parse import find_episode_files, parse_episode
+    from amacast.transcript.files import find_episode_files
+    from amacast.transcript.parse import parse_episode
 
     if not CORPUS.is_dir():
         pytest.skip(f"no corpus at {CORPUS}")

@@ -32,11 +32,12 @@ from typing import Any
 
 from amacast.build import state
 from amacast.build.audio import relative_to
-from amacast.build.sources import project_cache_folder
+from amacast.build.sources import load_episodes, project_cache_folder
 from amacast.config import Settings, load_settings
 from amacast.identity import Identity, remember, settle_identities
 from amacast.model import Diagnostic, Episode, Listing, whole
-from amacast.transcript.validate import with_duplicates
+from amacast.transcript.files import project_episodes
+from amacast.transcript.validate import validate_episode, with_duplicates
 
 #: What ``validate`` asks of the settings: ``base_url`` may come with ``build --base-url``.
 FOR_VALIDATE: tuple[tuple[str, ...], tuple[str, ...]] = (("title",), ("base_url",))
@@ -207,14 +208,11 @@ def check_project(
     episode parsed, in file order.  ``required`` and ``expected`` as for
     :func:`check_settings`; ``engine`` replaces ``[audio] engine`` (``render --engine``).
     """
-    from amacast.build.pipeline import find_episodes
-    from amacast.build.sources import load_episodes
-    from amacast.transcript.validate import validate_episode
 
     settings, problems = check_settings(root, overrides, required=required, expected=expected)
     if engine is not None:
         settings = replace(settings, audio={**settings.audio, "engine": engine})
-    paths = find_episodes(root) if files is None else list(files)
+    paths = project_episodes(root) if files is None else list(files)
     episodes = load_episodes(paths, None)  # parsed (on every core when many), stored nowhere
     own = {e.path: validate_episode(e, settings.timezone) for e in episodes}
     checked = check_episodes(

@@ -82,10 +82,7 @@ from amacast.config import Settings
 from amacast.errors import AmacastError
 from amacast.identity import Identity, with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
-
-EPISODES_DIR = "episodes"
-#: As ``amacast.transcript.parse.EPISODE_SUFFIXES`` (a test keeps them equal).
-EPISODE_SUFFIXES = (".md", ".markdown")
+from amacast.transcript.files import project_episodes
 
 #: GitHub Pages: a published site may be at most 1 GB, a file in a repository 100 MB.
 PAGES_SITE_LIMIT = 1_000_000_000
@@ -249,7 +246,7 @@ def build_all(
 def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
     """The pipeline's steps under the lock; see the module's documentation."""
     settings_problems = len(diagnostics)
-    sources = read_sources(find_episodes(run.root), cache_dir=run.cache)  # 2. sources
+    sources = read_sources(project_episodes(run.root), cache_dir=run.cache)  # 2. sources
     try:
         image: tuple[str, bytes] | OSError | None = key.cover(run.root, run.settings)
     except OSError as error:  # raised where a writing build needs the cover
@@ -725,26 +722,6 @@ def _with_episode_notes(
     if skipped:
         result.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
     return result
-
-
-def find_episodes(root: Path) -> list[Path]:
-    """The transcripts of a project: ``episodes/*.md``, sorted by name.
-
-    Listed here rather than with :func:`amacast.transcript.parse.find_episode_files`
-    (same rule) so that a build with every episode cached never imports
-    the parser.
-    """
-    folder = root / EPISODES_DIR
-    try:
-        with os.scandir(folder) as entries:
-            names = [
-                entry.name
-                for entry in entries
-                if os.path.splitext(entry.name)[1] in EPISODE_SUFFIXES and entry.is_file()
-            ]
-    except OSError:  # no such folder, or not one
-        return []
-    return [folder / name for name in sorted(names)]
 
 
 def size_warnings(sizes: Mapping[str, int], settings: Settings) -> list[str]:

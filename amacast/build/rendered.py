@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from amacast.build.checks import check_project
+from amacast.build.keys import audio_key, cover_hash
 from amacast.build.manifest import (
     MANIFEST,
     current_audio,
@@ -42,11 +43,13 @@ from amacast.build.manifest import (
     write_audio_manifest,
 )
 from amacast.build.output import exchange, lock_output, refuse_output, terminate_as_exception
+from amacast.build.shards import in_shard
 from amacast.build.sources import project_cache_folder
 from amacast.config import Settings
 from amacast.errors import AmacastError, ExitCode
 from amacast.identity import with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode
+from amacast.transcript.files import project_episodes
 
 #: In the project's cache: the rendered audio waiting for a build, and its makings.
 RENDERED = "rendered"
@@ -133,14 +136,14 @@ def render_project(
     so that ``amacast publish --audio-from`` adopts the audio; raises
     :class:`RenderRefused` when ``output`` is a build's output.
     """
-    from amacast.build.pipeline import find_episodes
+    # Start-up: the audio side (numpy, the engines) loads only when a render runs.
     from amacast.engines.registry import engine_names
     from amacast.render import RenderError
 
     if engine is not None and engine not in engine_names():
         raise RenderError(f"unknown engine {engine!r} (known: {', '.join(engine_names())})")
     chosen, missing = _select(root, names)
-    files = list(dict.fromkeys([*find_episodes(root), *chosen]))
+    files = list(dict.fromkeys([*project_episodes(root), *chosen]))
     ahead = output is None and shard is None
     checked, episodes = check_project(
         root, files, drafts=drafts, required=(), engine=engine, settle=ahead
@@ -150,8 +153,6 @@ def render_project(
     shown = {_shown(root, path) for path in wanted}
     published = [e for e in checked.published if e.path in wanted]
     if shard is not None:
-        from amacast.build.shards import in_shard
-
         mine = in_shard(published, lambda e: e.slug, *shard)
         others = {e.path for e in published} - {e.path for e in mine}
         shown -= {_shown(root, path) for path in others}
@@ -213,6 +214,7 @@ def _render(
     """The narration of ``episodes`` into ``folder``, as a build renders it."""
     if not episodes:
         return {}
+    # Start-up: the audio side (numpy, the engines) loads only when a render runs.
     from amacast import render_jobs
     from amacast.render import PodcastMeta
     from amacast.voices import episode_voices
@@ -292,8 +294,6 @@ def _audio_keys(
     root: Path, settings: Settings, episodes: Sequence[Episode], infos: Mapping[str, AudioInfo]
 ) -> dict[str, str]:
     """Each rendered episode's audio key, as a build computes it (the engine used included)."""
-    from amacast.build.keys import audio_key, cover_hash
-
     digest = cover_hash(root, settings)
     return {e.slug: audio_key(e, settings, digest) for e in episodes if e.slug in infos}
 
@@ -321,10 +321,10 @@ def _shown(root: Path, path: str | Path) -> str:
 
 def _select(root: Path, names: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     """Episode files by path, file stem or slug; all of ``episodes/`` when none are named."""
-    from amacast.build.pipeline import find_episodes
+    # Start-up: the Markdown parser loads only when episodes are named by slug.
     from amacast.transcript.parse import parse_episode
 
-    files = find_episodes(root)
+    files = project_episodes(root)
     if not names:
         return files, []
     chosen: list[Path] = []

@@ -11,7 +11,7 @@ front matter with PyYAML.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from amacast.model import Block, Episode, Turn
@@ -43,23 +43,6 @@ def parse_episode(path: Path | str, data: bytes | None = None) -> Episode:
             )
             return _empty_episode(reader, hashlib.sha256(b"").hexdigest())
     return parse_episode_bytes(data, str(path))
-
-
-EPISODE_SUFFIXES = (".md", ".markdown")
-
-
-def find_episode_files(paths: Iterable[Path | str]) -> list[Path]:
-    """The transcript files named by ``paths``: files as given, folders' ``*.md`` (sorted)."""
-    found: list[Path] = []
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.iterdir() if p.suffix in EPISODE_SUFFIXES and p.is_file())
-            )
-        else:
-            found.append(path)
-    return found
 
 
 def parse_episode_bytes(data: bytes, path: str) -> Episode:
