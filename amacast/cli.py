@@ -1011,7 +1011,7 @@ def render(
     `amacast publish --audio-from shard-1 ... --audio-from shard-N` puts it
     all together without rendering again.
 
-    Exit codes: 0 rendered, 1 errors in the input, 2 usage, 3 a failed render.
+    Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
     from amacast.mp3 import EncodeError
@@ -1039,7 +1039,7 @@ def render(
         )
     except (RenderError, EncodeError) as error:
         printer.finish()
-        raise Failure(shown_text(str(error), root), error.exit_code) from error
+        raise click.ClickException(shown_text(str(error), root)) from error
     printer.finish()
     diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
     if drafts:
