@@ -1028,8 +1028,8 @@ def render(
     all together without rendering again.  --output DIR may not be a
     build's output folder.
 
-    Exit codes: 0 rendered, 1 errors in the input, 2 usage (or --output a
-    build's output), 3 a failed render or a build or render already running.
+    Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage
+    (or --output a build's output), 3 a build or render already running.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
     from amacast.build.output import BuildInterrupted, OutputError, OutputRefused
@@ -1059,7 +1059,7 @@ def render(
         )
     except (RenderError, EncodeError) as error:
         printer.finish()
-        raise Failure(shown_text(str(error), root), error.exit_code) from error
+        raise click.ClickException(shown_text(str(error), root)) from error
     except (RenderRefused, OutputRefused) as error:
         click.echo(f"error: {shown_text(str(error), root)}", err=True)
         sys.exit(ExitCode.USAGE)

@@ -31,7 +31,6 @@ from pathlib import Path
 from amacast.cache import SegmentCache, segment_key
 from amacast.config import RenderSettings
 from amacast.engines.base import Engine, EngineError, Voice
-from amacast.errors import AmacastError
 from amacast.loudness import LoudnessMeter
 from amacast.mastering import (
     MasteringError,
@@ -52,7 +51,7 @@ DEFAULT_OUTRO = "That was {title}. Thanks for listening to {podcast}."
 _CHAPTER_TITLE_CHARS = 90
 
 
-class RenderError(AmacastError):
+class RenderError(Exception):
     """An episode could not be rendered; the message names the episode (and turn)."""
 
 

@@ -16,7 +16,6 @@ from amacast.engines.base import EngineError
 from amacast.errors import AmacastError, ExitCode
 from amacast.mastering import MasteringError
 from amacast.mp3 import EncodeError
-from amacast.render import RenderError
 from tests.conftest import cli_runner
 from tests.test_publish import example_project, snapshot
 
@@ -51,7 +50,6 @@ def test_the_readme_table_lists_every_exit_code_once() -> None:
         (EngineError, ExitCode.ENVIRONMENT),
         (EncodeError, ExitCode.ENVIRONMENT),
         (MasteringError, ExitCode.ENVIRONMENT),
-        (RenderError, ExitCode.ENVIRONMENT),
     ],
 )
 def test_every_environment_failure_is_one_hierarchy_apart_from_click(

@@ -47,6 +47,7 @@ class _AtomEntryLinks(BaseEntryExtension):  # type: ignore[misc]
 
 
 def atom_feed(items: Sequence[Item], settings: Settings, updated: dt.datetime) -> bytes:
+    """``atom.xml`` holding ``items`` (whole episodes), in the order given."""
     fg = FeedGenerator()
     fg.register_extension("atomlinks", _AtomLinksExtension, _AtomEntryLinks, atom=True, rss=False)
     fg.id(uuid.UUID(settings.podcast_guid).urn)
@@ -87,6 +88,7 @@ def atom_feed(items: Sequence[Item], settings: Settings, updated: dt.datetime) -
 
 
 def author(settings: Settings, episode: Episode | None = None) -> dict[str, str]:
+    """The feed's author (with the owner's email), or an entry's (its front matter ``author``)."""
     name = settings.author or settings.title
     if episode is not None and isinstance(episode.meta.get("author"), str):
         name = str(episode.meta["author"]).strip() or name

@@ -81,6 +81,7 @@ def _updated(episode: Episode | Listing, published: dt.datetime, tz: dt.tzinfo) 
 
 
 def positive_int(value: object) -> int | None:
+    """``value`` when it is an integer above 0 (not a boolean), else None."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     return None

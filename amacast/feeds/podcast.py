@@ -47,6 +47,7 @@ TRANSCRIPT_TYPES: Mapping[str, str] = {
 
 
 def podcast_feed(items: Sequence[Item], settings: Settings, updated: dt.datetime) -> bytes:
+    """``podcast.xml`` holding ``items`` (whole episodes, each with audio), in the order given."""
     fg = FeedGenerator()
     fg.load_extension("podcast")
     itunes_explicit.register(fg)

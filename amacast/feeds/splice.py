@@ -25,6 +25,7 @@ FragmentKey = tuple[str, ...]
 
 
 def fragment_key(feed: str, item: Item) -> FragmentKey:
+    """What the entry of ``item`` in ``feed`` (``atom`` or ``podcast``) is made from."""
     key = (feed, *made_from(item.episode, item.audio))
     return (*key, str(item.number)) if feed == "podcast" else key
 
