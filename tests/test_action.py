@@ -22,8 +22,8 @@ import yaml
 from click.testing import CliRunner
 
 from amacast.cli import main
-from amacast.starter import WORKFLOW_FILE
-from amacast.starter_files import ACTION, Defaults, workflow_text
+from amacast.cli.starter import WORKFLOW_FILE
+from amacast.cli.starter_files import ACTION, Defaults, workflow_text
 from tests.test_workflows import PINNED, PUBLISH, _NoBoolLoader, _pins, run_actionlint
 from tests.test_workflows import actionlint as actionlint  # noqa: F401 - the fixture
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from amacast.cli import main
-from amacast.progress import ProgressPrinter, clock
-from amacast.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path
+from amacast.cli.progress import ProgressPrinter, clock
+from amacast.cli.project import NOT_A_PROJECT, escape_control, find_project_root, shown_path
 from tests.conftest import FIXTURES
 from tests.test_publish import example_project
 from tests.test_render import EPISODE

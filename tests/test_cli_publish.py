@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import amacast.build.pipeline as publish_module
 from amacast.cli import main
-from amacast.preview import make_server, server_url
+from amacast.cli.preview import make_server, server_url
 from amacast.transcript.parse import parse_episode
 from amacast.transcript.validate import validate_episodes
 from tests.test_publish import FakeRenderer, example_project, snapshot
@@ -150,7 +150,7 @@ def test_serve_starts_the_preview_server(
         made.append((directory, host, port))
         return StopAtOnce()
 
-    monkeypatch.setattr("amacast.preview.make_server", fake_make_server)
+    monkeypatch.setattr("amacast.cli.preview.make_server", fake_make_server)
     result = runner.invoke(main, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert made[0] == (project / "output", "127.0.0.1", 8123)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from amacast.cli import main
-from amacast.fixes import fix_text
+from amacast.transcript.fixes import fix_text
 from amacast.transcript.parse import parse_episode
 from tests.conftest import FIXTURES, SEED, fossassam, shared_file
 
@@ -157,7 +157,7 @@ def test_a_file_that_cannot_be_replaced_is_an_error_and_stays(
     def refuse(source: str, target: str) -> None:
         raise PermissionError(13, "Permission denied", target)
 
-    monkeypatch.setattr("amacast.fixes.os.replace", refuse)
+    monkeypatch.setattr("amacast.transcript.fixes.os.replace", refuse)
     result = runner.invoke(main, ["validate", "--fix", str(path)])
     assert result.exit_code == 3
     assert f"error: cannot fix {path.resolve()}: Permission denied" in result.stderr

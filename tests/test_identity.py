@@ -12,10 +12,7 @@ import podcastparser
 import pytest
 from click.testing import CliRunner
 
-from amacast.cli import main
-from amacast.config import Settings
-from amacast.feeds import build_feeds, episode_guid
-from amacast.identity import (
+from amacast.build.identity import (
     Identity,
     Redirect,
     derived_guid,
@@ -25,6 +22,9 @@ from amacast.identity import (
     settle_identities,
     with_identity,
 )
+from amacast.cli import main
+from amacast.config import Settings
+from amacast.feeds import build_feeds, episode_guid
 from amacast.model import AudioInfo, Diagnostic, Episode
 from amacast.site import redirect_page, redirect_pages
 from amacast.transcript.parse import parse_episode, parse_episode_text

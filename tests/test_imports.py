@@ -36,7 +36,6 @@ ROOMS: dict[str, str] = {
     "amacast.errors": "model",
     # transcript: bytes -> Episode + diagnostics, the validation rules, the repairs
     "amacast.transcript": "transcript",
-    "amacast.fixes": "transcript",
     # config: amacast.toml -> typed settings
     "amacast.config": "config",
     # feeds: Atom and podcast RSS
@@ -59,18 +58,9 @@ ROOMS: dict[str, str] = {
     "amacast.site": "site",
     # build: what changed, reuse, workers, state, the commit
     "amacast.build": "build",
-    "amacast.identity": "build",
-    "amacast.files": "build",
     # cli: the command line and what only it uses
     "amacast.cli": "cli",
     "amacast.__main__": "cli",
-    "amacast.project": "cli",
-    "amacast.progress": "cli",
-    "amacast.preview": "cli",
-    "amacast.watch": "cli",
-    "amacast.scaffold": "cli",
-    "amacast.starter": "cli",
-    "amacast.starter_files": "cli",
 }
 
 #: Room -> the other rooms its modules may import (a room may always import itself).

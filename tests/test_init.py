@@ -13,15 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from amacast.cli import main
-from amacast.config import load_settings
-from amacast.starter import (
+from amacast.cli.starter import (
     WORKFLOW_FILE,
     machine_language,
     machine_timezone,
     pages_url,
     title_for,
 )
-from amacast.starter_files import LOCAL_BASE_URL, cover_png
+from amacast.cli.starter_files import LOCAL_BASE_URL, cover_png
+from amacast.config import load_settings
 from tests.conftest import CORPUS, FIXTURES, shared_file
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from amacast.preview import RELOAD_SCRIPT, VERSION_PATH, with_reload_script
-from amacast.watch import is_input
+from amacast.cli.preview import RELOAD_SCRIPT, VERSION_PATH, with_reload_script
+from amacast.cli.watch import is_input
 from tests.test_publish import example_project
 
 SLUG = "ama-with-sunil-rao-life-on-call"

@@ -32,9 +32,9 @@ from typing import Any
 
 from amacast.build import state
 from amacast.build.audio import relative_to
+from amacast.build.identity import Identity, remember, settle_identities
 from amacast.build.sources import load_episodes, project_cache_folder
 from amacast.config import Settings, load_settings
-from amacast.identity import Identity, remember, settle_identities
 from amacast.model import Diagnostic, Episode, Listing, whole
 from amacast.transcript.files import project_episodes
 from amacast.transcript.validate import validate_episode, with_duplicates

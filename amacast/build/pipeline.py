@@ -49,6 +49,7 @@ from amacast.build.audio import (
     plan_audio,
 )
 from amacast.build.checks import check_episodes, check_settings
+from amacast.build.identity import Identity, with_identity
 from amacast.build.manifest import (
     MANIFEST,
     current_audio,
@@ -80,7 +81,6 @@ from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings
 from amacast.errors import AmacastError
-from amacast.identity import Identity, with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
 from amacast.transcript.files import project_episodes
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from amacast.build.checks import check_project
+from amacast.build.identity import with_identity
 from amacast.build.keys import audio_key, cover_hash
 from amacast.build.manifest import (
     MANIFEST,
@@ -47,7 +48,6 @@ from amacast.build.shards import in_shard
 from amacast.build.sources import project_cache_folder
 from amacast.config import Settings
 from amacast.errors import AmacastError, ExitCode
-from amacast.identity import with_identity
 from amacast.model import AudioInfo, Diagnostic, Episode
 from amacast.transcript.files import project_episodes
 

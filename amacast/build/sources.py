@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 
 from amacast import __version__
 from amacast.build import state
+from amacast.build.files import read_file
 from amacast.build.workers import forked_pool, worker_count
-from amacast.files import read_file
 from amacast.model import Episode
 
 PROJECT_CACHE_DIR = ".amacast-cache"

@@ -13,7 +13,7 @@ can do without:
   *pack key* (the site's inputs and the libraries that write them), kept in
   ``meta``;
 - ``identities`` (in ``meta``): the GUID, number and slug each published
-  episode has (:mod:`amacast.identity`), so a title edit changes none of them.
+  episode has (:mod:`amacast.build.identity`), so a title edit changes none of them.
 
 Nothing read from here can run code: rows are JSON decoded against the
 type that is expected, or raw XML bytes spliced into a feed.  A row that does
@@ -268,7 +268,7 @@ def save_pack_rows(
 
 
 def identities(cache_dir: Path) -> dict[str, Any]:
-    """What was published before, per episode (:mod:`amacast.identity`); ``{}`` when unknown."""
+    """What was published before, per episode (see :mod:`amacast.build.identity`), or ``{}``."""
     with contextlib.suppress(OSError, sqlite3.Error, ValueError):
         text = _meta(connect(cache_dir), "identities")
         known = json.loads(text) if text else {}

@@ -19,9 +19,9 @@ from amacast.cli.common import (
     relative_diagnostic,
     render_progress,
 )
+from amacast.cli.project import shown_path, shown_text
 from amacast.errors import ExitCode
 from amacast.model import Diagnostic
-from amacast.project import shown_path, shown_text
 from amacast.transcript.validate import drafts_included
 
 # The commands import what they use when they run: `amacast --help` starts in 0.2 s,

@@ -18,8 +18,8 @@ from amacast.cli.common import (
     project_root,
     relative_diagnostic,
 )
+from amacast.cli.project import shown_text
 from amacast.errors import ExitCode
-from amacast.project import shown_text
 from amacast.transcript.validate import count_by_severity
 from amacast.transcript.validate import strict as make_strict
 
@@ -115,7 +115,7 @@ def validate(
     fixes = []
     if fix:
         # Start-up: loaded when this command runs (see the note on the imports).
-        from amacast.fixes import fix_files
+        from amacast.transcript.fixes import fix_files
 
         try:
             fixes = fix_files(f for f in files if f.is_file())

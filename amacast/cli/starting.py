@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from amacast.cli.common import format_diagnostic, plural, project_root, relative_diagnostic
+from amacast.cli.project import escape_control, shown_path, shown_text
 from amacast.errors import ExitCode
-from amacast.project import escape_control, shown_path, shown_text
 
 # The commands import what they use when they run: `amacast --help` starts in 0.2 s,
 # against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
@@ -41,7 +41,7 @@ def new(title: str, date_text: str | None) -> None:
     import datetime as dt
 
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.scaffold import EpisodeExistsError, new_episode
+    from amacast.cli.scaffold import EpisodeExistsError, new_episode
     from amacast.transcript.front_matter import parse_date
 
     root = project_root()
@@ -95,7 +95,7 @@ def init(folder: Path, source: Path | None, force: bool) -> None:
     amacast init podcast --from content/posts
     """
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.starter import ProjectExistsError, start_project
+    from amacast.cli.starter import ProjectExistsError, start_project
 
     here = Path.cwd()
     try:

@@ -1,7 +1,7 @@
 """The files of a new project (``amacast init``): settings, an example episode, a workflow, a cover.
 
 Pure functions from :class:`Defaults` to text or bytes; finding the defaults
-out and writing the files is :mod:`amacast.starter`'s job.
+out and writing the files is :mod:`amacast.cli.starter`'s job.
 """
 
 from __future__ import annotations

@@ -26,8 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amacast.model import Diagnostic
-from amacast.starter_files import (
+from amacast.cli.starter_files import (
     COVER_FILE,
     GITIGNORE,
     LOCAL_BASE_URL,
@@ -37,6 +36,7 @@ from amacast.starter_files import (
     settings_text,
     workflow_text,
 )
+from amacast.model import Diagnostic
 from amacast.transcript.files import EPISODE_SUFFIXES, EPISODES_DIR
 from amacast.transcript.parse import parse_episode
 from amacast.transcript.validate import validate_episodes

@@ -2,7 +2,7 @@
 
 The front matter names the episode for good from the start: a fresh ``guid:``
 (a random UUID) and ``episode:``, the number after the highest in
-``episodes/`` (:func:`amacast.identity.next_episode_number`).
+``episodes/`` (:func:`amacast.build.identity.next_episode_number`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import uuid
 import zoneinfo
 from pathlib import Path
 
-from amacast.identity import next_episode_number
+from amacast.build.identity import next_episode_number
 from amacast.transcript.files import EPISODES_DIR, find_episode_files
 from amacast.transcript.front_matter import slugify
 from amacast.transcript.parse import parse_episode
