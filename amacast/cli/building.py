@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +24,9 @@ from amacast.cli.project import shown_path, shown_text
 from amacast.errors import ExitCode
 from amacast.model import Diagnostic
 from amacast.transcript.validate import drafts_included
+
+if TYPE_CHECKING:
+    from amacast.build.pipeline import BuildResult
 
 # The commands import what they use when they run: `amacast --help` starts in 0.2 s,
 # against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
@@ -78,7 +82,7 @@ def _run_publish(
 ) -> None:
     """Build the project found from the current folder and report; exit 1 on failure."""
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.build.output import BuildInterrupted, BuildRunning, OutputError, OutputRefused
+    from amacast.build.output import BuildInterrupted, OutputError
     from amacast.build.pipeline import BuildError, build_all
 
     overrides = {"base_url": base_url} if base_url else None
@@ -114,24 +118,24 @@ def _run_publish(
             render_progress=None if quiet else show,
             found=report,
         )
-    except BuildError as error:
+    except (BuildError, OutputError) as error:  # each names its exit code
         printer.finish()
-        click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(error.exit_code)
-    except OutputRefused as error:
-        click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(error.exit_code)
-    except BuildInterrupted as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except (BuildRunning, OutputError) as error:
-        click.echo(f"error: {shown_text(str(error), root)}", err=True)
+        message = (
+            str(error) if isinstance(error, BuildInterrupted) else shown_text(str(error), root)
+        )
+        click.echo(f"error: {message}", err=True)
         sys.exit(error.exit_code)
     printer.finish()
     report(result.diagnostics)
     for note in result.notes:
         click.echo(f"note: {shown_text(note, root)}", err=True)
-    where = shown_path(in_project(root, output), root)
+    _summarise(result, shown_path(in_project(root, output), root), verb, bool(audio_from))
+    if not result.ok:
+        sys.exit(ExitCode.INPUT)
+
+
+def _summarise(result: BuildResult, where: str, verb: str, from_shards: bool) -> None:
+    """Print what a build did (or would do); exit with the dry run's code."""
     labels = ("would render", "would write") if result.dry_run else ("rendered", "changed")
     for label, slugs in zip(labels, (result.rendered, result.changed), strict=True):
         if slugs:
@@ -150,7 +154,7 @@ def _run_publish(
         click.echo(
             f"{verb} {plural(len(result.published), 'episode')} to {where}: "
             f"{len(result.rendered)} rendered, {len(result.reused)} unchanged, "
-            + (f"{len(result.adopted)} adopted, " if audio_from or result.adopted else "")
+            + (f"{len(result.adopted)} adopted, " if from_shards or result.adopted else "")
             + f"{len(result.files)} files, {result.total_bytes / 1e6:.1f} MB",
             err=True,
         )
@@ -158,8 +162,6 @@ def _run_publish(
         click.echo(
             f"stopped: {plural(len(result.errors), 'error')}; {where} left as it was", err=True
         )
-    if not result.ok:
-        sys.exit(ExitCode.INPUT)
 
 
 @click.command()

@@ -112,18 +112,7 @@ def validate(
         raise click.UsageError("no PATHS given and the project has no episodes/ folder")
     # Absolute, so that they are shown relative to the project wherever the command runs.
     files = [Path(os.path.abspath(f)) for f in find_episode_files(targets)]
-    fixes = []
-    if fix:
-        # Start-up: loaded when this command runs (see the note on the imports).
-        from amacast.transcript.fixes import fix_files
-
-        try:
-            fixes = fix_files(f for f in files if f.is_file())
-        except OSError as error:
-            click.echo(f"error: cannot fix {error.filename}: {error.strerror}", err=True)
-            sys.exit(ExitCode.ENVIRONMENT)
-        for change in fixes:
-            click.echo(shown_text(str(change), root), err=fmt != "text")
+    fixes = _fix(files, root, fmt) if fix else []
     given = {"base_url": base_url, "timezone": timezone}
     required, expected = FOR_VALIDATE  # base_url may come from `build --base-url` in CI
     checked, _episodes = check_project(  # what build and publish check, the same way
@@ -153,3 +142,18 @@ def validate(
     )
     if counts["error"]:
         sys.exit(ExitCode.INPUT)
+
+
+def _fix(files: list[Path], root: Path, fmt: str) -> list[object]:
+    """Make the repairs the fixable warnings name, printing each; exit 3 on a file not written."""
+    # Start-up: loaded when --fix is given.
+    from amacast.transcript.fixes import fix_files
+
+    try:
+        fixes = fix_files(f for f in files if f.is_file())
+    except OSError as error:
+        click.echo(f"error: cannot fix {error.filename}: {error.strerror}", err=True)
+        sys.exit(ExitCode.ENVIRONMENT)
+    for change in fixes:
+        click.echo(shown_text(str(change), root), err=fmt != "text")
+    return list(fixes)

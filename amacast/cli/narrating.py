@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,9 @@ from amacast.cli.progress import clock
 from amacast.cli.project import escape_control, shown_path, shown_text
 from amacast.errors import ExitCode
 from amacast.transcript.validate import drafts_included
+
+if TYPE_CHECKING:
+    from amacast.build.rendered import RenderRun
 
 # The commands import what they use when they run: `amacast --help` starts in 0.2 s,
 # against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
@@ -109,7 +113,7 @@ def render(
     (or --output a build's output), 3 a build or render already running.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.build.output import BuildInterrupted, OutputError, OutputRefused
+    from amacast.build.output import BuildInterrupted, OutputError
     from amacast.build.rendered import RenderRefused, render_project
     from amacast.mp3 import EncodeError
     from amacast.render import RenderError
@@ -137,17 +141,19 @@ def render(
     except (RenderError, EncodeError) as error:
         printer.finish()
         raise click.ClickException(shown_text(str(error), root)) from error
-    except (RenderRefused, OutputRefused) as error:
-        click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(ExitCode.USAGE)
-    except BuildInterrupted as error:
+    except (RenderRefused, OutputError) as error:  # each names its exit code
         printer.finish()
-        click.echo(f"error: {error}; the rendered audio is as it was", err=True)
-        sys.exit(ExitCode.TERMINATED)
-    except OutputError as error:
-        click.echo(f"error: {shown_text(str(error), root)}", err=True)
-        sys.exit(ExitCode.ENVIRONMENT)
+        note = "; the rendered audio is as it was" if isinstance(error, BuildInterrupted) else ""
+        click.echo(f"error: {shown_text(str(error), root)}{note}", err=True)
+        sys.exit(error.exit_code)
     printer.finish()
+    _report(result, root, drafts=drafts, shard=shard, into_output=output is not None)
+
+
+def _report(
+    result: RenderRun, root: Path, *, drafts: bool, shard: tuple[int, int] | None, into_output: bool
+) -> None:
+    """Print what a render did and exit 1 when it found errors or had nothing to render."""
     diagnostics = [relative_diagnostic(d, root) for d in result.diagnostics]
     if drafts:
         diagnostics = drafts_included(diagnostics)
@@ -174,7 +180,7 @@ def render(
             f"into {shown_path(result.folder, root)}, {len(result.other_shards)} in other shards",
             err=True,
         )
-    if result.infos and output is None:
+    if result.infos and not into_output:
         click.echo(
             f"rendered {plural(len(result.infos), 'episode')} into "
             f"{shown_path(result.folder, root)}: the next `amacast build` or `publish` "
