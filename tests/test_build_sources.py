@@ -16,8 +16,10 @@ from amacast.build.sources import (
     POOL_THRESHOLD,
     cache_key,
     load_episodes,
+    map_episodes,
     parser_fingerprint,
     project_cache_folder,
+    read_sources,
 )
 from amacast.model import Episode
 from amacast.transcript.files import find_episode_files, project_episodes
@@ -170,6 +172,37 @@ def test_the_worker_pool_gives_the_same_episodes_as_one_process(tmp_path: Path) 
     assert [e.path for e in parallel] == [str(p) for p in paths]
     # What the workers stored is served back as it is.
     assert load_episodes(paths, tmp_path / "cache", jobs=2) == serial
+
+
+def test_map_episodes_in_workers_gives_what_one_process_gives_and_stores_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    sources = [*EXAMPLES, FIXTURES / "naive-date.md", FIXTURES / "unknown-speaker.md"]
+    for at in range(POOL_THRESHOLD + 8):
+        shutil.copy2(sources[at % len(sources)], folder / f"{at:03d}.md")
+    paths = sorted(folder.glob("*.md"))
+    cache = tmp_path / "cache"
+    read = read_sources(paths)
+    assert all(source.data is not None for source in read)  # the workers inherit these bytes
+    made = map_episodes(read, cache, lambda e: (e, e.diagnostics), jobs=2)
+    expected = [parse_episode(path) for path in paths]
+    assert [episode for episode, _ in made] == expected
+    assert [diagnostics for _, diagnostics in made] == [e.diagnostics for e in expected]
+    assert stored_count(cache) == len(paths)
+    assert load_episodes(paths, cache, jobs=1) == expected
+
+
+def test_the_state_says_which_keys_it_holds(episodes_dir: Path, tmp_path: Path) -> None:
+    paths = sorted(episodes_dir.glob("*.md"))
+    cache = tmp_path / "cache"
+    load_episodes(paths, cache, jobs=1)
+    keys = [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
+    others = [f"{n:064x}" for n in range(1200)]  # more than one query's worth
+    assert state.stored_parsed(cache, [*others, *keys, keys[0]]) == frozenset(keys)
+    assert state.stored_parsed(cache, others) == frozenset()
+    assert state.stored_parsed(cache, []) == frozenset()
 
 
 def test_project_cache_folder_follows_the_segment_cache_setting(tmp_path: Path) -> None:
