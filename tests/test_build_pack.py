@@ -309,3 +309,25 @@ def test_a_project_index_template_gives_after_a_rebuild_what_a_fresh_build_gives
     index = (output / "index.html").read_text("utf-8")
     assert " turns)</li>" in index if name == "index_entry.html" else index.count(": ") >= 2
     assert "0 turns" not in index and ": 0\n" not in index  # each entry sees its transcript
+
+
+_FROZEN_AT_EXIT = """
+import atexit, gc, sys
+from pathlib import Path
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))  # runs last
+from amacast.build.pipeline import build_all
+assert build_all(Path(sys.argv[1]), Path(sys.argv[1]) / "output", audio=False).ok
+print("frozen after the build:", gc.get_freeze_count() > 0)
+"""
+
+
+def test_a_build_leaves_the_collector_as_it_was_and_spares_it_the_walk_at_exit(
+    project: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FROZEN_AT_EXIT, str(project)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines() == ["frozen after the build: False", "frozen at exit: True"]

@@ -22,7 +22,6 @@ from amacast import __version__
 from amacast.build.codec import DecodeError, from_data, to_data
 from amacast.build.output import MANIFEST, read_manifest
 from amacast.model import AudioInfo
-from amacast.sidecars import audio_info_path
 
 __all__ = ["MANIFEST", "read_manifest"]
 
@@ -50,6 +49,10 @@ def episode_entries(
     keys: Mapping[str, str], audio: Mapping[str, AudioInfo], hashes: Mapping[str, str]
 ) -> dict[str, dict[str, Any]]:
     """The manifest's ``episodes``: per slug with audio, its key, AudioInfo and files."""
+    if not audio:
+        return {}
+    from amacast.sidecars import audio_info_path  # here, not at the top: start-up time
+
     entries = {}
     for slug in sorted(audio):
         if slug not in keys:
@@ -135,6 +138,8 @@ def write_audio_manifest(
     The same shape a build writes, limited to each episode's MP3, sidecars
     and AudioInfo JSON, so that a build with ``audio_from=[folder]`` adopts them.
     """
+    from amacast.sidecars import audio_info_path  # here, not at the top: start-up time
+
     hashes: dict[str, str] = {}
     for slug, info in audio.items():
         for relative in [*audio_files(info), audio_info_path(slug)]:

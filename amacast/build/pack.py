@@ -5,9 +5,11 @@ slugs and dates (:class:`~amacast.model.Listing`), their diagnostics, their
 entries in the two feeds and on the index page.  Loading every parsed
 episode whole to make those again is most of such a rebuild's work, so a
 build keeps them, in the build state (:mod:`amacast.build.state`: SQLite
-rows of JSON and XML, never pickle), for the next.  A build adds the rows it
-made that the state lacked, so a rebuild that changed one episode writes a
-few kilobytes, and drops the rows no episode uses any more.
+rows of JSON, XML and HTML, never pickle), for the next: the feed and index
+entries as the text they are in the output, spliced in without decoding.  A
+build adds the rows it made that the state lacked, so a rebuild that
+changed one episode writes a few kilobytes, and drops the rows no episode
+uses any more.
 
 It also notes the size and time of each episode page it wrote, which
 tells the next build that a page is still as written without reading it.
@@ -18,7 +20,8 @@ cover) and the versions of feedgen, lxml and Jinja2, which write the entries.
 A build with another key starts from an empty pack.  Listings and
 diagnostics are kept by the transcript's cache key
 (:func:`amacast.build.sources.cache_key`: its path and bytes, the parser),
-feed entries and index entries by :func:`amacast.model.made_from`.
+feed entries and index entries by :func:`amacast.model.made_from`; the
+parts of the index page around its entries by :func:`frame_keys`.
 
 :class:`Episodes` is how a build sees its transcripts through the pack:
 listings for all; each one that is new or changed loaded whole (parsed, or
