@@ -16,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -189,27 +191,58 @@ def decode_mp3(path: Path, sample_rate: int | None = None) -> PCM:
 
 
 def decode_chunks(
-    path: Path, sample_rate: int, chunk: int = 1 << 16
+    path: Path, sample_rate: int, chunk: int = 1 << 17
 ) -> Iterator[npt.NDArray[np.float32]]:
     """Decode an MP3 (mono) in this process into float chunks, without holding it whole.
 
     miniaudio's decoder reads the Info tag and drops the encoder's delay and
-    padding, as players do.
+    padding, as players do.  It decodes in a thread a few chunks ahead of the
+    caller (it lets go of the GIL while it decodes), so decoding and whatever
+    the caller does with the chunks share two cores.
     """
     import miniaudio
 
+    chunks: queue.Queue[npt.NDArray[np.float32] | BaseException | None] = queue.Queue(8)
+    stop = threading.Event()
+
+    def put(item: npt.NDArray[np.float32] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            info = miniaudio.mp3_get_file_info(str(path))
+            if info.nchannels != 1 or info.sample_rate != sample_rate:
+                stream = miniaudio.stream_file(
+                    str(path), nchannels=1, sample_rate=sample_rate, frames_to_read=chunk
+                )
+            else:
+                stream = miniaudio.mp3_stream_file(str(path), frames_to_read=chunk)
+            for block in stream:
+                samples = np.frombuffer(block, dtype=np.int16).astype(np.float32)
+                if not put(samples * np.float32(1 / 32768)):
+                    return
+            put(None)
+        except miniaudio.DecodeError as error:
+            put(EncodeError(f"cannot decode {path}: {error}"))
+        except BaseException as error:  # handed to the caller's thread, raised there
+            put(error)
+
+    worker = threading.Thread(target=decode, name="amacast-decode", daemon=True)
+    worker.start()
     try:
-        info = miniaudio.mp3_get_file_info(str(path))
-        if info.nchannels != 1 or info.sample_rate != sample_rate:
-            stream = miniaudio.stream_file(
-                str(path), nchannels=1, sample_rate=sample_rate, frames_to_read=chunk
-            )
-        else:
-            stream = miniaudio.mp3_stream_file(str(path), frames_to_read=chunk)
-        for block in stream:
-            yield np.frombuffer(block, dtype=np.int16).astype(np.float32) / np.float32(32768.0)
-    except miniaudio.DecodeError as error:
-        raise EncodeError(f"cannot decode {path}: {error}") from error
+        while (item := chunks.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def write_tags(
