@@ -123,17 +123,33 @@ def caption_cards(
     def first_width(at: int) -> int:
         return width - len(prefix) if at == 0 and prefix else width
 
+    # Both are asked about the same words again and again while the cuts are
+    # weighed: each answer is worked out once.
+    ends: dict[int, int] = {}
+    counts: dict[int, int] = {}
+
     def fullest(at: int) -> int:
         """The end of the fullest card that starts at word ``at``."""
-        end = at + 1
-        while end < len(words) and _fits(words[at : end + 1], width, first_width(at), max_lines):
-            end += 1
+        end = ends.get(at)
+        if end is None:
+            end = at + 1
+            while end < len(words) and _fits(
+                words[at : end + 1], width, first_width(at), max_lines
+            ):
+                end += 1
+            ends[at] = end
         return end
 
     def cards_from(at: int) -> int:
-        count = 0
-        while at < len(words):
-            at, count = fullest(at), count + 1
+        """How many fullest cards the words from ``at`` on make."""
+        chain = []
+        while at < len(words) and at not in counts:
+            chain.append(at)
+            at = fullest(at)
+        count = counts.get(at, 0)
+        for start in reversed(chain):
+            count += 1
+            counts[start] = count
         return count
 
     cards: list[tuple[str, ...]] = []

@@ -83,12 +83,16 @@ def _stream(
     encoder: Mp3Encoder | None = None,
     progress: SegmentProgress | None = None,
 ) -> float:
-    """Gain and limit every segment; encode when given an encoder; return the loudness."""
-    meter = LoudnessMeter(rate)
+    """Gain and limit every segment; encode when given an encoder, else return the loudness.
+
+    An encoding pass measures nothing: the MP3 is measured afterwards.
+    """
+    meter = LoudnessMeter(rate) if encoder is None else None
     position = 0
     for number, item in enumerate(placed, start=1):
         silence = item.start - position
-        meter.add_silence(silence)
+        if meter is not None:
+            meter.add_silence(silence)
         while encoder is not None and silence > 0:
             step = min(silence, _WRITE_CHUNK)
             encoder.write(np.zeros(step, dtype=np.int16))
@@ -99,13 +103,14 @@ def _stream(
                 f"segment {item.key[:12]} vanished from the cache {cache.root} while rendering"
             )
         ints = quantize(limit_peaks(at_rate(pcm, rate) * gain, ceiling, rate))
-        meter.add(ints.astype(np.float64) / 32767.0)
-        if encoder is not None:
+        if meter is not None:
+            meter.add(ints.astype(np.float64) / 32767.0)
+        elif encoder is not None:
             encoder.write(ints)
         position = item.start + item.length
         if progress is not None:
             progress("encoding", number, len(placed))
-    return meter.integrated()
+    return meter.integrated() if meter is not None else math.nan
 
 
 def _encode(
@@ -116,16 +121,15 @@ def _encode(
     ceiling: float,
     target: Path,
     progress: SegmentProgress | None,
-) -> float:
-    """Gain, limit and encode into ``target``; returns the loudness of the PCM encoded."""
+) -> None:
+    """Gain, limit and encode into ``target``."""
     encoder = Mp3Encoder(target, settings.sample_rate, settings.bitrate)
     try:
-        loudness = _stream(placed, cache, settings.sample_rate, gain, ceiling, encoder, progress)
+        _stream(placed, cache, settings.sample_rate, gain, ceiling, encoder, progress)
         encoder.close()
     except BaseException:
         encoder.abort()
         raise
-    return loudness
 
 
 def normalise_and_encode(

@@ -1,19 +1,27 @@
-"""MP3 in and out: a streaming ffmpeg encoder and ID3v2 tags with chapters.
+"""MP3 in and out: a streaming LAME encoder, a decoder, and ID3v2 tags with chapters.
 
-The ffmpeg used is one on ``PATH`` when there is one, else the binary that PyPI
-``imageio-ffmpeg`` ships (no system package needed); pydub is pointed at the
-same binary.  Encoding streams 16-bit PCM into ffmpeg's stdin, so an episode of
-any length is encoded with a few chunks in memory (pydub's ``export`` needs
-the whole episode as one ``AudioSegment``).
+Encoding streams 16-bit PCM into LAME (PyPI ``lameenc``) in a child process
+(:mod:`amacast.lame`), so an episode of any length is encoded with a few
+chunks in memory, on a second core.  The file starts with a LAME "Info" tag
+(frame count, size, seek table, the encoder delay and padding), so that
+decoders trim the encoder's delay and padding and give back exactly the
+samples that went in.  Decoding for the loudness check uses miniaudio's MP3
+decoder in this process.  ffmpeg (one on ``PATH``, else the binary PyPI ``imageio-ffmpeg``
+ships; pydub is pointed at the same one) decodes other files, for checks and
+tests: a decoder independent of the encoder's side.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import queue
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,15 +34,11 @@ from amacast.engines.base import PCM
 from amacast.errors import AmacastError
 from amacast.model import Chapter
 
-# LAME's algorithm quality (0 best .. 9 fastest): 7 encodes speech about 2.5x
-# faster than the default 3 at the same bitrate, with no audible loss on speech.
-LAME_QUALITY = 7
-
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 class EncodeError(AmacastError):
-    """ffmpeg could not be started or failed to encode."""
+    """The MP3 could not be encoded, written or decoded."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,84 +63,74 @@ def ffmpeg_exe() -> str:
     return found
 
 
+# The pipe to the encoder holds this much (Linux; elsewhere the default), and
+# the encoder reads this much at a time: few, large copies between the processes.
+_PIPE_BYTES = 1 << 20
+
+
 class Mp3Encoder:
-    """Mono 16-bit PCM written in chunks, encoded by ffmpeg (libmp3lame, CBR) into ``path``."""
+    """Mono 16-bit PCM written in chunks, encoded by LAME (CBR) into ``path``.
+
+    LAME runs in a child process (:mod:`amacast.lame`) fed through a pipe, so
+    encoding goes on while this process prepares the next samples: the two
+    share the work over two cores.  Until :meth:`close` returns, ``path`` is
+    not a complete file.
+    """
 
     def __init__(self, path: Path, sample_rate: int, bitrate_kbps: int) -> None:
         self.path = path
-        # ffmpeg's messages go to a file: a pipe nobody reads could fill and block it.
+        # The child's messages go to a file: a pipe nobody reads could fill and block it.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()/abort()
         command = [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostats",
-            "-loglevel",
-            "error",
-            "-f",
-            "s16le",
-            "-ar",
-            str(sample_rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            f"{bitrate_kbps}k",
-            "-ac",
-            "1",
-            "-compression_level",
-            str(LAME_QUALITY),
-            # No ID3 of ffmpeg's own (mutagen writes the tags); keep the Xing/LAME
-            # header so decoders trim the encoder delay and padding exactly.
-            "-id3v2_version",
-            "0",
-            "-write_xing",
-            "1",
-            "-f",
-            "mp3",
-            "-y",
-            str(path),
-        ]
+            sys.executable, "-m", "amacast.lame", str(path), str(sample_rate), str(bitrate_kbps),
+            str(_PIPE_BYTES),
+        ]  # fmt: skip
         try:
             self._process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                bufsize=0,
             )
         except OSError as error:
             self._stderr.close()
-            raise EncodeError(f"cannot start ffmpeg: {error}") from error
+            raise EncodeError(f"cannot start the MP3 encoder: {error}") from error
+        stdin = self._process.stdin
+        assert stdin is not None
+        with contextlib.suppress(AttributeError, OSError):
+            fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        self._stdin: IO[bytes] = stdin
 
     def write(self, samples: npt.NDArray[np.int16]) -> None:
         """Append samples (int16, mono)."""
-        stdin = self._process.stdin
-        assert stdin is not None
+        data = np.ascontiguousarray(samples, dtype="<i2").data.cast("B")
         try:
-            stdin.write(np.ascontiguousarray(samples, dtype="<i2").tobytes())
+            while data:
+                written = self._stdin.write(data)
+                data = data[written or 0 :]
         except (BrokenPipeError, OSError) as error:
-            raise EncodeError(f"ffmpeg stopped while encoding: {self._error_text()}") from error
+            code = self._process.wait()
+            raise EncodeError(
+                f"the MP3 encoder stopped (exit {code}): {self._error_text()}"
+            ) from error
 
     def close(self) -> None:
-        """Finish the file; EncodeError if ffmpeg failed."""
-        stdin = self._process.stdin
-        assert stdin is not None
+        """Finish the file; EncodeError if the encoder failed."""
         with contextlib.suppress(BrokenPipeError, OSError):
-            stdin.close()
+            self._stdin.close()
         code = self._process.wait()
         message = self._error_text()
         self._stderr.close()
         if code != 0:
-            raise EncodeError(f"ffmpeg failed (exit {code}): {message}")
+            raise EncodeError(f"the MP3 encoder failed (exit {code}): {message}")
 
     def abort(self) -> None:
-        """Stop ffmpeg at once (on failure or interrupt); the output file is left to the caller."""
+        """Stop the encoder at once (on failure or interrupt); the file is left to the caller."""
         if self._process.poll() is None:
             self._process.kill()
-        try:
-            if self._process.stdin is not None:
-                self._process.stdin.close()
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            self._stdin.close()
         self._process.wait()
         self._stderr.close()
 
@@ -150,10 +144,10 @@ class Mp3Encoder:
 
 @functools.lru_cache(maxsize=8)
 def encoder_gain_db(sample_rate: int, bitrate_kbps: int) -> float:
-    """How much the encoder changes the level (dB), measured once on a 1 kHz tone.
+    """How much encoding and decoding change the level (dB), measured once on a 1 kHz tone.
 
-    libmp3lame as ffmpeg drives it scales its input by 0.95 (−0.45 dB); other
-    builds may not, so this is measured rather than assumed.
+    Measured rather than assumed: encoders differ (libmp3lame as ffmpeg drives
+    it scales its input by 0.95, −0.45 dB; LAME driven directly does not).
     """
     seconds = 2
     t = np.arange(sample_rate * seconds) / sample_rate
@@ -167,7 +161,7 @@ def encoder_gain_db(sample_rate: int, bitrate_kbps: int) -> float:
         except BaseException:
             encoder.abort()
             raise
-        decoded = decode_mp3(path, sample_rate).samples.astype(np.float64)
+        decoded = np.concatenate(list(decode_chunks(path, sample_rate)))
     middle = slice(sample_rate // 2, len(t) - sample_rate // 2)
     before = float(np.sqrt(np.mean(tone[middle] ** 2)))
     after = float(np.sqrt(np.mean(decoded[middle] ** 2))) if decoded.size >= len(t) else before
@@ -198,30 +192,58 @@ def decode_mp3(path: Path, sample_rate: int | None = None) -> PCM:
 
 
 def decode_chunks(
-    path: Path, sample_rate: int, chunk: int = 1 << 16
-) -> Iterator[npt.NDArray[np.float64]]:
-    """Decode an audio file with ffmpeg into mono float chunks, without holding it whole."""
-    process = subprocess.Popen(
-        _decode_command(path, sample_rate),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdout is not None
+    path: Path, sample_rate: int, chunk: int = 1 << 17
+) -> Iterator[npt.NDArray[np.float32]]:
+    """Decode an MP3 (mono) in this process into float chunks, without holding it whole.
+
+    miniaudio's decoder reads the Info tag and drops the encoder's delay and
+    padding, as players do.  It decodes in a thread a few chunks ahead of the
+    caller (it lets go of the GIL while it decodes), so decoding and whatever
+    the caller does with the chunks share two cores.
+    """
+    import miniaudio
+
+    chunks: queue.Queue[npt.NDArray[np.float32] | BaseException | None] = queue.Queue(8)
+    stop = threading.Event()
+
+    def put(item: npt.NDArray[np.float32] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            info = miniaudio.mp3_get_file_info(str(path))
+            if info.nchannels != 1 or info.sample_rate != sample_rate:
+                stream = miniaudio.stream_file(
+                    str(path), nchannels=1, sample_rate=sample_rate, frames_to_read=chunk
+                )
+            else:
+                stream = miniaudio.mp3_stream_file(str(path), frames_to_read=chunk)
+            for block in stream:
+                samples = np.frombuffer(block, dtype=np.int16).astype(np.float32)
+                if not put(samples * np.float32(1 / 32768)):
+                    return
+            put(None)
+        except miniaudio.DecodeError as error:
+            put(EncodeError(f"cannot decode {path}: {error}"))
+        except BaseException as error:  # handed to the caller's thread, raised there
+            put(error)
+
+    worker = threading.Thread(target=decode, name="amacast-decode", daemon=True)
+    worker.start()
     try:
-        while True:
-            data = process.stdout.read(chunk * 2)
-            if not data:
-                break
-            usable = len(data) - len(data) % 2
-            yield np.frombuffer(data[:usable], dtype="<i2").astype(np.float64) / 32768.0
+        while (item := chunks.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
-        if process.poll() is None:
-            process.kill()
-        _, errors = process.communicate()
-    if process.returncode != 0:
-        raise EncodeError(
-            f"ffmpeg could not decode {path}: {errors.decode('utf-8', 'replace').strip()[-2000:]}"
-        )
+        stop.set()
+        worker.join()
 
 
 def write_tags(

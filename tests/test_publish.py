@@ -598,6 +598,7 @@ def test_audio_keys_hash_the_sorted_json_of_their_inputs(title: str) -> None:
     import hashlib
 
     from amacast import __version__
+    from amacast.lame import MASTERING_VERSION
 
     settings = Settings(title=title, author="A", audio={"engine": "piper"}, voices={"S": "joe"})
     keyer = audio_keyer(settings, "cover-hash")
@@ -608,6 +609,7 @@ def test_audio_keys_hash_the_sorted_json_of_their_inputs(title: str) -> None:
             "voices": {"S": "joe"},
             "podcast": [title, "A", "", "cover-hash"],
             "version": __version__,
+            "mastering": MASTERING_VERSION,
         }
         text = json.dumps(inputs, sort_keys=True, ensure_ascii=True, default=str)
         assert keyer(source) == hashlib.sha256(text.encode("utf-8")).hexdigest()

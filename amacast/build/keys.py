@@ -19,6 +19,7 @@ from typing import Any
 from amacast import __version__
 from amacast.build.codec import dumps
 from amacast.config import Settings
+from amacast.lame import MASTERING_VERSION
 from amacast.model import AudioInfo, Episode, Listing
 
 #: The project's own templates, beside ``amacast.toml``.
@@ -35,8 +36,8 @@ def audio_keyer(settings: Settings, cover_hash: str = "") -> Callable[[str], str
 
     What an episode's audio depends on: the transcript, the ``[audio]`` and
     ``[voices]`` tables, the podcast's title and author (spoken in the intro,
-    written to the ID3 tags), the cover (embedded in the tags) and amacast's
-    version.
+    written to the ID3 tags), the cover (embedded in the tags), amacast's
+    version and its mastering's (:data:`amacast.lame.MASTERING_VERSION`).
     """
     inputs = {
         "source": _SOURCE,
@@ -44,6 +45,7 @@ def audio_keyer(settings: Settings, cover_hash: str = "") -> Callable[[str], str
         "voices": plain(settings.voices),
         "podcast": [settings.title, settings.author, settings.image, cover_hash],
         "version": __version__,
+        "mastering": MASTERING_VERSION,
     }
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=True, default=str)
     parts = text.split(_SOURCE)
