@@ -26,8 +26,8 @@ diagnostics and notes of that build are reported again.
 
 from __future__ import annotations
 
-import dataclasses
 import atexit
+import dataclasses
 import functools
 import gc
 import hashlib
