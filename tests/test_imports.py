@@ -45,6 +45,7 @@ ROOMS: dict[str, str] = {
     "amacast.engines": "audio",
     "amacast.cache": "audio",
     "amacast.captions": "audio",
+    "amacast.lame": "audio",
     "amacast.loudness": "audio",
     "amacast.mastering": "audio",
     "amacast.mp3": "audio",
