@@ -17,11 +17,11 @@ The hierarchy (each class is defined where it is raised)::
     │   ├── BuildRunning              another build holds the lock
     │   └── BuildInterrupted          exit 143: SIGTERM arrived during a build
     ├── BuildError                    amacast.build.pipeline: a step failed once started
-    ├── EngineError                   amacast.engines.base: a text could not be spoken
-    ├── EncodeError                   amacast.mp3: ffmpeg could not encode or decode
-    └── MasteringError                amacast.mastering: an episode could not be assembled
+    ├── EngineError                   amacast.audio.engines.base: a text could not be spoken
+    ├── EncodeError                   amacast.audio.mp3: ffmpeg could not encode or decode
+    └── MasteringError                amacast.audio.mastering: an episode could not be assembled
 
-``amacast.render.RenderError`` stays outside: it says an episode could not be
+``amacast.audio.render.RenderError`` stays outside: it says an episode could not be
 rendered, for reasons of the input (an unknown ``--engine``, nothing to say)
 as well as of the machine, and ``amacast render`` exits 1 with it.
 """

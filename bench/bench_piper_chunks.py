@@ -48,7 +48,7 @@ def _maxrss_mib() -> float:
 
     ``getrusage`` keeps the peak from before the ``exec``, that is the RSS of
     the benchmark process that forked this one (it has loaded the model and
-    ``amacast.render`` to pick the paragraphs).
+    ``amacast.audio.render`` to pick the paragraphs).
     """
     try:
         with open("/proc/self/status", encoding="ascii") as status:
@@ -62,7 +62,7 @@ def _maxrss_mib() -> float:
 
 def _configure_session(session: str) -> None:
     """Set the engine's onnxruntime options for ``session`` before the model loads."""
-    from amacast.engines import piper
+    from amacast.audio.engines import piper
 
     if session == "mem-pattern":
         piper.SESSION_OPTIONS["enable_mem_pattern"] = True
@@ -103,10 +103,10 @@ def _configure_session(session: str) -> None:
 
 def long_paragraphs(episode_path: Path, count: int) -> list[tuple[str, dict[str, object]]]:
     """The ``count`` paragraphs with the longest sentences (scaled by voice slowdown)."""
-    from amacast.engines.piper import _load, default_model_path
-    from amacast.render import PodcastMeta, RenderSettings, plan_segments
+    from amacast.audio.engines.piper import _load, default_model_path
+    from amacast.audio.render import PodcastMeta, RenderSettings, plan_segments
+    from amacast.audio.voices import assign_voices
     from amacast.transcript.parse import parse_episode
-    from amacast.voices import assign_voices
 
     episode = parse_episode(episode_path)
     voices = assign_voices(episode, {})[0]
@@ -129,7 +129,7 @@ def long_paragraphs(episode_path: Path, count: int) -> list[tuple[str, dict[str,
 
 def long_sentences(count: int) -> list[str]:
     """The ``count`` longest sentences (in words) of the real transcripts, as spoken text."""
-    from amacast.speech import speakable_block
+    from amacast.audio.speech import speakable_block
     from amacast.transcript.parse import parse_episode
 
     sentences: set[str] = set()
@@ -152,8 +152,8 @@ def child(config: dict[str, object]) -> None:
     import numpy as np
 
     _configure_session(str(config["session"]))
-    from amacast.engines.base import Voice
-    from amacast.engines.piper import PiperEngine
+    from amacast.audio.engines.base import Voice
+    from amacast.audio.engines.piper import PiperEngine
 
     engine = PiperEngine(
         threads=int(str(config["threads"])), max_phonemes=int(str(config["limit"]))

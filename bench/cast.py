@@ -37,12 +37,12 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the pitch tracker lives with t
 from pitch import median_pitch  # noqa: E402
 from voices import recogniser, transcribe, word_errors  # noqa: E402
 
-from amacast.engines.base import PCM  # noqa: E402
-from amacast.mp3 import decode_mp3  # noqa: E402
-from amacast.render import PodcastMeta, RenderSettings  # noqa: E402
-from amacast.render_jobs import render_episodes  # noqa: E402
+from amacast.audio.engines.base import PCM  # noqa: E402
+from amacast.audio.jobs import render_episodes  # noqa: E402
+from amacast.audio.mp3 import decode_mp3  # noqa: E402
+from amacast.audio.render import PodcastMeta, RenderSettings  # noqa: E402
+from amacast.audio.voices import assign_voices  # noqa: E402
 from amacast.transcript.parse import parse_episode  # noqa: E402
-from amacast.voices import assign_voices  # noqa: E402
 
 SRIJAN = HERE.parent.parent / "shared" / "corpus" / "joinalahmed__fossassam__ama-srijan.md"
 PITCH_APART = 0.25

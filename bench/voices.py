@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 
 from pitch import median_pitch  # noqa: E402
 
+from amacast.audio.engines.base import PCM, Engine, Voice  # noqa: E402
+from amacast.audio.engines.piper import _load, default_model_path  # noqa: E402
+from amacast.audio.engines.registry import get_engine  # noqa: E402
 from amacast.config.voices import PALETTE  # noqa: E402
-from amacast.engines.base import PCM, Engine, Voice  # noqa: E402
-from amacast.engines.piper import _load, default_model_path  # noqa: E402
-from amacast.engines.registry import get_engine  # noqa: E402
 
 OFFLINE_VOICES = ("joe", "joe-high", "joe-higher", "heart", "heart-low")
 LICENCES = {

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from amacast.engines.base import PCM, Engine, Voice
+from amacast.audio.engines.base import PCM, Engine, Voice
 
 # Each synthesis appends a JSON line to the file this variable names.
 LOG_VARIABLE = "AMACAST_TEST_SYNTHESIS_LOG"
-WATCHED = ("scipy", "pyloudnorm", "amacast.render", "amacast.mastering")
+WATCHED = ("scipy", "pyloudnorm", "amacast.audio.render", "amacast.audio.mastering")
 
 
 def tone_factory(name: str) -> Engine:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from amacast.engines.base import PCM
+from amacast.audio.engines.base import PCM
 
 _CHUNK_FRAMES = 256
 

@@ -14,7 +14,7 @@ import amacast.build.pages as pages_module
 import amacast.build.workers as workers_module
 from amacast.build.pages import pages_rendering, waiting_path
 from amacast.model import Episode
-from amacast.site import Pages, render_site
+from amacast.site.pages import Pages, render_site
 from tests.test_site import SETTINGS, audio_for, episodes  # noqa: F401  (a fixture)
 
 

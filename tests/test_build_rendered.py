@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from engine_probe import tone_factory
 
-from amacast import render_jobs
+from amacast.audio import jobs as render_jobs
 from amacast.build.output import lock_output
 from amacast.cli import main
 from tests.conftest import cli_runner
@@ -51,7 +51,7 @@ def slow_render(*arguments: str) -> subprocess.Popen[str]:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "import amacast.render_jobs as jobs\n"
+        "import amacast.audio.jobs as jobs\n"
         "def render_episodes(episodes, voices, settings, folder, cache, **options):\n"
         "    (Path(folder) / 'audio').mkdir(parents=True, exist_ok=True)\n"
         "    (Path(folder) / 'audio' / f'{episodes[0].slug}.mp3').write_bytes(b'ID3 half')\n"

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from amacast.cache import SegmentCache, quantize, segment_key
-from amacast.engines.base import PCM, Voice
+from amacast.audio.engines.base import PCM, Voice
+from amacast.audio.render import RenderSettings, render_episode
+from amacast.audio.segments import SegmentCache, quantize, segment_key
 from amacast.model import Block, Episode, Speaker, Turn
-from amacast.render import RenderSettings, render_episode
 
 VOICE = Voice("low", "tone", pitch=1.0)
 

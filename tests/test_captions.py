@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amacast.captions import SRT_LINE, VTT_LINE, caption_cards, timed_cards
+from amacast.audio.captions import SRT_LINE, VTT_LINE, caption_cards, timed_cards
 
 WORDS = st.lists(
     st.text(

@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 from pitch import median_pitch
 
+from amacast.audio.engines.gtts import decode_mp3
 from amacast.cli import main
-from amacast.engines.gtts import decode_mp3
 from tests.conftest import cli_runner
 
 
 def test_lists_engines_and_voices(monkeypatch: pytest.MonkeyPatch) -> None:
-    from amacast.engines import gtts
+    from amacast.audio.engines import gtts
 
     monkeypatch.setattr(gtts, "PROBE_ADDRESS", ("127.0.0.1", _closed_port()))
     result = CliRunner().invoke(main, ["voices"])
@@ -222,7 +222,7 @@ def _read_wav(path: Path):  # type: ignore[no-untyped-def]
 
     import numpy as np
 
-    from amacast.engines.base import PCM
+    from amacast.audio.engines.base import PCM
 
     with wave.open(str(path), "rb") as handle:
         data = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")

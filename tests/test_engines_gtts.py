@@ -14,8 +14,8 @@ import pytest
 import requests
 from pitch import median_pitch
 
-from amacast.engines.base import EngineError, Voice
-from amacast.engines.gtts import GTTSEngine, decode_mp3, ffmpeg_exe
+from amacast.audio.engines.base import EngineError, Voice
+from amacast.audio.engines.gtts import GTTSEngine, decode_mp3, ffmpeg_exe
 
 VOICE = Voice("gtts-uk", "gtts", tld="co.uk")
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from pitch import median_pitch
 
-from amacast.engines import hibari as hibari_engine
-from amacast.engines.base import EngineError, Voice
-from amacast.engines.hibari import (
+from amacast.audio.engines import hibari as hibari_engine
+from amacast.audio.engines.base import EngineError, Voice
+from amacast.audio.engines.hibari import (
     MAX_PHONEMES,
     OUTPUT_RATE,
     PEAK,
@@ -120,8 +120,8 @@ def test_a_voice_that_is_not_bundled_is_an_error_naming_the_bundled_ones(
 
 
 def test_a_custom_voice_naming_an_unbundled_hibari_voice_is_a_diagnostic() -> None:
+    from amacast.audio.voices import assign_voices
     from amacast.transcript.parse import parse_episode_text
-    from amacast.voices import assign_voices
 
     episode = parse_episode_text(
         "---\ntitle: T\ndate: 2026-01-01\n---\n\n**Legend:**\n\n- S: Sam\n\n**S:** Hi.\n", "a.md"
@@ -272,8 +272,8 @@ def test_real_heart_gives_the_same_samples_in_another_process() -> None:
     here = hashlib.sha256(HibariEngine(threads=1).synthesize(SENTENCE, HEART).samples.tobytes())
     code = (
         "import hashlib\n"
-        "from amacast.engines.base import Voice\n"
-        "from amacast.engines.hibari import HibariEngine\n"
+        "from amacast.audio.engines.base import Voice\n"
+        "from amacast.audio.engines.hibari import HibariEngine\n"
         f"pcm = HibariEngine(threads=1).synthesize({SENTENCE!r}, Voice('heart', 'hibari'))\n"
         "print(hashlib.sha256(pcm.samples.tobytes()).hexdigest())\n"
     )

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from pitch import median_pitch
 
-from amacast.engines.base import EngineError, Voice
-from amacast.engines.piper import (
+from amacast.audio.engines.base import EngineError, Voice
+from amacast.audio.engines.piper import (
     PiperEngine,
     default_model_path,
     join_pieces,
@@ -134,14 +134,15 @@ def test_synthesis_imports_no_scipy_nor_the_mastering_side() -> None:
 
     code = (
         "import sys, tempfile\n"
-        "from amacast.engines.base import Voice\n"
-        "from amacast.engines.registry import get_engine\n"
-        "from amacast.render_workers import Pending, init_worker, synthesise_task\n"
+        "from amacast.audio.engines.base import Voice\n"
+        "from amacast.audio.engines.registry import get_engine\n"
+        "from amacast.audio.workers import Pending, init_worker, synthesise_task\n"
         "with tempfile.TemporaryDirectory() as cache:\n"
         "    init_worker(get_engine, cache, None, 1)\n"
         "    voice = Voice('joe-high', 'piper', pitch=1.12)\n"
         "    synthesise_task([Pending('k' * 64, 'Once more, with feeling.', voice, 's', 'w')])\n"
-        "loaded = ('scipy', 'pyloudnorm', 'amacast.render', 'amacast.mastering', 'onnxruntime')\n"
+        "loaded = ('scipy', 'pyloudnorm', 'amacast.audio.render', 'amacast.audio.mastering',\n"
+        "          'onnxruntime')\n"
         "print(' '.join(name for name in loaded if name in sys.modules))\n"
     )
     result = subprocess.run(
@@ -157,8 +158,8 @@ def test_length_curve_is_monotonic_and_identity_at_one() -> None:
 
 
 def test_voice_version_falls_back_to_the_engine_version(engine: PiperEngine) -> None:
-    from amacast.engines.base import voice_version
-    from amacast.engines.gtts import GTTSEngine
+    from amacast.audio.engines.base import voice_version
+    from amacast.audio.engines.gtts import GTTSEngine
 
     assert voice_version(engine, Voice("joe", "piper")) == engine.version()
     gtts = GTTSEngine()
@@ -175,8 +176,8 @@ def test_same_samples_in_another_process(engine: PiperEngine) -> None:
     here = hashlib.sha256(engine.synthesize("Once more.", voice).samples.tobytes()).hexdigest()
     code = (
         "import hashlib\n"
-        "from amacast.engines.base import Voice\n"
-        "from amacast.engines.piper import PiperEngine\n"
+        "from amacast.audio.engines.base import Voice\n"
+        "from amacast.audio.engines.piper import PiperEngine\n"
         "pcm = PiperEngine().synthesize('Once more.', Voice('joe-high', 'piper', pitch=1.12))\n"
         "print(hashlib.sha256(pcm.samples.tobytes()).hexdigest())\n"
     )
@@ -213,7 +214,7 @@ def _long_sentence(words: int, commas: bool) -> str:
 
 
 def _phonemes(text: str) -> list[str]:
-    from amacast.engines.piper import _load
+    from amacast.audio.engines.piper import _load
 
     sentences = _load(default_model_path(), 0).phonemize(text)
     assert len(sentences) == 1
@@ -287,7 +288,7 @@ def test_word_join_trims_the_pause_and_fades_to_silence() -> None:
 def test_a_120_word_sentence_is_spoken_in_bounded_calls_without_gaps(
     engine: PiperEngine, monkeypatch: pytest.MonkeyPatch, commas: bool
 ) -> None:
-    from amacast.engines.piper import MAX_PHONEMES, _load
+    from amacast.audio.engines.piper import MAX_PHONEMES, _load
 
     model = _load(default_model_path(), 0)
     calls: list[int] = []

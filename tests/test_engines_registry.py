@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from amacast.engines.base import EngineError
-from amacast.engines.registry import available_engines, engine_names, get_engine
+from amacast.audio.engines.base import EngineError
+from amacast.audio.engines.registry import available_engines, engine_names, get_engine
 
 
 def test_engines_by_name_are_made_once() -> None:
@@ -32,7 +32,7 @@ def test_available_engines_list_usability_and_voices() -> None:
 
 
 def test_thread_cap_reaches_piper() -> None:
-    from amacast.engines.piper import PiperEngine
+    from amacast.audio.engines.piper import PiperEngine
 
     engine = get_engine("piper", threads=1)
     assert isinstance(engine, PiperEngine) and engine.threads == 1
@@ -44,7 +44,7 @@ def test_an_online_engine_is_probed_with_a_short_timeout(monkeypatch: pytest.Mon
     import socket
     import time
 
-    from amacast.engines import gtts
+    from amacast.audio.engines import gtts
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
@@ -62,7 +62,7 @@ def test_an_online_engine_is_probed_with_a_short_timeout(monkeypatch: pytest.Mon
 def test_a_listening_server_is_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
-    from amacast.engines import gtts
+    from amacast.audio.engines import gtts
 
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -77,7 +77,7 @@ def test_a_probe_that_hangs_gives_up_at_its_timeout(monkeypatch: pytest.MonkeyPa
     import threading
     import time
 
-    from amacast.engines.gtts import GTTSEngine
+    from amacast.audio.engines.gtts import GTTSEngine
 
     release = threading.Event()
 

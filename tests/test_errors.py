@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 import pytest
 
+from amacast.audio.engines.base import EngineError
+from amacast.audio.mastering import MasteringError
+from amacast.audio.mp3 import EncodeError
 from amacast.build.output import BuildInterrupted, BuildRunning, OutputError, OutputRefused
 from amacast.build.pipeline import BuildError
 from amacast.cli import main
-from amacast.engines.base import EngineError
 from amacast.errors import AmacastError, ExitCode
-from amacast.mastering import MasteringError
-from amacast.mp3 import EncodeError
 from tests.conftest import cli_runner
 from tests.test_publish import example_project, snapshot
 

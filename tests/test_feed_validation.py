@@ -36,16 +36,16 @@ import srt
 import webvtt
 from engine_probe import tone_factory
 
+from amacast.audio.jobs import render_episodes
+from amacast.audio.render import PodcastMeta, RenderSettings
+from amacast.audio.voices import assign_voices
 from amacast.build.pipeline import build_all
 from amacast.config import Settings, load_settings
 from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.feeds import build_feeds
 from amacast.feeds.podcast_namespace import PODCAST_NS
 from amacast.model import AudioInfo
-from amacast.render import PodcastMeta, RenderSettings
-from amacast.render_jobs import render_episodes
 from amacast.transcript.parse import parse_episode_text
-from amacast.voices import assign_voices
 from tests.conftest import SHARED, node_script
 from tests.test_publish import example_project
 
@@ -371,7 +371,7 @@ def test_podcast_partytime_reads_every_optional_tag(tmp_path: Path, partytime: P
 
 
 def _infos(built: Built) -> list[AudioInfo]:
-    from amacast.sidecars import load_audio_info
+    from amacast.audio.sidecars import load_audio_info
 
     slugs = sorted(p.stem for p in (built.output / "audio").glob("*.mp3"))
     infos = [load_audio_info(built.output, slug) for slug in slugs]

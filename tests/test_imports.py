@@ -42,19 +42,6 @@ ROOMS: dict[str, str] = {
     "amacast.feeds": "feeds",
     # audio: engines, voices, speakable text, plan, segment cache, mastering, ffmpeg, sidecars
     "amacast.audio": "audio",
-    "amacast.engines": "audio",
-    "amacast.cache": "audio",
-    "amacast.captions": "audio",
-    "amacast.lame": "audio",
-    "amacast.loudness": "audio",
-    "amacast.mastering": "audio",
-    "amacast.mp3": "audio",
-    "amacast.render": "audio",
-    "amacast.render_jobs": "audio",
-    "amacast.render_workers": "audio",
-    "amacast.sidecars": "audio",
-    "amacast.speech": "audio",
-    "amacast.voices": "audio",
     # site: pages as bytes
     "amacast.site": "site",
     # build: what changed, reuse, workers, state, the commit
@@ -77,9 +64,11 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 }
 
 #: What an engine module may import of amacast: its contract (which names Voice and PCM).
-ENGINE_BASE = frozenset({"amacast.engines.base"})
-#: Modules of ``amacast.engines`` that are not engines: the package and the registry.
-NOT_ENGINES = frozenset({"amacast.engines", "amacast.engines.base", "amacast.engines.registry"})
+ENGINE_BASE = frozenset({"amacast.audio.engines.base"})
+#: Modules of ``amacast.audio.engines`` that are not engines: the package and the registry.
+NOT_ENGINES = frozenset(
+    {"amacast.audio.engines", "amacast.audio.engines.base", "amacast.audio.engines.registry"}
+)
 
 #: Edges that break a rule today: (importer, imported) -> why, and who clears it.
 KNOWN: dict[tuple[str, str], str] = {
@@ -93,7 +82,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("amacast.feeds.metadata", "amacast.transcript.markup"): "xml_text, as above",
     # site -> transcript
     (
-        "amacast.site",
+        "amacast.site.pages",
         "amacast.transcript.markup",
     ): "clean_html of the show notes; as xml_text above",
     # model -> transcript (and back): Episode.transcript_html
@@ -103,7 +92,10 @@ KNOWN: dict[tuple[str, str], str] = {
     ): "Episode.transcript_html is worked out by markup; the "
     "cached property goes when feeds and site take the HTML from the transcript stage",
     # engines import only their base
-    ("amacast.engines.hibari", "amacast.engines.piper"): "shares Piper's phoneme splitting "
+    (
+        "amacast.audio.engines.hibari",
+        "amacast.audio.engines.piper",
+    ): "shares Piper's phoneme splitting "
     "and pitch ratio; move them beside the base when audio/ is made",
 }
 
@@ -113,7 +105,7 @@ KNOWN_CYCLES: dict[tuple[str, str], str] = {
         "amacast.model",
         "amacast.transcript.markup",
     ): "Episode.transcript_html (see KNOWN); markup types Episode under TYPE_CHECKING",
-    ("amacast.mastering", "amacast.render"): "mastering types render's Segment under "
+    ("amacast.audio.mastering", "amacast.audio.render"): "mastering types render's Segment under "
     "TYPE_CHECKING; Segment moves to the audio plan's own module when audio/ is made",
 }
 
@@ -221,7 +213,7 @@ def rule_broken(edge: Edge) -> str | None:
     if source is None or target is None:
         return "a module without a room: add it to ROOMS in tests/test_imports.py"
     if (
-        edge.importer.startswith("amacast.engines.")
+        edge.importer.startswith("amacast.audio.engines.")
         and edge.importer not in NOT_ENGINES
         and edge.imported not in ENGINE_BASE
     ):
@@ -409,19 +401,19 @@ def test_the_checker_sees_imports_in_functions_and_type_checking_blocks(tmp_path
         "if TYPE_CHECKING:\n"
         "    from amacast.build import state\n"
         "def f() -> None:\n"
-        "    from amacast.render import render_episode\n"
-        "    import amacast.site\n"
+        "    from amacast.audio.render import render_episode\n"
+        "    import amacast.site.pages\n"
     )
     edges = [edge for edge, _ in _edges_of_source(tmp_path, "amacast.feeds.probe", source)]
     assert [(e.imported, e.line, e.where) for e in edges] == [
         ("amacast.build.state", 3, "type-checking"),
-        ("amacast.render", 5, "function"),
-        ("amacast.site", 6, "function"),
+        ("amacast.audio.render", 5, "function"),
+        ("amacast.site.pages", 6, "function"),
     ]
     assert [line.split(": ", 1)[1] for line in violations(edges)] == [
         "amacast.feeds.probe -> amacast.build.state (type-checking): feeds may not import build",
-        "amacast.feeds.probe -> amacast.render (function): feeds may not import audio",
-        "amacast.feeds.probe -> amacast.site (function): feeds may not import site",
+        "amacast.feeds.probe -> amacast.audio.render (function): feeds may not import audio",
+        "amacast.feeds.probe -> amacast.site.pages (function): feeds may not import site",
     ]
     found = _edges_of_source(tmp_path, "amacast.feeds.probe", source)
     assert [line.split(": ", 1)[0] for line in uncommented(found)] == [
@@ -435,11 +427,11 @@ def test_the_checker_sees_imports_in_functions_and_type_checking_blocks(tmp_path
 @pytest.mark.parametrize(
     ("importer", "imported", "broken"),
     [
-        ("amacast.engines.gtts", "amacast.config", True),
-        ("amacast.engines.gtts", "amacast.engines.base", False),
-        ("amacast.engines.registry", "amacast.config.voices", False),
-        ("amacast.config.voices", "amacast.engines.base", True),
-        ("amacast.engines.piper", "amacast.model", True),
+        ("amacast.audio.engines.gtts", "amacast.config", True),
+        ("amacast.audio.engines.gtts", "amacast.audio.engines.base", False),
+        ("amacast.audio.engines.registry", "amacast.config.voices", False),
+        ("amacast.config.voices", "amacast.audio.engines.base", True),
+        ("amacast.audio.engines.piper", "amacast.model", True),
         ("amacast.model", "amacast.errors", False),
         ("amacast.build.pipeline", "amacast.cli", True),
         ("amacast.cli", "amacast.build.pipeline", False),

@@ -8,7 +8,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from amacast.loudness import (
+from amacast.audio.loudness import (
     LoudnessMeter,
     db_to_gain,
     gain_to_db,

@@ -12,8 +12,8 @@ import numpy.typing as npt
 import pytest
 from fastcrc import crc16
 
-from amacast.lame import LAME_DELAY, LameError, LameWriter
-from amacast.mp3 import EncodeError, Mp3Encoder, decode_chunks, decode_mp3, ffmpeg_exe
+from amacast.audio.lame import LAME_DELAY, LameError, LameWriter
+from amacast.audio.mp3 import EncodeError, Mp3Encoder, decode_chunks, decode_mp3, ffmpeg_exe
 
 
 def _signal(rate: int, seconds: float) -> npt.NDArray[np.int16]:

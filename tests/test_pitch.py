@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pitch import median_pitch, pitch_track
 
-from amacast.engines.base import PCM
+from amacast.audio.engines.base import PCM
 
 
 def harmonic_tone(f0: float, rate: int = 22050, seconds: float = 1.0) -> PCM:

@@ -15,6 +15,7 @@ import pytest
 import amacast.build.output as output_module
 import amacast.build.pack as pack_module
 import amacast.build.pipeline as publish_module
+from amacast.audio.sidecars import audio_info_json, load_audio_info
 from amacast.build.keys import audio_keyer
 from amacast.build.manifest import (
     MANIFEST,
@@ -26,7 +27,6 @@ from amacast.build.pack import Episodes
 from amacast.build.pipeline import BuildError, build_all
 from amacast.config import Settings
 from amacast.model import AudioInfo, Chapter, Episode
-from amacast.sidecars import audio_info_json, load_audio_info
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -598,7 +598,7 @@ def test_audio_keys_hash_the_sorted_json_of_their_inputs(title: str) -> None:
     import hashlib
 
     from amacast import __version__
-    from amacast.lame import MASTERING_VERSION
+    from amacast.audio.lame import MASTERING_VERSION
 
     settings = Settings(title=title, author="A", audio={"engine": "piper"}, voices={"S": "joe"})
     keyer = audio_keyer(settings, "cover-hash")

@@ -13,14 +13,12 @@ from engine_probe import ToneEngine, tone_factory
 from pitch import median_pitch
 from scipy.signal import resample_poly
 
-from amacast.cache import SegmentCache
-from amacast.config import scan_keys
-from amacast.engines.base import PCM, Engine, EngineError, Voice
-from amacast.engines.piper import PiperEngine
-from amacast.engines.registry import get_engine
-from amacast.model import AudioInfo, Episode
-from amacast.mp3 import decode_mp3
-from amacast.render import (
+from amacast.audio.engines.base import PCM, Engine, EngineError, Voice
+from amacast.audio.engines.piper import PiperEngine
+from amacast.audio.engines.registry import get_engine
+from amacast.audio.jobs import RenderProgress, render_episodes
+from amacast.audio.mp3 import decode_mp3
+from amacast.audio.render import (
     PodcastMeta,
     RenderError,
     RenderSettings,
@@ -28,10 +26,12 @@ from amacast.render import (
     render_episode,
     segment_cache_key,
 )
-from amacast.render_jobs import RenderProgress, render_episodes
-from amacast.sidecars import load_audio_info
+from amacast.audio.segments import SegmentCache
+from amacast.audio.sidecars import load_audio_info
+from amacast.audio.voices import assign_voices
+from amacast.config import scan_keys
+from amacast.model import AudioInfo, Episode
 from amacast.transcript.parse import parse_episode_text
-from amacast.voices import assign_voices
 
 EPISODE = """\
 ---
@@ -612,7 +612,7 @@ def test_cover_art_is_embedded(
 ) -> None:
     import mutagen.id3
 
-    from amacast.mp3 import EncodeError, write_tags
+    from amacast.audio.mp3 import EncodeError, write_tags
 
     info, out, _ = rendered
     copy = tmp_path / "copy.mp3"

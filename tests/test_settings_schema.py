@@ -12,11 +12,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from amacast.audio.engines.base import Voice
+from amacast.audio.engines.registry import engine_names
 from amacast.config import KeyLines, RenderSettings, load_settings, scan_keys, settings_table
 from amacast.config.schema import AUDIO, CUSTOM_VOICE, ENGINES, TABLES, TOP_LEVEL, VOICES
 from amacast.config.voices import RESERVED_KEYS, Source, custom_voices
-from amacast.engines.base import Voice
-from amacast.engines.registry import engine_names
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from amacast.model import AudioInfo, Chapter, Cue
-from amacast.sidecars import (
+from amacast.audio.sidecars import (
     MEDIA_TYPES,
     audio_info_from_json,
     audio_info_json,
@@ -24,6 +23,7 @@ from amacast.sidecars import (
     transcript_json,
     vtt_text,
 )
+from amacast.model import AudioInfo, Chapter, Cue
 
 CUES = (
     Cue(0.0, 2.5, "narrator", "Narrator", "Ask Us Anything. Episode one."),

@@ -12,7 +12,7 @@ import pytest
 
 from amacast.config import Settings
 from amacast.model import AudioInfo, Chapter, Cue, Episode
-from amacast.site import (
+from amacast.site.pages import (
     episode_page_path,
     format_duration,
     render_site,

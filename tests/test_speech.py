@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from amacast.audio.speech import speakable_blocks, speakable_text
 from amacast.model import Block
-from amacast.speech import speakable_blocks, speakable_text
 from amacast.transcript.parse import parse_episode_text
 from tests.conftest import SEED, shared_file
 

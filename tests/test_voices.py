@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from amacast.config.voices import PALETTE
-from amacast.engines.base import Voice
-from amacast.model import Episode
-from amacast.transcript.parse import parse_episode_text
-from amacast.voices import (
+from amacast.audio.engines.base import Voice
+from amacast.audio.voices import (
     Casting,
     assign_voices,
     cast_episode,
@@ -20,6 +17,9 @@ from amacast.voices import (
     voice_named,
     write_sample,
 )
+from amacast.config.voices import PALETTE
+from amacast.model import Episode
+from amacast.transcript.parse import parse_episode_text
 
 LEGEND = """---
 title: "AMA with Sayak Paul"
@@ -255,8 +255,8 @@ def test_write_sample_writes_decodable_audio(tmp_path: Path, suffix: str) -> Non
     import numpy as np
     from pitch import median_pitch
 
-    from amacast.engines.base import PCM
-    from amacast.engines.gtts import decode_mp3
+    from amacast.audio.engines.base import PCM
+    from amacast.audio.engines.gtts import decode_mp3
 
     tone = np.sin(2 * np.pi * 200 * np.arange(22050) / 22050).astype(np.float32) * 0.5
     path = tmp_path / f"sample{suffix}"

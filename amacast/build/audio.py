@@ -3,7 +3,7 @@
 An episode whose audio key (:func:`amacast.build.keys.audio_keyer`) is the one
 the live output's manifest lists keeps its MP3 and sidecars; one whose key a
 shard's manifest lists (``--audio-from``) adopts that shard's files; the rest
-are narrated by the renderer (:mod:`amacast.render_jobs`) into the build's
+are narrated by the renderer (:mod:`amacast.audio.jobs`) into the build's
 scratch folder.  Nothing here writes into ``output/``: the commit does.
 """
 
@@ -113,9 +113,9 @@ def default_renderer(
     progress: Progress | None = None,
     render_progress: Callable[[Any], None] | None = None,
 ) -> AudioRenderer:
-    """The configured narration (:mod:`amacast.render_jobs`), on every core, cached.
+    """The configured narration (:mod:`amacast.audio.jobs`), on every core, cached.
 
-    ``render_progress`` receives each :class:`~amacast.render_jobs.RenderProgress`;
+    ``render_progress`` receives each :class:`~amacast.audio.jobs.RenderProgress`;
     without it, ``progress`` gets a line every 5%.
     """
 
@@ -123,9 +123,9 @@ def default_renderer(
         episodes: Sequence[Episode], settings: Settings, output: Path
     ) -> Mapping[str, AudioInfo]:
         # The audio side is imported only by builds that render.
-        from amacast.render import PodcastMeta
-        from amacast.render_jobs import RenderProgress, cache_folder, render_episodes
-        from amacast.voices import assign_voices
+        from amacast.audio.jobs import RenderProgress, cache_folder, render_episodes
+        from amacast.audio.render import PodcastMeta
+        from amacast.audio.voices import assign_voices
 
         render_settings = settings.render
         voices = {

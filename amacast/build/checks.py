@@ -145,7 +145,7 @@ def check_episodes(
         found += settled
         blocked = any(d.severity == "error" for d in settled)
     if with_audio:
-        from amacast.voices import check_episode_voices  # the audio side, when asked
+        from amacast.audio.voices import check_episode_voices  # the audio side, when asked
 
         voiced = check_episode_voices(settings, [whole(e, full) for e in selected])
         found += voiced

@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from amacast import __version__
+from amacast.audio.lame import MASTERING_VERSION
 from amacast.build.codec import dumps
 from amacast.config import Settings
-from amacast.lame import MASTERING_VERSION
 from amacast.model import AudioInfo, Episode, Listing
 
 #: The project's own templates, beside ``amacast.toml``.
@@ -37,7 +37,7 @@ def audio_keyer(settings: Settings, cover_hash: str = "") -> Callable[[str], str
     What an episode's audio depends on: the transcript, the ``[audio]`` and
     ``[voices]`` tables, the podcast's title and author (spoken in the intro,
     written to the ID3 tags), the cover (embedded in the tags), amacast's
-    version and its mastering's (:data:`amacast.lame.MASTERING_VERSION`).
+    version and its mastering's (:data:`amacast.audio.lame.MASTERING_VERSION`).
     """
     inputs = {
         "source": _SOURCE,

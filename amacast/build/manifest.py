@@ -51,7 +51,7 @@ def episode_entries(
     """The manifest's ``episodes``: per slug with audio, its key, AudioInfo and files."""
     if not audio:
         return {}
-    from amacast.sidecars import audio_info_path  # here, not at the top: start-up time
+    from amacast.audio.sidecars import audio_info_path  # here, not at the top: start-up time
 
     entries = {}
     for slug in sorted(audio):
@@ -138,7 +138,7 @@ def write_audio_manifest(
     The same shape a build writes, limited to each episode's MP3, sidecars
     and AudioInfo JSON, so that a build with ``audio_from=[folder]`` adopts them.
     """
-    from amacast.sidecars import audio_info_path  # here, not at the top: start-up time
+    from amacast.audio.sidecars import audio_info_path  # here, not at the top: start-up time
 
     hashes: dict[str, str] = {}
     for slug, info in audio.items():

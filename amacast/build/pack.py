@@ -58,9 +58,9 @@ class BuildPack:
     listings: dict[str, tuple[Listing, tuple[Diagnostic, ...]]] = field(default_factory=dict)
     #: :attr:`amacast.feeds.Feeds.fragments`.
     fragments: dict[tuple[str, ...], bytes] = field(default_factory=dict)
-    #: The index's entries as HTML (:meth:`amacast.site.Pages.index_item`), by
+    #: The index's entries as HTML (:meth:`amacast.site.pages.Pages.index_item`), by
     #: :func:`amacast.model.made_from`; and under :data:`FRAME` keys, the parts of the
-    #: index page around them (:meth:`amacast.site.Pages.index_frame`).
+    #: index page around them (:meth:`amacast.site.pages.Pages.index_frame`).
     views: dict[tuple[str, ...], str] = field(default_factory=dict)
     #: The output folder the build wrote, and the size and modification time
     #: (ns) of each episode page it left there: a page that still has them is

@@ -6,7 +6,7 @@ and the episodes rather than receive them.  Each worker writes the pages it
 renders into the build's scratch folder under their output paths and sends
 back only their hashes (:func:`write_into`): the commit moves them into the new generation
 (:meth:`amacast.build.output.Generation.put_file`).  The stage itself
-(:class:`amacast.site.Pages`) only turns an episode into bytes.
+(:class:`amacast.site.pages.Pages`) only turns an episode into bytes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from amacast.build.workers import forked_pool, worker_count
 from amacast.model import AudioInfo, Episode
 
 if TYPE_CHECKING:  # the site's templates load only when a build writes pages
-    from amacast.site import Pages
+    from amacast.site.pages import Pages
 
 #: Fewer pages than this per worker are rendered in this process.
 PAGES_PER_WORKER = 48

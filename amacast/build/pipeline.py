@@ -2,7 +2,7 @@
 
 :func:`build_all` is what ``amacast build`` and ``amacast publish`` run, read
 top to bottom.  The stages it calls (:mod:`amacast.transcript.parse`, :mod:`amacast.feeds`,
-:mod:`amacast.site`, the audio side) are functions of episodes and settings;
+:mod:`amacast.site.pages`, the audio side) are functions of episodes and settings;
 what changed, what can be reused and what runs in parallel is decided here
 and in the modules beside this one:
 
@@ -211,7 +211,7 @@ def build_all(
     before any audio work or output byte and says what a build would do
     (:attr:`BuildResult.rendered`, :attr:`~BuildResult.changed`,
     :attr:`~BuildResult.removed`).  ``render_progress`` receives the
-    narration's progress (:class:`amacast.render_jobs.RenderProgress`).
+    narration's progress (:class:`amacast.audio.jobs.RenderProgress`).
     ``found`` is called once with every problem known before the audio work
     starts (settings, transcripts, voices), so they are seen before minutes
     of rendering; the result lists them all the same.  Input errors return a
@@ -315,7 +315,10 @@ def _make(
         raise image
     pack = load_pack(run.cache, pack_key(site))
     keyer = key.audio_keyer(settings, cover_digest)
-    from amacast.site import Pages, episode_page_path  # a build that writes nothing never loads it
+    from amacast.site.pages import (  # a build that writes nothing never loads it
+        Pages,
+        episode_page_path,
+    )
 
     pages = Pages(settings, run.root / key.TEMPLATES_DIR)
     # Pages link the podcast feed only when one is written (an episode has audio): a guess
@@ -421,7 +424,7 @@ def _make(
             files[image[0]] = image[1]
         views = _index_entries(pages, good, audio, kept_views, full)
         files["index.html"] = _index(pages, views, pack.views)
-        from amacast.site import redirect_pages, static_files  # as Pages above
+        from amacast.site.pages import redirect_pages, static_files  # as Pages above
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
         files.update(redirect_pages(moves, settings))
@@ -580,10 +583,12 @@ def _index_entries(
 ) -> dict[tuple[str, ...], Any]:
     """The index's entries, newest first, by what each is made from.
 
-    On a lean index (:attr:`amacast.site.Pages.lean`) each is its HTML,
+    On a lean index (:attr:`amacast.site.pages.Pages.lean`) each is its HTML,
     kept ones reused; else each is the episode as the index's template sees it.
     """
-    from amacast.site import newest_first  # as Pages: a build that writes nothing never loads it
+    from amacast.site.pages import (
+        newest_first,  # as Pages: a build that writes nothing never loads it
+    )
 
     entries: dict[tuple[str, ...], Any] = {}
     for episode in newest_first(episodes):
@@ -651,7 +656,7 @@ def _dry_run(
     transcript and audio (pages whose only change is the site's settings or
     templates count as unchanged here).
     """
-    from amacast.site import episode_page_path  # as every build that gets this far
+    from amacast.site.pages import episode_page_path  # as every build that gets this far
 
     manifest_episodes = previous.get("episodes", {}) if previous else {}
     old_files = previous.get("files", {}) if previous else {}

@@ -125,7 +125,7 @@ def render_project(
     found by :func:`amacast.build.checks.check_project`, as a build finds
     them (reported for the episodes rendered); episodes with errors are left
     out, the rest rendered.  Engine failures raise
-    :class:`amacast.render.RenderError` naming the episode and turn.
+    :class:`amacast.audio.render.RenderError` naming the episode and turn.
 
     Without ``output`` or ``shard`` the audio goes to the render folder
     (see the module's documentation), under the build lock: raises
@@ -137,8 +137,8 @@ def render_project(
     :class:`RenderRefused` when ``output`` is a build's output.
     """
     # Start-up: the audio side (numpy, the engines) loads only when a render runs.
-    from amacast.engines.registry import engine_names
-    from amacast.render import RenderError
+    from amacast.audio.engines.registry import engine_names
+    from amacast.audio.render import RenderError
 
     if engine is not None and engine not in engine_names():
         raise RenderError(f"unknown engine {engine!r} (known: {', '.join(engine_names())})")
@@ -215,9 +215,9 @@ def _render(
     if not episodes:
         return {}
     # Start-up: the audio side (numpy, the engines) loads only when a render runs.
-    from amacast import render_jobs
-    from amacast.render import PodcastMeta
-    from amacast.voices import episode_voices
+    from amacast.audio import jobs as render_jobs
+    from amacast.audio.render import PodcastMeta
+    from amacast.audio.voices import episode_voices
 
     render_settings = settings.render
     voices = {e.slug: episode_voices(settings, e)[0] for e in episodes}

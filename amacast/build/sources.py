@@ -164,7 +164,7 @@ def project_cache_folder(root: Path, audio_table: Mapping[str, Any]) -> Path:
     """A project's cache folder: ``.amacast-cache``, or the parent of ``[audio] cache_dir``.
 
     ``[audio] cache_dir`` (the setting that moves the segment cache, default
-    ``.amacast-cache/segments``, see :func:`amacast.render_jobs.cache_folder`)
+    ``.amacast-cache/segments``, see :func:`amacast.audio.jobs.cache_folder`)
     moves the rest of the cache along: the build state goes beside the segments.
     """
     configured = audio_table.get("cache_dir")

@@ -17,7 +17,7 @@ from amacast.transcript.validate import validate_episodes
 # against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
 # jinja2) loaded at the top (`/usr/bin/time`, three runs each, on a shared machine).
 if TYPE_CHECKING:
-    from amacast.engines.base import Voice
+    from amacast.audio.engines.base import Voice
 
 
 SAMPLES_FOLDER = "amacast-samples"
@@ -78,7 +78,7 @@ def voices(
     amacast voices --say "Hello there" --voice joe-high --out hello.mp3
     """
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.voices import voice_named
+    from amacast.audio.voices import voice_named
 
     table: dict[str, object] = {}
     engine = "piper"
@@ -112,8 +112,8 @@ def voices(
 
 def _unknown_voice(name: str, table: dict[str, object]) -> str:
     # Start-up: loaded when this command runs (see the note on the imports).
+    from amacast.audio.voices import nearest_voice
     from amacast.config.voices import PALETTE
-    from amacast.voices import nearest_voice
 
     custom = table.get("custom")
     names = set(PALETTE) | (set(map(str, custom)) if isinstance(custom, dict) else set())
@@ -125,10 +125,10 @@ def _unknown_voice(name: str, table: dict[str, object]) -> str:
 def _write_sample(text: str, voice: Voice, target: Path, who: str = "") -> None:
     """Speak ``text`` in ``voice`` into ``target`` and say so on stderr."""
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.engines.base import EngineError
-    from amacast.engines.registry import get_engine
-    from amacast.speech import speakable_text
-    from amacast.voices import write_sample
+    from amacast.audio.engines.base import EngineError
+    from amacast.audio.engines.registry import get_engine
+    from amacast.audio.speech import speakable_text
+    from amacast.audio.voices import write_sample
 
     spoken = speakable_text(text)
     if not spoken:
@@ -147,8 +147,8 @@ def _write_sample(text: str, voice: Voice, target: Path, who: str = "") -> None:
 def _list_engines(fmt: str) -> None:
     """Every engine, usable or not, reachable now or not, with its voices."""
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.engines.registry import available_engines
-    from amacast.voices import describe
+    from amacast.audio.engines.registry import available_engines
+    from amacast.audio.voices import describe
 
     infos = available_engines()
     if fmt == "json":
@@ -198,8 +198,8 @@ def _show_cast(
 ) -> None:
     """Each speaker of an episode with the voice they get and why; samples with --say."""
     # Start-up: loaded when this command runs (see the note on the imports).
+    from amacast.audio.voices import cast_episode, speaker_sample
     from amacast.transcript.parse import parse_episode
-    from amacast.voices import cast_episode, speaker_sample
 
     episode = parse_episode(path)
     cast, problems = cast_episode(episode, table, engine)

@@ -25,7 +25,7 @@ from amacast.model import Diagnostic
 # against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
 # jinja2) loaded at the top (`/usr/bin/time`, three runs each, on a shared machine).
 if TYPE_CHECKING:
-    from amacast.render_jobs import RenderProgress
+    from amacast.audio.jobs import RenderProgress
 
 
 class Failure(click.ClickException):

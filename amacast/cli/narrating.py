@@ -113,10 +113,10 @@ def render(
     (or --output a build's output), 3 a build or render already running.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
+    from amacast.audio.mp3 import EncodeError
+    from amacast.audio.render import RenderError
     from amacast.build.output import BuildInterrupted, OutputError
     from amacast.build.rendered import RenderRefused, render_project
-    from amacast.mp3 import EncodeError
-    from amacast.render import RenderError
 
     root = project_root()
     if output is None and shard:

@@ -104,7 +104,7 @@ class Spoken(Option["bool | str"]):
 class VoiceName(Text):
     """The name of a voice: built in (``amacast voices``) or from ``[voices.custom]``.
 
-    Checked against the known names by :func:`amacast.voices.check_voices_table`.
+    Checked against the known names by :func:`amacast.audio.voices.check_voices_table`.
     """
 
     type_name = "a voice name"

@@ -10,7 +10,7 @@ warning (with the nearest known key), a wrong type, a bad value or a missing
 required key is an error.  A file that does not parse gives one error at its
 line and nothing that would only follow from it.
 
-:func:`amacast.voices.check_episode_voices` checks what needs the episodes
+:func:`amacast.audio.voices.check_episode_voices` checks what needs the episodes
 too: the ``voices:`` of their front matter against their Legend.
 """
 

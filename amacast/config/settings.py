@@ -153,7 +153,7 @@ class Settings:
     audio: Mapping[str, Any] = field(default_factory=_empty_table)
     """The raw ``[audio]`` table (read-only); :attr:`render` is its checked form."""
     voices: Mapping[str, Any] = field(default_factory=_empty_table)
-    """The raw ``[voices]`` table (read-only), as :func:`amacast.voices.assign_voices` takes it."""
+    """The raw ``[voices]`` table (read-only), for :func:`~amacast.audio.voices.assign_voices`."""
     lines: KeyLines = field(default_factory=KeyLines, compare=False, repr=False)
     """Where each key is in ``amacast.toml``, for diagnostics found later."""
 

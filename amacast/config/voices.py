@@ -5,7 +5,7 @@ episode's front matter) maps speakers and roles to voice names; names are the
 built-in :data:`PALETTE` or ``[voices.custom.NAME]`` tables, which are checked
 key by key with the validators of :data:`amacast.config.schema.CUSTOM_VOICE`.
 Every problem is a Diagnostic at its key's line.  Which speaker ends up with
-which voice is :mod:`amacast.voices`' job; this module only says what is valid.
+which voice is :mod:`amacast.audio.voices`' job; this module only says what is valid.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def bundled_hibari_voices() -> tuple[str, ...]:
     """The hibari voices inside the installed hibari-tts wheel (``("heart",)``), from its registry.
 
     Read from hibari-tts's own ``hibari.voices.VOICES``, not through
-    :mod:`amacast.engines.hibari`: settings know no engine module (the
-    engine's :func:`~amacast.engines.hibari.bundled_voices` reads the same
+    :mod:`amacast.audio.engines.hibari`: settings know no engine module (the
+    engine's :func:`~amacast.audio.engines.hibari.bundled_voices` reads the same
     registry, and a test keeps the two equal).
     """
     try:

@@ -1,10 +1,10 @@
-"""The tasks that :mod:`amacast.render_jobs` runs in worker processes.
+"""The tasks that :mod:`amacast.audio.jobs` runs in worker processes.
 
 Kept apart from ``render_jobs`` because a worker process imports the module of
 each task it runs: this one imports only the segment cache and the engines, so
 a *synthesis* worker holds the speech model and nothing of the mastering side
 (importing scipy.signal alone takes 60-80 MiB).  The *assembly* task imports
-:mod:`amacast.render` when it first runs; it runs in other processes, which
+:mod:`amacast.audio.render` when it first runs; it runs in other processes, which
 never load a speech model as long as every segment is in the cache.
 """
 
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from amacast.cache import SegmentCache
-from amacast.engines.base import Engine, EngineError, Voice
+from amacast.audio.engines.base import Engine, EngineError, Voice
+from amacast.audio.segments import SegmentCache
 
 if TYPE_CHECKING:
+    from amacast.audio.render import PodcastMeta
     from amacast.config import RenderSettings
     from amacast.model import AudioInfo, Episode
-    from amacast.render import PodcastMeta
 
 EngineFactory = Callable[[str], Engine]
 """Makes the engine of a name (``Voice.engine``); must be a module-level function."""
@@ -75,7 +75,7 @@ def synthesise_task(items: Sequence[Pending]) -> list[tuple[str, int, int]]:
                 pcm = engine.synthesize(item.text, item.voice)
             except EngineError as error:
                 # Memory: a synthesis worker never loads render (scipy: ~75 MiB a worker).
-                from amacast.render import RenderError
+                from amacast.audio.render import RenderError
 
                 raise RenderError(f"{item.where}: {error}") from error
             cache.put(item.key, pcm)
@@ -92,7 +92,7 @@ def assemble_task(
 ) -> AudioInfo:
     """Render one episode whose segments are cached (its engines only make cache keys)."""
     # Memory: loaded by assembling workers only, never by synthesis ones (see above).
-    from amacast.render import render_episode
+    from amacast.audio.render import render_episode
 
     events = _worker["events"]
 

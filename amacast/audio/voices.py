@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from amacast.audio.engines.base import PCM, Voice
+from amacast.audio.speech import speakable_block
 from amacast.config import Settings
 from amacast.config.voices import (
     DEFAULT_ORDER,
@@ -45,9 +47,7 @@ from amacast.config.voices import (
     lookup,
     role_defaults,
 )
-from amacast.engines.base import PCM, Voice
 from amacast.model import Diagnostic, Episode, Speaker
-from amacast.speech import speakable_block
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from io import BytesIO
 
 import numpy as np
 
-from amacast.engines.base import PCM, EngineError, Voice
+from amacast.audio.engines.base import PCM, EngineError, Voice
 
 SAMPLE_RATE = 24000
 # Where ``reachable()`` knocks: gTTS speaks through translate.google.<tld>.

@@ -1,7 +1,7 @@
 """Files that travel with an episode's MP3, written from the real timings of its audio.
 
 - WebVTT and SRT captions: each spoken paragraph cut into cards that respect
-  the Podcast Index limits (:mod:`amacast.captions`: SRT 32 characters a line,
+  the Podcast Index limits (:mod:`amacast.audio.captions`: SRT 32 characters a line,
   VTT 65, 2 lines a card), the speaker named on a paragraph's first card
   (VTT ``<v Name>``, SRT ``Name: …``);
 - the HTML transcript of the Podcasting 2.0 format: a bare document of
@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from amacast.captions import MAX_LINES, SRT_LINE, VTT_LINE, timed_cards
+from amacast.audio.captions import MAX_LINES, SRT_LINE, VTT_LINE, timed_cards
 from amacast.model import AudioInfo, Chapter, Cue
 
 TRANSCRIPT_VERSION = "1.0.0"

@@ -1,11 +1,11 @@
 """Render many episodes over the cores, with progress.
 
 Work is split in two kinds of tasks for worker processes (each makes its own
-engines; the tasks are in :mod:`amacast.render_workers`): *synthesis* tasks
+engines; the tasks are in :mod:`amacast.audio.workers`): *synthesis* tasks
 fill the segment cache with the segments that are missing, a few at a time, so
 even one long episode keeps every core busy; as soon as every segment an
 episode needs is in the cache, an *assembly* task renders it
-(:func:`amacast.render.render_episode`, which then finds everything cached).
+(:func:`amacast.audio.render.render_episode`, which then finds everything cached).
 
 The two kinds run in separate process pools, so that no process holds both a
 speech model (a synthesis worker: the model and onnxruntime, about 250 MiB at
@@ -39,11 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amacast.cache import SegmentCache
-from amacast.engines.base import Engine, Voice
-from amacast.engines.registry import get_engine
-from amacast.model import AudioInfo, Episode
-from amacast.render import (
+from amacast.audio.engines.base import Engine, Voice
+from amacast.audio.engines.registry import get_engine
+from amacast.audio.render import (
     PodcastMeta,
     RenderSettings,
     Segment,
@@ -52,7 +50,8 @@ from amacast.render import (
     segment_cache_key,
     segment_location,
 )
-from amacast.render_workers import (
+from amacast.audio.segments import SegmentCache
+from amacast.audio.workers import (
     EngineFactory,
     Pending,
     assemble_task,
@@ -60,6 +59,7 @@ from amacast.render_workers import (
     init_worker,
     synthesise_task,
 )
+from amacast.model import AudioInfo, Episode
 
 # Work estimate: assembling a segment costs about this much of synthesising it.
 ASSEMBLY_WEIGHT = 0.08
@@ -180,7 +180,7 @@ def render_episodes(
     """Render every episode into ``out_dir``; returns the AudioInfo of each by slug.
 
     ``voices`` maps each slug to its speaker → voice table (see
-    :func:`amacast.voices.assign_voices`).  Up to ``jobs`` tasks (default:
+    :func:`amacast.audio.voices.assign_voices`).  Up to ``jobs`` tasks (default:
     the number of cores) synthesise and assemble in parallel, in worker
     processes that make their engines with ``engine_factory`` (synthesis and
     assembly in separate processes).  The first failure stops the

@@ -10,7 +10,7 @@ phrase.  A word longer than a line (a URL) is cut inside.  :func:`timed_cards`
 shares the paragraph's time out among its cards by their characters, as the
 narration speaks at an even pace.
 
-Knows text and times only: no file formats (those are :mod:`amacast.sidecars`).
+Knows text and times only: no file formats (those are :mod:`amacast.audio.sidecars`).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from amacast.engines.base import PCM, Voice
+from amacast.audio.engines.base import PCM, Voice
 
 
 def segment_key(engine_name: str, engine_version: str, voice: Voice, text: str) -> str:

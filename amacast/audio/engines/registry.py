@@ -5,26 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from amacast.audio.engines.base import Engine, EngineError, Voice
 from amacast.config.voices import PALETTE
-from amacast.engines.base import Engine, EngineError, Voice
 
 
 # Each engine's module is imported when the engine is first made: piper, hibari and gtts
 # each cost 0.2 s or more at start-up (python -X importtime), and most runs use one.
 def _piper(threads: int) -> Engine:
-    from amacast.engines.piper import PiperEngine  # start-up: see above
+    from amacast.audio.engines.piper import PiperEngine  # start-up: see above
 
     return PiperEngine(threads=threads)
 
 
 def _hibari(threads: int) -> Engine:
-    from amacast.engines.hibari import HibariEngine  # start-up: see above
+    from amacast.audio.engines.hibari import HibariEngine  # start-up: see above
 
     return HibariEngine(threads=threads)
 
 
 def _gtts(threads: int) -> Engine:
-    from amacast.engines.gtts import GTTSEngine  # start-up: see above
+    from amacast.audio.engines.gtts import GTTSEngine  # start-up: see above
 
     return GTTSEngine()
 

@@ -1,7 +1,7 @@
 """MP3 in and out: a streaming LAME encoder, a decoder, and ID3v2 tags with chapters.
 
 Encoding streams 16-bit PCM into LAME (PyPI ``lameenc``) in a child process
-(:mod:`amacast.lame`), so an episode of any length is encoded with a few
+(:mod:`amacast.audio.lame`), so an episode of any length is encoded with a few
 chunks in memory, on a second core.  The file starts with a LAME "Info" tag
 (frame count, size, seek table, the encoder delay and padding), so that
 decoders trim the encoder's delay and padding and give back exactly the
@@ -30,7 +30,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-from amacast.engines.base import PCM
+from amacast.audio.engines.base import PCM
 from amacast.errors import AmacastError
 from amacast.model import Chapter
 
@@ -71,7 +71,7 @@ _PIPE_BYTES = 1 << 20
 class Mp3Encoder:
     """Mono 16-bit PCM written in chunks, encoded by LAME (CBR) into ``path``.
 
-    LAME runs in a child process (:mod:`amacast.lame`) fed through a pipe, so
+    LAME runs in a child process (:mod:`amacast.audio.lame`) fed through a pipe, so
     encoding goes on while this process prepares the next samples: the two
     share the work over two cores.  Until :meth:`close` returns, ``path`` is
     not a complete file.
@@ -82,8 +82,8 @@ class Mp3Encoder:
         # The child's messages go to a file: a pipe nobody reads could fill and block it.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()/abort()
         command = [
-            sys.executable, "-m", "amacast.lame", str(path), str(sample_rate), str(bitrate_kbps),
-            str(_PIPE_BYTES),
+            sys.executable, "-m", "amacast.audio.lame",
+            str(path), str(sample_rate), str(bitrate_kbps), str(_PIPE_BYTES),
         ]  # fmt: skip
         try:
             self._process = subprocess.Popen(

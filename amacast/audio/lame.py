@@ -7,8 +7,8 @@ and the encoder delay and padding, by which decoders drop the samples LAME
 adds at both ends and give back exactly those that went in.  lameenc writes
 no such tag itself.
 
-``python -m amacast.lame PATH RATE KBPS [READ_BYTES]`` encodes the PCM on
-standard input into PATH: :class:`amacast.mp3.Mp3Encoder` runs it as a child
+``python -m amacast.audio.lame PATH RATE KBPS [READ_BYTES]`` encodes the PCM on
+standard input into PATH: :class:`amacast.audio.mp3.Mp3Encoder` runs it as a child
 process, so that encoding takes a core of its own.  Imports nothing of
 amacast and no numpy: the child stays small.
 """
@@ -189,7 +189,7 @@ def main(argv: list[str]) -> int:
         path, rate, kbps = argv[0], int(argv[1]), int(argv[2])
         chunk = int(argv[3]) if len(argv) > 3 else 1 << 20
     except (IndexError, ValueError):
-        sys.stderr.write("usage: python -m amacast.lame PATH RATE KBPS [READ_BYTES]\n")
+        sys.stderr.write("usage: python -m amacast.audio.lame PATH RATE KBPS [READ_BYTES]\n")
         return 2
     try:
         writer = LameWriter(path, rate, kbps)

@@ -28,21 +28,21 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from amacast.cache import SegmentCache, segment_key
-from amacast.config import RenderSettings
-from amacast.engines.base import Engine, EngineError, Voice
-from amacast.loudness import LoudnessMeter
-from amacast.mastering import (
+from amacast.audio.engines.base import Engine, EngineError, Voice
+from amacast.audio.loudness import LoudnessMeter
+from amacast.audio.mastering import (
     MasteringError,
     Placed,
     SegmentProgress,
     at_rate,
     normalise_and_encode,
 )
+from amacast.audio.mp3 import EncodeError, write_tags
+from amacast.audio.segments import SegmentCache, segment_key
+from amacast.audio.sidecars import audio_info_path, mp3_path, sidecar_paths, sidecar_texts
+from amacast.audio.speech import speakable_block, speakable_text
+from amacast.config import RenderSettings
 from amacast.model import AudioInfo, Chapter, Cue, Episode
-from amacast.mp3 import EncodeError, write_tags
-from amacast.sidecars import audio_info_path, mp3_path, sidecar_paths, sidecar_texts
-from amacast.speech import speakable_block, speakable_text
 
 NARRATOR = "narrator"
 INTRO_CHAPTER = "Introduction"

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from amacast.engines.base import PCM, EngineError, Voice
+from amacast.audio.engines.base import PCM, EngineError, Voice
 
 DEFAULT_NOISE_SCALE = 0.0
 DEFAULT_NOISE_W_SCALE = 0.0
