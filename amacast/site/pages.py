@@ -12,7 +12,6 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import re
 from collections.abc import Container, Mapping, Sequence
@@ -162,7 +161,7 @@ INDEX_TEMPLATES = ("index.html", "base.html", "index_entry.html")
 
 
 class Pages:
-    """Episode pages and the index, one at a time: each template compiled when first used.
+    """Episode pages and the index, one at a time: the templates compiled once.
 
     Made before worker processes fork, which inherit it.  ``lean`` is True
     when the project overrides none of :data:`INDEX_TEMPLATES`: the packaged
@@ -176,16 +175,15 @@ class Pages:
     def __init__(self, settings: Settings, template_dir: Path | None = None) -> None:
         self.settings = settings
         self.env = make_environment(template_dir)
+        # Compiled here, before worker processes fork and inherit them; index.html only
+        # when a build renders the index page rather than splicing it (index_of).
+        self.page = self.env.get_template("episode.html")
+        self.entry = self.env.get_template("index_entry.html")
         self.site = _site_context(settings)
         self.has_podcast_feed = True
         self.lean = not any(
             template_dir is not None and (template_dir / name).is_file() for name in INDEX_TEMPLATES
         )
-
-    @functools.cached_property
-    def page(self) -> jinja2.Template:
-        """The episode page's template (compiled on first use: a build may need no page)."""
-        return self.env.get_template("episode.html")
 
     def show_podcast_feed(self, shown: bool) -> None:
         """Link the podcast feed from every page, or not (there is none without audio)."""
@@ -206,7 +204,7 @@ class Pages:
     def index_item(self, episode: Episode | EpisodeView, info: AudioInfo | None) -> Markup:
         """The HTML of the episode's entry on the index (``index_entry.html``)."""
         view = episode if isinstance(episode, EpisodeView) else self.index_entry(episode, info)
-        return Markup(self.env.get_template("index_entry.html").render(episode=view, root=""))
+        return Markup(self.entry.render(episode=view, root=""))
 
     def index(self, entries: Sequence[EpisodeView]) -> bytes:
         """The index page listing ``entries`` (newest first, as given)."""
