@@ -8,12 +8,12 @@ synthesised by Piper) and *warm* with the cache that run filled (assembly,
 loudness and MP3 encoding only).  Prints, per run, wall time, x-realtime
 (audio seconds per wall second) and peak RSS: of the render process itself,
 and of the largest child (the worker processes that synthesise and assemble,
-and ffmpeg), read from ``getrusage`` (a child counts from its fork, so
-ffmpeg's figure can be that of the process that started it); the CPU time
-of all processes, which other load on the machine changes less than the wall
-time.  A thread here also reads ``/proc``
+and the MP3 encoder), read from ``getrusage`` (a child counts from its fork,
+so the encoder's figure can be that of the process that started it); the CPU
+time of all processes, which other load on the machine changes less than the
+wall time.  A thread here also reads ``/proc``
 every 0.2 s and reports the peak of the *sum* over the whole process tree
-(render process, workers, ffmpeg): of RSS, which counts shared library pages
+(render process, workers, the encoder): of RSS, which counts shared library pages
 once per process, and of PSS, which shares them out; and each process's own
 sampled peak.
 

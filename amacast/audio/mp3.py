@@ -14,7 +14,6 @@ tests: a decoder independent of the encoder's side.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import queue
 import shutil
@@ -82,7 +81,8 @@ class Mp3Encoder:
         # The child's messages go to a file: a pipe nobody reads could fill and block it.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()/abort()
         command = [
-            sys.executable, "-m", "amacast.audio.lame",
+            # -P: the current folder is not searched first (a project may hold an "amacast").
+            sys.executable, "-P", "-m", "amacast.audio.lame",
             str(path), str(sample_rate), str(bitrate_kbps), str(_PIPE_BYTES),
         ]  # fmt: skip
         try:
@@ -98,7 +98,9 @@ class Mp3Encoder:
             raise EncodeError(f"cannot start the MP3 encoder: {error}") from error
         stdin = self._process.stdin
         assert stdin is not None
-        with contextlib.suppress(AttributeError, OSError):
+        with contextlib.suppress(ImportError, AttributeError, OSError):
+            import fcntl  # not on Windows; F_SETPIPE_SZ on Linux only
+
             fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         self._stdin: IO[bytes] = stdin
 
