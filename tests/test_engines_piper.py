@@ -9,14 +9,12 @@ import pytest
 from pitch import median_pitch
 
 from amacast.audio.engines.base import EngineError, Voice
+from amacast.audio.engines.phonemes import join_pieces, pitch_ratio, split_phonemes
 from amacast.audio.engines.piper import (
     PiperEngine,
     default_model_path,
-    join_pieces,
     length_scale_for,
-    pitch_ratio,
     shift_pitch,
-    split_phonemes,
 )
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."

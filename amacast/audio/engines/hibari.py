@@ -26,7 +26,7 @@ Memory: like Piper, onnxruntime's peak grows with the audio one call makes
 hibari's own 400-phoneme pieces, 274 at 200, 240 at 120; about 205 MiB for
 the model, its lexicons and libraries alone), so a sentence is spoken in
 pieces of at most :data:`MAX_PHONEMES`, split at a phrase break or a word
-with Piper's rules (:func:`amacast.audio.engines.piper.split_phonemes`).
+with Piper's rules (:func:`amacast.audio.engines.phonemes.split_phonemes`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from amacast.audio.engines.base import PCM, EngineError, Voice
-from amacast.audio.engines.piper import join_pieces, pitch_ratio, split_phonemes
+from amacast.audio.engines.phonemes import join_pieces, pitch_ratio, split_phonemes
 
 DEFAULT_VOICE = "heart"
 # The rate of the PCM this engine returns (hibari itself speaks at 24 kHz).
