@@ -9,7 +9,6 @@ file (front matter included), columns are 1-based.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -207,18 +206,6 @@ class Episode(_Named):
             if block.kind == "paragraph" and block.text:
                 return block.text
         return self.title
-
-    @functools.cached_property
-    def transcript_html(self) -> str:
-        """The whole transcript as clean HTML (:func:`amacast.transcript.markup.transcript_html`).
-
-        Worked out once per episode, when a feed entry is made of it (the
-        parsed-episode cache keeps episodes without it: few are needed).
-        """
-        # A cycle (markup types Episode), known in tests/test_imports.py until this goes.
-        from amacast.transcript.markup import transcript_html
-
-        return transcript_html(self)
 
     @property
     def questions(self) -> tuple[Turn, ...]:

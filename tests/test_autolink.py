@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from amacast.config import Settings
 from amacast.feeds import build_feeds
 from amacast.site.pages import render_site
-from amacast.transcript.markup import bare_urls
+from amacast.transcript.markup import bare_urls, transcript_html
 from amacast.transcript.parse import parse_episode, parse_episode_text
 from tests.conftest import FOSSASSAM, fossassam
 
@@ -54,7 +54,7 @@ def _autolinks(html: str) -> list[str]:
 @pytest.mark.parametrize("name", FOSSASSAM)
 def test_bare_urls_of_the_real_posts_are_links(name: str) -> None:
     episode = parse_episode(fossassam(name))
-    hrefs = _autolinks(episode.transcript_html)
+    hrefs = _autolinks(transcript_html(episode))
     assert len(hrefs) == BARE_IN_POSTS[name]
     source = fossassam(name).read_text(encoding="utf-8")
     for href in hrefs:

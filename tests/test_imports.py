@@ -90,20 +90,10 @@ KNOWN: dict[tuple[str, str], str] = {
         "amacast.site.pages",
         "amacast.transcript.markup",
     ): "clean_html of the show notes; as xml_text above",
-    # model -> transcript (and back): Episode.transcript_html
-    (
-        "amacast.model",
-        "amacast.transcript.markup",
-    ): "Episode.transcript_html is worked out by markup; the "
-    "cached property goes when feeds and site take the HTML from the transcript stage",
 }
 
 #: Cycles known today, each as the edge that closes it -> why.
 KNOWN_CYCLES: dict[tuple[str, str], str] = {
-    (
-        "amacast.model",
-        "amacast.transcript.markup",
-    ): "Episode.transcript_html (see KNOWN); markup types Episode under TYPE_CHECKING",
     ("amacast.audio.mastering", "amacast.audio.render"): "mastering types render's Segment under "
     "TYPE_CHECKING; Segment moves to the audio plan's own module when audio/ is made",
 }

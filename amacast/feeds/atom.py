@@ -15,7 +15,7 @@ from feedgen.util import xml_elem
 from amacast.config import Settings
 from amacast.feeds.items import GENERATOR, MP3_TYPE, Item, atom_id
 from amacast.model import Episode
-from amacast.transcript.markup import xml_text
+from amacast.transcript.markup import transcript_html, xml_text
 
 
 class _AtomLinksExtension(BaseExtension):  # type: ignore[misc]
@@ -74,7 +74,7 @@ def atom_feed(items: Sequence[Item], settings: Settings, updated: dt.datetime) -
         entry.updated(item.updated)
         entry.author(author(settings, episode))
         entry.summary(xml_text(episode.description))
-        entry.content(episode.transcript_html, type="html")
+        entry.content(transcript_html(episode), type="html")
         links = entry.atomlinks
         links.add(settings.episode_url(episode.slug), "alternate", "text/html")
         if item.audio is not None:
