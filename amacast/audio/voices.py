@@ -235,29 +235,7 @@ def cast_episode(
     if not isinstance(table, Mapping):
         problems.append(toml.problem("voices-bad-value", "error", "", "must be a table"))
         table = {}
-    override = episode.meta.get("voices")
-    if override is None:
-        override = {}
-    elif not isinstance(override, Mapping):
-        problems.append(
-            front.problem(
-                "voices-bad-value",
-                "error",
-                "",
-                "front matter voices must be a mapping of speaker to voice name",
-                "e.g. voices: {S: joe-high}",
-            )
-        )
-        override = {}
-    if "custom" in override:
-        problems.append(
-            front.problem(
-                "voices-unknown-key",
-                "warning",
-                "custom",
-                "custom voices belong in amacast.toml, not in front matter",
-            )
-        )
+    override = _front_matter_voices(episode, front, problems)
     custom, found = custom_voices(table, toml)
     problems.extend(found)
 
@@ -286,10 +264,8 @@ def cast_episode(
         elif speaker.code in from_table:
             voice, key = from_table[speaker.code]
             casting = Casting(voice, f"{_TABLE} {key}")
-        elif speaker.role in roles:
-            casting = roles[speaker.role]
-        elif speaker.role == "narrator":
-            casting = narrator
+        elif speaker.role in roles or speaker.role == "narrator":
+            casting = roles.get(speaker.role, narrator)
         elif speaker.role == "participant" and rotation:
             casting = Casting(rotation[rotated % len(rotation)], rotation_source)
             rotated += 1
@@ -303,6 +279,36 @@ def cast_episode(
     ordered = {s.code: cast[s.code] for s in speakers if s.code in cast}
     ordered.setdefault("narrator", narrator)
     return ordered, problems
+
+
+def _front_matter_voices(
+    episode: Episode, front: Source, problems: list[Diagnostic]
+) -> Mapping[str, Any]:
+    """The episode's ``voices:`` mapping ({} when absent or not a mapping, which is a problem)."""
+    override = episode.meta.get("voices")
+    if override is None:
+        return {}
+    if not isinstance(override, Mapping):
+        problems.append(
+            front.problem(
+                "voices-bad-value",
+                "error",
+                "",
+                "front matter voices must be a mapping of speaker to voice name",
+                "e.g. voices: {S: joe-high}",
+            )
+        )
+        return {}
+    if "custom" in override:
+        problems.append(
+            front.problem(
+                "voices-unknown-key",
+                "warning",
+                "custom",
+                "custom voices belong in amacast.toml, not in front matter",
+            )
+        )
+    return override
 
 
 def _narrator(

@@ -26,6 +26,7 @@ for a publish on another machine to adopt; DIR may not be a build's output.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -181,25 +182,38 @@ def render_project(
         for e in published
         if _shown(root, e.path) not in broken
     ]
-    if ahead:
-        cache = project_cache_folder(root, settings.audio)
+    render = functools.partial(_render, root, settings, good, jobs=jobs, cache_dir=cache_dir)
+    where = None if ahead else output
+    infos, folder = _render_where(root, settings, good, render, where, shard, progress)
+    return RenderRun(infos, tuple(diagnostics), left_out, skipped, other_shards, folder)
+
+
+def _render_where(
+    root: Path,
+    settings: Settings,
+    good: Sequence[Episode],
+    render: Callable[..., dict[str, AudioInfo]],
+    output: Path | None,
+    shard: tuple[int, int] | None,
+    progress: Callable[[Any], None] | None,
+) -> tuple[dict[str, AudioInfo], Path]:
+    """Render into the render folder under the build lock, or into ``output`` (a shard's)."""
+    cache = project_cache_folder(root, settings.audio)
+    if output is None:  # ahead of a build (no shard)
         with (
             lock_output(root / "output", cache),
             terminate_as_exception(),
             _making(cache) as folder,
         ):
-            infos = _render(root, settings, good, folder, jobs, cache_dir, progress)
+            infos = render(folder=folder, progress=progress)
             _keep(root, settings, cache, folder, good, infos)
-        folder = rendered_folder(cache)
-    else:
-        assert output is not None
-        _refuse(root, output, project_cache_folder(root, settings.audio))
-        folder = output
-        infos = _render(root, settings, good, folder, jobs, cache_dir, progress)
-        if shard is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_audio_manifest(folder, _audio_keys(root, settings, good, infos), infos)
-    return RenderRun(infos, tuple(diagnostics), left_out, skipped, other_shards, folder)
+        return infos, rendered_folder(cache)
+    _refuse(root, output, cache)
+    infos = render(folder=output, progress=progress)
+    if shard is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        write_audio_manifest(output, _audio_keys(root, settings, good, infos), infos)
+    return infos, output
 
 
 def _render(
