@@ -104,7 +104,8 @@ def _configure_session(session: str) -> None:
 def long_paragraphs(episode_path: Path, count: int) -> list[tuple[str, dict[str, object]]]:
     """The ``count`` paragraphs with the longest sentences (scaled by voice slowdown)."""
     from amacast.audio.engines.piper import _load, default_model_path
-    from amacast.audio.render import PodcastMeta, RenderSettings, plan_segments
+    from amacast.audio.plan import PodcastMeta, plan_segments
+    from amacast.audio.render import RenderSettings
     from amacast.audio.voices import assign_voices
     from amacast.transcript.parse import parse_episode
 

@@ -43,7 +43,8 @@ GEN_CORPUS = HERE.parent.parent / "shared" / "tools" / "gen_corpus.py"
 def child(episode_path: str, out: str, cache: str, jobs: int) -> None:
     """Render one episode (in the benchmark's subprocess) and print figures as JSON."""
     from amacast.audio.jobs import render_episodes
-    from amacast.audio.render import PodcastMeta, RenderSettings
+    from amacast.audio.plan import PodcastMeta
+    from amacast.audio.render import RenderSettings
     from amacast.audio.voices import assign_voices
     from amacast.transcript.parse import parse_episode
 

@@ -40,7 +40,8 @@ from voices import recogniser, transcribe, word_errors  # noqa: E402
 from amacast.audio.engines.base import PCM  # noqa: E402
 from amacast.audio.jobs import render_episodes  # noqa: E402
 from amacast.audio.mp3 import decode_mp3  # noqa: E402
-from amacast.audio.render import PodcastMeta, RenderSettings  # noqa: E402
+from amacast.audio.plan import PodcastMeta  # noqa: E402
+from amacast.audio.render import RenderSettings  # noqa: E402
 from amacast.audio.voices import assign_voices  # noqa: E402
 from amacast.transcript.parse import parse_episode  # noqa: E402
 

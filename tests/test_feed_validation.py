@@ -37,7 +37,8 @@ import webvtt
 from engine_probe import tone_factory
 
 from amacast.audio.jobs import render_episodes
-from amacast.audio.render import PodcastMeta, RenderSettings
+from amacast.audio.plan import PodcastMeta
+from amacast.audio.render import RenderSettings
 from amacast.audio.voices import assign_voices
 from amacast.build.pipeline import build_all
 from amacast.config import Settings, load_settings

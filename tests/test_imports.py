@@ -93,10 +93,7 @@ KNOWN: dict[tuple[str, str], str] = {
 }
 
 #: Cycles known today, each as the edge that closes it -> why.
-KNOWN_CYCLES: dict[tuple[str, str], str] = {
-    ("amacast.audio.mastering", "amacast.audio.render"): "mastering types render's Segment under "
-    "TYPE_CHECKING; Segment moves to the audio plan's own module when audio/ is made",
-}
+KNOWN_CYCLES: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,8 @@ from amacast.audio.engines.piper import PiperEngine
 from amacast.audio.engines.registry import get_engine
 from amacast.audio.jobs import RenderProgress, render_episodes
 from amacast.audio.mp3 import decode_mp3
-from amacast.audio.render import (
-    PodcastMeta,
-    RenderError,
-    RenderSettings,
-    plan_segments,
-    render_episode,
-    segment_cache_key,
-)
+from amacast.audio.plan import PodcastMeta, RenderError, plan_segments
+from amacast.audio.render import RenderSettings, render_episode, segment_cache_key
 from amacast.audio.segments import SegmentCache
 from amacast.audio.sidecars import load_audio_info
 from amacast.audio.voices import assign_voices

@@ -41,15 +41,8 @@ from typing import Any
 
 from amacast.audio.engines.base import Engine, Voice
 from amacast.audio.engines.registry import get_engine
-from amacast.audio.render import (
-    PodcastMeta,
-    RenderSettings,
-    Segment,
-    plan_segments,
-    render_episode,
-    segment_cache_key,
-    segment_location,
-)
+from amacast.audio.plan import PodcastMeta, Segment, plan_segments
+from amacast.audio.render import RenderSettings, render_episode, segment_cache_key, segment_location
 from amacast.audio.segments import SegmentCache
 from amacast.audio.workers import (
     EngineFactory,

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -24,12 +23,10 @@ import numpy.typing as npt
 from amacast.audio.engines.base import PCM
 from amacast.audio.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit_peaks, true_peak
 from amacast.audio.mp3 import Mp3Encoder, decode_chunks, encoder_gain_db
+from amacast.audio.plan import Segment
 from amacast.audio.segments import SegmentCache, quantize
 from amacast.config import RenderSettings
 from amacast.errors import AmacastError
-
-if TYPE_CHECKING:
-    from amacast.audio.render import Segment
 
 # The limiter aims this far under the true-peak ceiling: MP3 encoding adds
 # overshoot (measured on hours of Piper speech at 64 kbit/s: up to 1.3 dB).

@@ -19,7 +19,7 @@ from amacast.audio.engines.base import Engine, EngineError, Voice
 from amacast.audio.segments import SegmentCache
 
 if TYPE_CHECKING:
-    from amacast.audio.render import PodcastMeta
+    from amacast.audio.plan import PodcastMeta
     from amacast.config import RenderSettings
     from amacast.model import AudioInfo, Episode
 
@@ -75,7 +75,7 @@ def synthesise_task(items: Sequence[Pending]) -> list[tuple[str, int, int]]:
                 pcm = engine.synthesize(item.text, item.voice)
             except EngineError as error:
                 # Memory: a synthesis worker never loads render (scipy: ~75 MiB a worker).
-                from amacast.audio.render import RenderError
+                from amacast.audio.plan import RenderError
 
                 raise RenderError(f"{item.where}: {error}") from error
             cache.put(item.key, pcm)

@@ -124,7 +124,7 @@ def default_renderer(
     ) -> Mapping[str, AudioInfo]:
         # The audio side is imported only by builds that render.
         from amacast.audio.jobs import RenderProgress, cache_folder, render_episodes
-        from amacast.audio.render import PodcastMeta
+        from amacast.audio.plan import PodcastMeta
         from amacast.audio.voices import assign_voices
 
         render_settings = settings.render

@@ -139,7 +139,7 @@ def render_project(
     """
     # Start-up: the audio side (numpy, the engines) loads only when a render runs.
     from amacast.audio.engines.registry import engine_names
-    from amacast.audio.render import RenderError
+    from amacast.audio.plan import RenderError
 
     if engine is not None and engine not in engine_names():
         raise RenderError(f"unknown engine {engine!r} (known: {', '.join(engine_names())})")
@@ -230,7 +230,7 @@ def _render(
         return {}
     # Start-up: the audio side (numpy, the engines) loads only when a render runs.
     from amacast.audio import jobs as render_jobs
-    from amacast.audio.render import PodcastMeta
+    from amacast.audio.plan import PodcastMeta
     from amacast.audio.voices import episode_voices
 
     render_settings = settings.render

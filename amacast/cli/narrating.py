@@ -114,7 +114,7 @@ def render(
     """
     # Start-up: loaded when this command runs (see the note on the imports).
     from amacast.audio.mp3 import EncodeError
-    from amacast.audio.render import RenderError
+    from amacast.audio.plan import RenderError
     from amacast.build.output import BuildInterrupted, OutputError
     from amacast.build.rendered import RenderRefused, render_project
 
