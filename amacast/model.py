@@ -70,7 +70,7 @@ class Block:
 
     ``markdown`` is the block's source text (for the first block of a turn, the
     speaker label is removed); ``html`` is that source rendered to HTML and
-    cleaned (:func:`amacast.transcript.markup.clean_html`: no scripts, event handlers or
+    cleaned (:func:`amacast.markup.clean_html`: no scripts, event handlers or
     characters XML cannot hold), ready for the feeds and pages; ``text`` is the
     plain text with Markdown syntax removed, link text kept and URLs dropped.
     """

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from amacast.config import Settings
 from amacast.feeds import build_feeds
+from amacast.markup import bare_urls, transcript_html
 from amacast.site.pages import render_site
-from amacast.transcript.markup import bare_urls, transcript_html
 from amacast.transcript.parse import parse_episode, parse_episode_text
 from tests.conftest import FOSSASSAM, fossassam
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import amacast.transcript.markup
+import amacast.markup
 import amacast.transcript.parse
 from amacast.build import state
 from amacast.build.codec import loads
@@ -228,7 +228,7 @@ def test_a_build_and_validate_list_the_same_transcripts(tmp_path: Path) -> None:
 def test_episodes_from_the_state_give_the_transcript_html_of_a_fresh_parse(
     episodes_dir: Path, tmp_path: Path
 ) -> None:
-    from amacast.transcript.markup import transcript_html
+    from amacast.markup import transcript_html
 
     paths = sorted(episodes_dir.glob("*.md"))
     cache = tmp_path / "cache"

@@ -20,8 +20,8 @@ from amacast.config.show_options import FundingSetting, PersonSetting
 from amacast.feeds import Feeds, build_feeds, episode_guid
 from amacast.feeds.metadata import license_of
 from amacast.feeds.podcast_namespace import PODCAST_NS
+from amacast.markup import transcript_html
 from amacast.model import AudioInfo, Episode, Listing
-from amacast.transcript.markup import transcript_html
 from amacast.transcript.parse import parse_episode, parse_episode_text
 from tests.conftest import FOSSASSAM, fossassam
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import amacast.transcript.markup
+import amacast.markup
 import amacast.transcript.parse
 from amacast.transcript.blocks import OPTIONS
 from amacast.transcript.front_matter import parse_date, slugify
@@ -582,7 +582,7 @@ def test_blocks_cleaned_together_equal_blocks_cleaned_one_by_one(
 
     def one_by_one(pieces: list[str]) -> list[str]:
         one_by_one_calls.append(len(pieces))
-        return [amacast.transcript.markup.clean_html(piece) for piece in pieces]
+        return [amacast.markup.clean_html(piece) for piece in pieces]
 
     monkeypatch.setattr(amacast.transcript.parse, "clean_html_many", one_by_one)
     alone = [parse_episode(path) for path in files]
@@ -595,8 +595,8 @@ def test_blocks_cleaned_together_equal_blocks_cleaned_one_by_one(
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_pyromark_html_cleaned_together_is_cleaned_alike(pieces: list[str]) -> None:
     rendered = [pyromark.html(piece, options=OPTIONS) for piece in pieces]
-    assert amacast.transcript.markup.clean_html_many(rendered) == [
-        amacast.transcript.markup.clean_html(html) for html in rendered
+    assert amacast.markup.clean_html_many(rendered) == [
+        amacast.markup.clean_html(html) for html in rendered
     ]
 
 
@@ -610,8 +610,8 @@ _MARKDOWN_ALPHABET = st.sampled_from(
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 def test_html_said_to_be_clean_as_written_is_what_the_sanitiser_gives_back(source: str) -> None:
     html = pyromark.html(source, options=OPTIONS)
-    rendered = amacast.transcript.markup.xml_text(html)
-    if amacast.transcript.markup.is_clean_as_written(rendered):
+    rendered = amacast.markup.xml_text(html)
+    if amacast.markup.is_clean_as_written(rendered):
         assert nh3.clean(rendered) == rendered
 
 
@@ -622,12 +622,12 @@ def test_most_blocks_of_real_transcripts_need_no_sanitiser_and_are_right() -> No
         for paragraph in source.split("\n\n"):
             if "<" not in paragraph:
                 html = pyromark.html(paragraph + "\n", options=OPTIONS)
-                pieces.append(amacast.transcript.markup.xml_text(html))
-    clean = [piece for piece in pieces if amacast.transcript.markup.is_clean_as_written(piece)]
+                pieces.append(amacast.markup.xml_text(html))
+    clean = [piece for piece in pieces if amacast.markup.is_clean_as_written(piece)]
     assert len(clean) > len(pieces) // 2
     assert [nh3.clean(piece) for piece in clean] == clean
     dirty_ones = ["<p>&quot;b&quot;</p>", "<p>x<br />\ny</p>", "<p>a\xa0b</p>", "<a href=x>"]
     for dirty in dirty_ones:
-        rendered = amacast.transcript.markup.xml_text(dirty)
-        assert not amacast.transcript.markup.is_clean_as_written(rendered)
+        rendered = amacast.markup.xml_text(dirty)
+        assert not amacast.markup.is_clean_as_written(rendered)
         assert nh3.clean(rendered) != rendered

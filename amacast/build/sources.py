@@ -39,7 +39,7 @@ from amacast.model import Episode
 
 PROJECT_CACHE_DIR = ".amacast-cache"
 #: The parser's own source: the model and every module of the transcript package.
-_PARSER_SOURCES = ("model.py", "transcript/*.py")
+_PARSER_SOURCES = ("model.py", "markup.py", "transcript/*.py")
 #: The libraries a parsed episode depends on, besides Python.
 _PARSER_LIBRARIES = ("pyromark", "nh3", "linkify_it")
 #: The amacast package.

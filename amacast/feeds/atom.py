@@ -14,8 +14,8 @@ from feedgen.util import xml_elem
 
 from amacast.config import Settings
 from amacast.feeds.items import GENERATOR, MP3_TYPE, Item, atom_id
+from amacast.markup import transcript_html, xml_text
 from amacast.model import Episode
-from amacast.transcript.markup import transcript_html, xml_text
 
 
 class _AtomLinksExtension(BaseExtension):  # type: ignore[misc]

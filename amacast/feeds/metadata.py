@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from amacast.markup import xml_text
 from amacast.model import Episode
-from amacast.transcript.markup import xml_text
 
 #: Legend role → Podcast Taxonomy role (group ``cast``); other roles are left out.
 PERSON_ROLES: Mapping[str, str] = {"host": "host", "guest": "guest", "narrator": "narrator"}

@@ -33,8 +33,8 @@ from amacast.feeds.metadata import (
     license_of,
     soundbites,
 )
+from amacast.markup import xml_text
 from amacast.model import AudioInfo, Episode
-from amacast.transcript.markup import xml_text
 
 #: Sidecar kind → MIME type of its ``podcast:transcript``, in the order they are listed:
 #: WebVTT first (Apple Podcasts ingests it), then the HTML transcript.

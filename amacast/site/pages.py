@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from amacast.config import Settings
+from amacast.markup import clean_html
 from amacast.model import (
     AudioInfo,
     Block,
@@ -33,7 +34,6 @@ from amacast.model import (
     Speaker,
     Turn,
 )
-from amacast.transcript.markup import clean_html
 
 T = TypeVar("T", Episode, Listing, Episode | Listing)
 

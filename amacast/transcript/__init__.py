@@ -13,7 +13,7 @@ order a file is read:
 - :mod:`~amacast.transcript.blocks`: the Markdown body as top-level blocks (pyromark);
 - :mod:`~amacast.transcript.legend`: the ``**Legend:**`` and the speakers it declares;
 - :mod:`~amacast.transcript.turns`: the body split into preamble, turns and epilogue;
-- :mod:`~amacast.transcript.markup`: safe HTML and text (nh3), bare web addresses;
+- :mod:`~amacast.markup`: safe HTML and text (nh3), bare web addresses;
 - :mod:`~amacast.transcript.validate`: the rules over finished episodes, one and all.
 
 Nothing is imported here, so that importing one module (the rules, say)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyromark
 
+from amacast.markup import bare_urls, clean_html, may_hold_urls
 from amacast.model import Block
-from amacast.transcript.markup import bare_urls, clean_html, may_hold_urls
 
 if TYPE_CHECKING:  # the event types only annotate: importing them takes a while
     from pyromark.event import BrokenLink, Event, Range

@@ -14,12 +14,12 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from amacast.markup import clean_html_many
 from amacast.model import Block, Episode, Turn
 from amacast.transcript.blocks import Markdown, Piece, top_level_blocks
 from amacast.transcript.decode import decode
 from amacast.transcript.front_matter import episode_slug, read_date, read_front_matter, slugify
 from amacast.transcript.legend import episode_speakers, find_legend
-from amacast.transcript.markup import clean_html_many
 from amacast.transcript.report import Reader
 from amacast.transcript.text_checks import check_mojibake
 from amacast.transcript.turns import split_turns
