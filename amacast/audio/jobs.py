@@ -28,6 +28,7 @@ done, with an estimate of the time left); the library never prints.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import queue
@@ -298,117 +299,158 @@ def _render_pool(
     tracker: _Tracker,
     jobs: int,
 ) -> dict[str, AudioInfo]:
-    context = multiprocessing.get_context("spawn")
-    events = context.Queue()
-    by_slug = {episode.slug: episode for episode in episodes}
+    """Synthesise ``pending`` and assemble every episode on up to ``jobs`` processes."""
     # Segments already cached count as done at once.
     for slug, plan in plans.items():
         tracker.add(segments=len(plan) - sum(1 for p in pending if p.slug == slug))
-    per_segment = {
-        slug: sum(len(s.text) for s in plan) / max(1, len(plan)) for slug, plan in plans.items()
-    }
-    needs = {slug: set(keys) for slug, keys in waiting.items()}
-    waiters: dict[str, list[str]] = {}
-    for slug, keys in needs.items():
-        for key in keys:
-            waiters.setdefault(key, []).append(slug)
-    encoded: dict[str, int] = {}
-    results: dict[str, AudioInfo] = {}
-    to_synthesise = deque(_batches(_by_engine(pending)))
-    to_assemble = deque(slug for slug in by_slug if not needs.get(slug))
+    scheduler = _Scheduler(
+        episodes,
+        functools.partial(assemble_task, settings=settings, out_dir=str(out_dir), podcast=podcast),
+        voices,
+        (engine_factory, str(cache_dir)),
+        plans,
+        pending,
+        waiting,
+        tracker,
+        jobs,
+    )
+    return scheduler.run()
 
-    def pool(workers: int) -> ProcessPoolExecutor:
+
+class _Scheduler:
+    """Runs synthesis batches (a pool per engine) and assemblies (one pool), assembly first.
+
+    An episode is assembled as soon as every segment it waits for is in the
+    cache; an engine's pool is shut down (its model freed) once nothing is
+    left for it.  Progress comes from the workers through a queue.
+    """
+
+    def __init__(
+        self,
+        episodes: Sequence[Episode],
+        assemble: Callable[..., AudioInfo],
+        voices: Mapping[str, Mapping[str, Voice]],
+        engine: tuple[EngineFactory, str],
+        plans: Mapping[str, list[Segment]],
+        pending: Sequence[Pending],
+        waiting: Mapping[str, set[str]],
+        tracker: _Tracker,
+        jobs: int,
+    ) -> None:
+        self.context = multiprocessing.get_context("spawn")
+        self.events = self.context.Queue()
+        self.order = [episode.slug for episode in episodes]
+        self.by_slug = {episode.slug: episode for episode in episodes}
+        self.assemble, self.voices, self.engine = assemble, voices, engine
+        self.tracker, self.jobs = tracker, jobs
+        self.per_segment = {
+            slug: sum(len(s.text) for s in plan) / max(1, len(plan)) for slug, plan in plans.items()
+        }
+        self.needs = {slug: set(keys) for slug, keys in waiting.items()}
+        self.waiters: dict[str, list[str]] = {}
+        for slug, keys in self.needs.items():
+            for key in keys:
+                self.waiters.setdefault(key, []).append(slug)
+        self.encoded: dict[str, int] = {}
+        self.results: dict[str, AudioInfo] = {}
+        self.to_synthesise = deque(_batches(_by_engine(pending)))
+        self.to_assemble = deque(slug for slug in self.by_slug if not self.needs.get(slug))
+        # One synthesis pool per engine, started when its first task is submitted.
+        self.synthesis: dict[str, ProcessPoolExecutor] = {}
+        self.synthesis_over: set[str] = set()
+        self.assembly = self._pool(min(jobs, len(self.by_slug)))
+        self.futures: dict[Future[Any], tuple[str, Any]] = {}
+
+    def run(self) -> dict[str, AudioInfo]:
+        """Everything done, each episode's audio by slug in the episodes' order."""
+        try:
+            self._submit()
+            while self.futures:
+                finished, _ = wait(list(self.futures), timeout=0.5, return_when=FIRST_COMPLETED)
+                self._drain()
+                for future in finished:
+                    self._finished(future)
+                self._retire_synthesis()
+                self._submit()
+            self._drain()
+        except BaseException:
+            self._shutdown(cancel=True)
+            raise
+        self._shutdown(cancel=False)
+        return {slug: self.results[slug] for slug in self.order}
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
         # Workers are started on demand, up to ``workers``.
+        factory, cache_dir = self.engine
         return ProcessPoolExecutor(
             max_workers=max(1, workers),
-            mp_context=context,
+            mp_context=self.context,
             initializer=init_worker,
-            initargs=(engine_factory, str(cache_dir), events, SYNTHESIS_THREADS),
+            initargs=(factory, cache_dir, self.events, SYNTHESIS_THREADS),
         )
 
-    # One synthesis pool per engine, started when its first task is submitted.
-    synthesis: dict[str, ProcessPoolExecutor] = {}
-    synthesis_over: set[str] = set()
-    assembly = pool(min(jobs, len(by_slug)))
-    futures: dict[Future[Any], tuple[str, Any]] = {}
+    def _synthesis_pool(self, engine: str) -> ProcessPoolExecutor:
+        if engine not in self.synthesis:
+            batches = sum(1 for batch in self.to_synthesise if batch[0].voice.engine == engine)
+            self.synthesis[engine] = self._pool(min(self.jobs, batches + 1))
+        return self.synthesis[engine]
 
-    def synthesis_pool(engine: str) -> ProcessPoolExecutor:
-        if engine not in synthesis:
-            batches = sum(1 for batch in to_synthesise if batch[0].voice.engine == engine)
-            synthesis[engine] = pool(min(jobs, batches + 1))
-        return synthesis[engine]
-
-    def submit() -> None:
+    def _submit(self) -> None:
         """Start tasks until ``jobs`` run; an episode ready to assemble goes first."""
-        while len(futures) < jobs and (to_assemble or to_synthesise):
-            if to_assemble:
-                slug = to_assemble.popleft()
-                future = assembly.submit(
-                    assemble_task, by_slug[slug], voices[slug], settings, str(out_dir), podcast
-                )
-                futures[future] = ("assemble", slug)
+        while len(self.futures) < self.jobs and (self.to_assemble or self.to_synthesise):
+            if self.to_assemble:
+                slug = self.to_assemble.popleft()
+                episode = self.by_slug[slug]
+                future = self.assembly.submit(self.assemble, episode, self.voices[slug])
+                self.futures[future] = ("assemble", slug)
             else:
-                batch = to_synthesise.popleft()
-                engine = batch[0].voice.engine
-                futures[synthesis_pool(engine).submit(synthesise_task, batch)] = (
-                    "synthesise",
-                    batch,
-                )
+                batch = self.to_synthesise.popleft()
+                pool = self._synthesis_pool(batch[0].voice.engine)
+                self.futures[pool.submit(synthesise_task, batch)] = ("synthesise", batch)
 
-    def retire_synthesis() -> None:
+    def _finished(self, future: Future[Any]) -> None:
+        kind, what = self.futures.pop(future)
+        if kind == "assemble":
+            self.results[what] = future.result()
+            self.tracker.add(episodes=1, current=what)
+            return
+        for item_slug, chars, count in future.result():
+            self.tracker.add(segments=count, work=chars, current=item_slug)
+        for item in what:
+            for slug in self.waiters.get(item.key, ()):
+                self.needs[slug].discard(item.key)
+                if not self.needs[slug]:
+                    self.to_assemble.append(slug)
+
+    def _retire_synthesis(self) -> None:
         """Shut down the pool of each engine with nothing left to synthesise: its models go."""
-        for engine, executor in synthesis.items():
-            if engine in synthesis_over:
+        for engine, executor in self.synthesis.items():
+            if engine in self.synthesis_over:
                 continue
-            queued = any(batch[0].voice.engine == engine for batch in to_synthesise)
+            queued = any(batch[0].voice.engine == engine for batch in self.to_synthesise)
             running = any(
                 kind == "synthesise" and what[0].voice.engine == engine
-                for kind, what in futures.values()
+                for kind, what in self.futures.values()
             )
             if not queued and not running:
                 executor.shutdown(wait=False)
-                synthesis_over.add(engine)
+                self.synthesis_over.add(engine)
 
-    def drain() -> None:
+    def _drain(self) -> None:
         while True:
             try:
-                slug, done = events.get_nowait()
+                slug, done = self.events.get_nowait()
             except queue.Empty:
                 return
-            step = max(0, done - encoded.get(slug, 0))
-            encoded[slug] = max(done, encoded.get(slug, 0))
-            tracker.add(work=ASSEMBLY_WEIGHT * per_segment[slug] * step, current=slug)
+            step = max(0, done - self.encoded.get(slug, 0))
+            self.encoded[slug] = max(done, self.encoded.get(slug, 0))
+            work = ASSEMBLY_WEIGHT * self.per_segment[slug] * step
+            self.tracker.add(work=work, current=slug)
 
-    try:
-        submit()
-        while futures:
-            finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
-            drain()
-            for future in finished:
-                kind, what = futures.pop(future)
-                if kind == "synthesise":
-                    for item_slug, chars, count in future.result():
-                        tracker.add(segments=count, work=chars, current=item_slug)
-                    for item in what:
-                        for slug in waiters.get(item.key, ()):
-                            needs[slug].discard(item.key)
-                            if not needs[slug]:
-                                to_assemble.append(slug)
-                else:
-                    results[what] = future.result()
-                    tracker.add(episodes=1, current=what)
-            retire_synthesis()
-            submit()
-        drain()
-    except BaseException:
-        for executor in synthesis.values():
-            executor.shutdown(wait=True, cancel_futures=True)
-        assembly.shutdown(wait=True, cancel_futures=True)
-        raise
-    for executor in synthesis.values():
-        executor.shutdown(wait=True)
-    assembly.shutdown(wait=True)
-    return {episode.slug: results[episode.slug] for episode in episodes}
+    def _shutdown(self, *, cancel: bool) -> None:
+        for executor in self.synthesis.values():
+            executor.shutdown(wait=True, cancel_futures=cancel)
+        self.assembly.shutdown(wait=True, cancel_futures=cancel)
 
 
 def cache_folder(root: Path, settings: RenderSettings, override: Path | None = None) -> Path:

@@ -181,7 +181,6 @@ def render_episode(
                 progress=progress,
             )
     podcast = podcast or PodcastMeta()
-    rate = settings.sample_rate
     segments = plan_segments(episode, voices, settings, podcast)
     paths = {
         "mp3": mp3_path(episode.slug),
@@ -203,26 +202,7 @@ def render_episode(
             normalise_and_encode(placed, cache, settings, loudness, temps["mp3"], progress)
         except MasteringError as error:
             raise RenderError(f"{episode.slug}: {error}") from error
-        chapters = _chapters(placed, rate, total)
-        write_tags(
-            temps["mp3"],
-            title=episode.title,
-            artist=podcast.author,
-            album=podcast.title,
-            date=episode.date.date().isoformat() if episode.date else "",
-            chapters=chapters,
-            cover=podcast.image,
-            comment=episode.description,
-        )
-        info = AudioInfo(
-            slug=episode.slug,
-            mp3_path=paths["mp3"],
-            byte_length=temps["mp3"].stat().st_size,
-            duration=total / rate,
-            chapters=chapters,
-            cues=_cues(placed, rate),
-            sidecars=sidecar_paths(episode.slug),
-        )
+        info = _tagged(episode, podcast, placed, total, settings.sample_rate, temps["mp3"])
         for kind, text in sidecar_texts(info, title=episode.title, podcast=podcast.title).items():
             temps[kind].write_text(text, encoding="utf-8")
         # The AudioInfo file last: it is what says "this episode is complete".
@@ -233,6 +213,37 @@ def render_episode(
             temp.unlink(missing_ok=True)
         raise
     return info
+
+
+def _tagged(
+    episode: Episode,
+    podcast: PodcastMeta,
+    placed: Sequence[Placed],
+    total: int,
+    rate: int,
+    mp3: Path,
+) -> AudioInfo:
+    """Write the ID3 tags and chapters into the encoded ``mp3``; what the episode's audio is."""
+    chapters = _chapters(placed, rate, total)
+    write_tags(
+        mp3,
+        title=episode.title,
+        artist=podcast.author,
+        album=podcast.title,
+        date=episode.date.date().isoformat() if episode.date else "",
+        chapters=chapters,
+        cover=podcast.image,
+        comment=episode.description,
+    )
+    return AudioInfo(
+        slug=episode.slug,
+        mp3_path=mp3_path(episode.slug),
+        byte_length=mp3.stat().st_size,
+        duration=total / rate,
+        chapters=chapters,
+        cues=_cues(placed, rate),
+        sidecars=sidecar_paths(episode.slug),
+    )
 
 
 __all__ = [
