@@ -3,7 +3,9 @@
 **Double buffering.**  Beside the live ``output/`` a *spare* tree
 (``<cache>/output-spare/``) holds the generation before the live one.  A build
 brings the spare up to the new generation in place: it writes the files that
-changed (:meth:`Generation.put`, :meth:`Generation.put_file`), hard-links from
+changed (:meth:`Generation.put`), moves in those made elsewhere
+(:meth:`Generation.put_file`; :meth:`Generation.put_tree` a folder the spare
+lacks in one rename, a first build's ``episodes/`` whole), hard-links from
 the live tree each file the spare lacks or holds differently, removes what the
 new generation no longer has, writes the manifest, then exchanges the two
 folders with one ``renameat2(spare, output, RENAME_EXCHANGE)`` system call.
