@@ -45,7 +45,8 @@ def build(
     """Build ``files`` (relative path -> bytes) into ``project/output`` as the pipeline would.
 
     Files whose hash the live manifest already gives are kept; ``.mp3`` files
-    are made in the scratch folder and moved in, as rendered audio is.
+    are made in the scratch folder at their output paths and moved in
+    (:meth:`Generation.put_tree`), as pages and rendered audio are.
     """
     output, cache = project / "output", project / ".amacast-cache"
     with lock_output(output, cache), terminate_as_exception():
@@ -57,9 +58,10 @@ def build(
             generation.put({p: c for p, c in changed.items() if not p.endswith(".mp3")})
             for relative, content in changed.items():
                 if relative.endswith(".mp3"):
-                    made = generation.scratch / relative.replace("/", "_")
+                    made = generation.scratch / relative
+                    made.parent.mkdir(parents=True, exist_ok=True)
                     made.write_bytes(content)
-                    generation.put_file(relative, made)
+            generation.put_tree(generation.scratch)
             hashes = {p: sha(c) for p, c in files.items()}
             generation.commit(hashes, manifest if manifest is not None else {"version": 1})
         except BaseException:

@@ -850,3 +850,41 @@ def test_a_build_killed_at_each_system_call_that_changes_files(tmp_path: Path) -
         assert is_generation(tree(project / "output"), new, FOREIGN), f"step {step}"
         assert_clean(project)
     assert outcomes["old"] > 5 and outcomes["new"] > 0
+
+
+def test_put_tree_moves_a_new_folder_whole_and_merges_into_one_there(tmp_path: Path) -> None:
+    files = site(3)
+    build(tmp_path, files)
+    build(tmp_path, site(3, "b"))  # a trusted spare: it has episodes/e0/ and the others
+    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
+    (output / "episodes" / "fresh").write_bytes(b"a foreign file where a folder goes")
+    new = dict(site(3, "c"))
+    made = {
+        "episodes/e1/index.html": b"e1 again",  # into a folder the spare has
+        "episodes/new/index.html": b"new page",  # a folder the spare lacks
+        "episodes/new/audio/new.mp3": b"ID3 new",
+        "episodes/fresh/index.html": b"fresh page",
+    }
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, tmp_path)
+        for relative, content in made.items():
+            (generation.scratch / relative).parent.mkdir(parents=True, exist_ok=True)
+            (generation.scratch / relative).write_bytes(content)
+        (generation.scratch / "episodes" / "empty" / "nothing").mkdir(parents=True)
+        inode = (generation.scratch / "episodes/new/audio/new.mp3").stat().st_ino
+        moved = generation.put_tree(generation.scratch)
+        assert {p: size for p, (_place, size) in moved.items()} == {
+            p: len(c) for p, c in made.items()
+        }
+        for relative, (place, _size) in moved.items():
+            assert Path(place).read_bytes() == made[relative]
+        assert not (generation.spare / "episodes" / "empty").exists()  # nothing to bring
+        new.update(made)
+        generation.put({p: c for p, c in new.items() if p not in made})
+        generation.commit({p: sha(c) for p, c in new.items()}, {"version": 1})
+    found = tree(output)
+    assert is_generation(found, new, {})
+    assert (output / "episodes/new/audio/new.mp3").stat().st_ino == inode  # moved, not copied
+    assert not list(cache.glob("output-scratch-*"))
+    build(tmp_path, changed(new))
+    assert is_generation(tree(output), changed(new), {})

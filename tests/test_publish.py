@@ -280,7 +280,7 @@ def test_engine_failing_midway_leaves_output_byte_for_byte(project: Path) -> Non
     assert leftovers(project) == []
 
 
-@pytest.mark.parametrize("failing", ["exchange", "put_file", "put"])
+@pytest.mark.parametrize("failing", ["exchange", "put_tree", "put"])
 def test_a_commit_failing_leaves_the_previous_output(
     project: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:

@@ -3,7 +3,9 @@
 **Double buffering.**  Beside the live ``output/`` a *spare* tree
 (``<cache>/output-spare/``) holds the generation before the live one.  A build
 brings the spare up to the new generation in place: it writes the files that
-changed (:meth:`Generation.put`, :meth:`Generation.put_file`), hard-links from
+changed (:meth:`Generation.put`), moves in those made elsewhere
+(:meth:`Generation.put_file`; :meth:`Generation.put_tree` a folder the spare
+lacks in one rename, a first build's ``episodes/`` whole), hard-links from
 the live tree each file the spare lacks or holds differently, removes what the
 new generation no longer has, writes the manifest, then exchanges the two
 folders with one ``renameat2(spare, output, RENAME_EXCHANGE)`` system call.
@@ -729,6 +731,62 @@ class Generation:
         except OSError as error:
             raise OutputError(_describe(error)) from error
 
+    def put_tree(self, folder: Path) -> dict[str, tuple[str, int]]:
+        """Move every file below ``folder`` (best :attr:`scratch`) into the new generation.
+
+        Each goes where its path relative to ``folder`` says.  A folder the new
+        generation does not have yet moves whole, in one rename (the first
+        build's ``episodes/`` with every page in it); into one it has, files
+        move one by one (:meth:`put_file`).  Returns, by output path, where
+        each file now is (to read it) and its size.
+        """
+        self._check_open()
+        moved: dict[str, tuple[str, int]] = {}
+        try:
+            self._move_folder("", os.fspath(folder), moved)
+        except OSError as error:
+            raise OutputError(_describe(error)) from error
+        return moved
+
+    def _move_folder(self, into: str, source: str, moved: dict[str, tuple[str, int]]) -> None:
+        """Move the content of folder ``source`` into the spare folder ``into``."""
+        with os.scandir(source) as listing:
+            entries = list(listing)
+        for entry in entries:
+            relative = _join(into, entry.name)
+            _check_path(relative)
+            if not entry.is_dir(follow_symlinks=False):
+                size = entry.stat(follow_symlinks=False).st_size
+                self.put_file(relative, Path(entry.path))
+                moved[relative] = (self._at_spare(relative), size)
+                continue
+            place = self._at_spare(relative)
+            status = _lstat(place)
+            if status is not None and stat.S_ISDIR(status.st_mode):
+                self._move_folder(relative, entry.path, moved)
+                continue
+            files, folders = _tree(entry.path, relative)
+            if not files:
+                continue  # nothing to bring: an empty folder stays out
+            for path in files:
+                _check_path(path)
+            self._mark_dirty()
+            self._touched.add(into)
+            self._make_folder(into)
+            if status is not None:  # a file where the folder goes
+                os.unlink(place)
+            try:
+                os.rename(entry.path, place)
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+                self._move_folder(into, entry.path, moved)  # file by file, copied
+                continue
+            self._touched.update(folders)
+            for path, (inode, size) in files.items():
+                self._put[path] = inode
+                moved[path] = (self._at_spare(path), size)
+
     def _write(self, relative: str, content: bytes) -> None:
         """Write a file of the spare: a new inode, never into one the live tree may share.
 
@@ -1177,3 +1235,21 @@ def _record(data: object) -> Record:
 def _describe(error: OSError) -> str:
     where = f"{error.filename}: " if error.filename else ""
     return f"{where}{error.strerror or error}"
+
+
+def _tree(path: str, relative: str) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """The files below folder ``path`` as (inode, size) by ``relative``'s path, and its folders."""
+    files: dict[str, tuple[int, int]] = {}
+    folders: list[str] = []
+    pending = [(path, relative)]
+    while pending:
+        path, relative = pending.pop()
+        folders.append(relative)
+        with os.scandir(path) as listing:
+            for entry in listing:
+                child = _join(relative, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, child))
+                else:
+                    files[child] = (entry.inode(), entry.stat(follow_symlinks=False).st_size)
+    return files, folders

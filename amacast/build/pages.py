@@ -5,7 +5,7 @@ processes (:mod:`amacast.build.workers`), which inherit the compiled templates
 and the episodes rather than receive them.  Each worker writes the pages it
 renders into the build's scratch folder under their output paths and sends
 back only their hashes (:func:`write_into`): the commit moves them into the new generation
-(:meth:`amacast.build.output.Generation.put_file`).  The stage itself
+(:meth:`amacast.build.output.Generation.put_tree`), folders it lacks whole.  The stage itself
 (:class:`amacast.site.pages.Pages`) only turns an episode into bytes.
 """
 
@@ -17,7 +17,6 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
 
 from amacast.build.workers import forked_pool, worker_count
 from amacast.model import AudioInfo, Episode
@@ -34,30 +33,41 @@ PAGES_PER_TASK = 16
 _forked: dict[str, Any] = {}
 
 
-#: Pages wait in the scratch folder side by side in this folder, each named by its
-#: output path (:func:`waiting_path`): writing one makes no folder of its own.
-WAITING = ".pages"
-
-
 def waiting_path(folder: Path, relative: str) -> Path:
-    """Where the page for output path ``relative`` waits in the scratch ``folder``."""
-    return folder / WAITING / quote(relative, safe="")
+    """Where the page for output path ``relative`` waits in the scratch ``folder``.
 
-
-def waiting_relative(name: str) -> str:
-    """The output path of the page waiting under file ``name`` (see :func:`waiting_path`)."""
-    return unquote(name)
+    At that same path below it: the commit moves a folder the new generation
+    lacks (``episodes/`` in a first build) whole, in one rename
+    (:meth:`amacast.build.output.Generation.put_tree`).
+    """
+    return folder / relative
 
 
 def write_into(folder: Path, files: Mapping[str, bytes]) -> dict[str, str]:
-    """Write pages (output path -> bytes) to wait in ``folder``; returns each one's SHA-256."""
+    """Write pages (output path -> bytes) to wait in ``folder``; returns each one's SHA-256.
+
+    One ``open`` and ``write`` a page, no flush to disk: the commit flushes
+    the whole generation once before it goes live.
+    """
     hashes = {}
-    (folder / WAITING).mkdir(parents=True, exist_ok=True)
     for relative, content in files.items():
-        with open(waiting_path(folder, relative), "wb") as stream:
-            stream.write(content)
+        path = os.path.join(folder, relative)
+        try:
+            handle = os.open(path, _NEW_FILE, 0o666)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            handle = os.open(path, _NEW_FILE, 0o666)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
         hashes[relative] = hashlib.sha256(content).hexdigest()
     return hashes
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
 
 
 def render_page(
@@ -110,5 +120,9 @@ def _page_task(slugs: Sequence[str]) -> dict[str, str]:
 def drop(folder: Path, relatives: Sequence[str]) -> None:
     """Remove pages written into ``folder`` that the build does not use."""
     for relative in relatives:
+        path = waiting_path(folder, relative)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(waiting_path(folder, relative))
+            path.unlink()
+        if path.parent != folder:
+            with contextlib.suppress(OSError):  # its folder, when that leaves it empty
+                path.parent.rmdir()

@@ -71,13 +71,7 @@ from amacast.build.output import (
     terminate_as_exception,
 )
 from amacast.build.pack import BuildPack, Episodes, frame_keys, load_pack, pack_key, save_pack
-from amacast.build.pages import (
-    WAITING,
-    drop,
-    pages_rendering,
-    render_page,
-    waiting_relative,
-)
+from amacast.build.pages import drop, pages_rendering, render_page
 from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings
@@ -620,18 +614,11 @@ def _index(pages: Any, entries: dict[tuple[str, ...], Any], kept: Mapping[Any, s
 
 def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str, tuple[str, int]]:
     """Move every file of the scratch folder into the generation; each one's hash and size."""
-    scratch = generation.scratch
-    brought: dict[str, tuple[str, int]] = {}
-    for folder, _subfolders, names in os.walk(scratch):
-        for name in names:
-            path = Path(folder, name)
-            relative = path.relative_to(scratch).as_posix()
-            if path.parent == scratch / WAITING:  # a page, named by its output path
-                relative = waiting_relative(name)
-            digest = known.get(relative) or hash_file(path)
-            brought[relative] = (digest, path.stat().st_size)
-            generation.put_file(relative, path)
-    return brought
+    moved = generation.put_tree(generation.scratch)
+    return {
+        relative: (known.get(relative) or hash_file(Path(place)), size)
+        for relative, (place, size) in moved.items()
+    }
 
 
 def _with_identities(
