@@ -35,10 +35,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from amacast.build.pipeline import build_all, find_episodes  # noqa: E402
+from amacast.build.pipeline import build_all  # noqa: E402
 from amacast.config import load_settings  # noqa: E402
 from amacast.feeds import build_feeds  # noqa: E402
 from amacast.model import AudioInfo, Episode  # noqa: E402
+from amacast.transcript.files import project_episodes  # noqa: E402
 from amacast.transcript.parse import parse_episode  # noqa: E402
 from amacast.transcript.validate import validate_episodes  # noqa: E402
 
@@ -105,7 +106,7 @@ def main() -> int:
         command = [sys.executable, str(args.generator), str(args.count), str(episodes_dir)]
         command += ["--seed", str(args.seed), "--words", str(args.words)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        files = find_episodes(root)
+        files = project_episodes(root)
         corpus_mib = sum(f.stat().st_size for f in files) / 2**20
         print(f"{len(files)} transcripts, {corpus_mib:.1f} MiB, {args.words} words each")
 
@@ -127,7 +128,7 @@ def main() -> int:
             f"build_feeds:  {elapsed:7.2f} s  "
             f"({len(episodes) / elapsed:.0f} episodes/s; "
             f"atom.xml {len(feeds.atom) / 2**20:.1f} MiB, "
-            f"podcast.xml {len(feeds.podcast) / 2**20:.2f} MiB, "
+            f"podcast.xml {len(feeds.podcast or b'') / 2**20:.2f} MiB, "
             f"{feeds.atom_entries} entries, {feeds.podcast_items} items)"
         )
 

@@ -92,13 +92,13 @@ def _configure_session(session: str) -> None:
                 made.add_session_config_entry("session.use_env_allocators", "1")
                 return made
 
-            ort.SessionOptions = options  # type: ignore[assignment]
+            ort.SessionOptions = options
             try:
                 return original(path, threads)
             finally:
-                ort.SessionOptions = real  # type: ignore[assignment]
+                ort.SessionOptions = real
 
-        piper._load = load  # type: ignore[assignment]
+        piper._load = load
 
 
 def long_paragraphs(episode_path: Path, count: int) -> list[tuple[str, dict[str, object]]]:

@@ -90,7 +90,8 @@ def recogniser() -> object | None:
         from pocketsphinx import Decoder
     except ImportError:
         return None
-    return Decoder(samprate=16000, loglevel="FATAL")
+    decoder: object = Decoder(samprate=16000, loglevel="FATAL")
+    return decoder
 
 
 def transcribe(decoder: object, pcm: PCM) -> str:

@@ -268,9 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     version = subprocess.run([args.hugo, "version"], capture_output=True, text=True).stdout
     load_before = f"{os.getloadavg()[0]:.2f}"
-    import amacast
+    import amacast as package
 
-    compileall.compile_dir(Path(amacast.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(package.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory(prefix="vs-hugo-") as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
