@@ -33,16 +33,13 @@ import gc
 import hashlib
 import os
 import stat
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from amacast.build import keys as key
 from amacast.build import state
 from amacast.build.audio import (
-    AudioPlan,
     AudioRenderer,
     Progress,
     audio_enabled,
@@ -51,9 +48,9 @@ from amacast.build.audio import (
 )
 from amacast.build.checks import check_episodes, check_settings
 from amacast.build.identity import Identity, with_identity
+from amacast.build.index import EarlyPages, index_entries, index_page, pages_site_key
 from amacast.build.manifest import (
     MANIFEST,
-    current_audio,
     episode_entries,
     hash_file,
     kept_audio_entries,
@@ -70,20 +67,21 @@ from amacast.build.output import (
     remove_leftovers,
     terminate_as_exception,
 )
-from amacast.build.pack import BuildPack, Episodes, frame_keys, load_pack, pack_key, save_pack
-from amacast.build.pages import drop, pages_rendering, render_page
+from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
+from amacast.build.pages import pages_rendering
 from amacast.build.rendered import forget_rendered, rendered_audio
+from amacast.build.result import BuildResult, Run, has_errors, with_episode_notes
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
-from amacast.config import Settings
+from amacast.build.summary import (
+    as_it_is,
+    current_output,
+    dry_run_result,
+    size_warnings,
+    unchanged_output,
+)
 from amacast.errors import AmacastError
-from amacast.model import AudioInfo, Diagnostic, Episode, Listing, made_from, whole
+from amacast.model import Diagnostic, Episode, Listing, whole
 from amacast.transcript.files import project_episodes
-
-#: GitHub Pages: a published site may be at most 1 GB, a file in a repository 100 MB.
-PAGES_SITE_LIMIT = 1_000_000_000
-PAGES_FILE_LIMIT = 100_000_000
-#: Warn from this share of a limit on.
-NEAR_LIMIT = 0.8
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -91,58 +89,6 @@ R = TypeVar("R")
 
 class BuildError(AmacastError):
     """A step failed after the build started; the previous output is untouched."""
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build did.  ``ok`` is False when nothing was put live."""
-
-    settings: Settings
-    output: Path
-    diagnostics: tuple[Diagnostic, ...] = ()
-    notes: tuple[str, ...] = ()
-    published: tuple[str, ...] = ()
-    rendered: tuple[str, ...] = ()
-    reused: tuple[str, ...] = ()
-    left_out: tuple[str, ...] = ()
-    drafts_skipped: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    files: Mapping[str, str] = field(default_factory=dict)
-    total_bytes: int = 0
-    swapped: bool = False
-    adopted: tuple[str, ...] = ()
-    #: Episodes whose page was written (new or changed); for a dry run, would be.
-    changed: tuple[str, ...] = ()
-    dry_run: bool = False
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        """The diagnostics with severity ``error``."""
-        return tuple(d for d in self.diagnostics if d.severity == "error")
-
-    @property
-    def ok(self) -> bool:
-        """True when the new output is in place and no episode had errors."""
-        return self.swapped and not self.errors
-
-
-@dataclass(frozen=True)
-class Run:
-    """One build: where, with which settings, and how it was asked to run."""
-
-    root: Path
-    output: Path
-    settings: Settings
-    cache: Path
-    say: Progress
-    with_audio: bool
-    drafts: bool
-    keep_going: bool
-    audio_from: tuple[Path, ...]
-    renderer: AudioRenderer | None
-    dry_run: bool
-    render_progress: Callable[[Any], None] | None
-    found: Callable[[Sequence[Diagnostic]], None]
 
 
 def _collector_spared(function: Callable[P, R]) -> Callable[P, R]:
@@ -218,7 +164,7 @@ def build_all(
     root = Path(root)
     output = output if Path(output).is_absolute() else root / output
     settings, diagnostics = check_settings(root, overrides)  # 1. settings
-    if _has_errors(diagnostics):
+    if has_errors(diagnostics):
         return BuildResult(settings=settings, output=output, diagnostics=tuple(diagnostics))
     cache = project_cache_folder(root, settings.audio)
     run = Run(
@@ -272,7 +218,7 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
     Generation.recover(run.output, run.cache)  # what killed builds left
     previous = read_manifest(run.output)
     if not run.audio_from:
-        same = _unchanged_output(run, previous, inputs, diagnostics)
+        same = unchanged_output(run, previous, inputs, diagnostics)
         if same is not None:
             run.say("output is up to date")
             return same
@@ -318,7 +264,7 @@ def _make(
     # Pages link the podcast feed only when one is written (an episode has audio): a guess
     # for the pages rendered before the audio is known, which page keys tell apart.
     pages.show_podcast_feed(run.with_audio or bool(previous.get("episodes")))
-    early = None if run.audio_from else _EarlyPages(pages, previous, run, keyer, site, generation)
+    early = None if run.audio_from else EarlyPages(pages, previous, run, keyer, site, generation)
     episodes = Episodes(  # 3. episodes: listed, and loaded whole where new or changed
         sources, run.cache, pack, settings.timezone, early.make if early else None
     )
@@ -358,11 +304,11 @@ def _make(
         )
         current = None
         if kept is not None:
-            current = _current_output(previous, run.output, key.build_key(site, good, kept))
+            current = current_output(previous, run.output, key.build_key(site, good, kept))
         if current is not None:
             run.say("output is up to date")
             published = tuple(e.slug for e in good)
-            return _as_it_is(run, previous, current, diagnostics, published, bad, skipped)
+            return as_it_is(run, previous, current, diagnostics, published, bad, skipped)
 
     run.found(diagnostics)
     plan = plan_audio(  # 5. audio
@@ -375,7 +321,7 @@ def _make(
         lambda: generation.scratch,
     )
     if run.dry_run:
-        return _dry_run(run, previous, good, plan, diagnostics, bad, skipped)
+        return dry_run_result(run, previous, good, plan, diagnostics, bad, skipped)
     if run.with_audio:
         from_shards = f"{len(plan.adopted)} adopted, " if run.audio_from else ""
         run.say(
@@ -388,7 +334,7 @@ def _make(
             plan.infos.update((e.slug, made[e.slug]) for e in to_render)
     audio = {e.slug: plan.infos[e.slug] for e in good if e.slug in plan.infos}
     pages.show_podcast_feed(bool(audio))
-    page_site = _page_site(site, pages)
+    page_site = pages_site_key(site, pages)
     page_keys = {e.slug: key.page_key(page_site, e, audio.get(e.slug)) for e in good}
     made_early = early.used(episodes, selected, good, page_keys) if early else {}
     old_pages = previous.get("build", {}).get("pages", {}) if previous else {}
@@ -416,8 +362,8 @@ def _make(
             files["podcast.xml"] = feeds.podcast
         if image is not None:
             files[image[0]] = image[1]
-        views = _index_entries(pages, good, audio, kept_views, full)
-        files["index.html"] = _index(pages, views, pack.views)
+        views = index_entries(pages, good, audio, kept_views, full)
+        files["index.html"] = index_page(pages, views, pack.views)
         from amacast.site.pages import redirect_pages, static_files  # as Pages above
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
@@ -483,7 +429,7 @@ def _make(
         settings=settings,
         output=run.output,
         diagnostics=tuple(diagnostics),
-        notes=tuple([*_with_episode_notes(notes, bad, skipped), *plan.notes]),
+        notes=tuple([*with_episode_notes(notes, bad, skipped), *plan.notes]),
         published=tuple(e.slug for e in good),
         rendered=tuple(e.slug for e in plan.to_render),
         reused=tuple(plan.reused),
@@ -496,120 +442,6 @@ def _make(
         total_bytes=sum(sizes.values()) + (run.output / MANIFEST).stat().st_size,
         swapped=True,
     )
-
-
-class _EarlyPages:
-    """Pages rendered where their episodes are loaded (in the parse workers), as bytes on disk.
-
-    An episode loaded whole because it is new or changed gets its page right
-    there, unless its audio is still to be rendered: the page is written into
-    the build's scratch folder, and used if its key still holds once every
-    episode is known (:meth:`used`); otherwise the file is dropped.
-    """
-
-    def __init__(
-        self,
-        pages: Any,
-        previous: Mapping[str, Any],
-        run: Run,
-        keyer: Callable[[str], str],
-        site: str,
-        generation: Generation,
-    ) -> None:
-        self.pages = pages
-        self.previous = previous
-        self.run = run
-        self.keyer = keyer
-        self.site = site
-        self.folder = generation.scratch  # made before the workers fork: they share it
-
-    def make(self, episode: Episode, own: Sequence[Diagnostic]) -> Any:
-        """In a worker: the page key, index entry and written page of one loaded episode."""
-        if (episode.draft and not self.run.drafts) or _has_errors(own):
-            return None
-        still = current_audio(
-            self.previous, self.run.output, episode.slug, self.keyer(episode.source_hash)
-        )
-        if still is None and self.run.with_audio:
-            return None
-        info = still[0] if still is not None else None
-        written = render_page(self.pages, episode, info, self.folder)
-        view = self.pages.index_item(episode, info) if self.pages.lean else None
-        page = key.page_key(_page_site(self.site, self.pages), episode, info)
-        return page, (made_from(episode, info), view), written
-
-    def used(
-        self,
-        episodes: Episodes,
-        selected: Sequence[Listing],
-        good: Sequence[Listing],
-        page_keys: Mapping[str, str],
-    ) -> dict[str, tuple[tuple[str, ...], Any, dict[str, str]]]:
-        """The pages rendered early that hold, by slug; the files of the others dropped.
-
-        Each with its index key and entry, and the page written.
-
-        A page holds when its episode is published, under the slug and with
-        the key it was rendered for, and no other episode has its slug.
-        """
-        slugs = Counter(e.slug for e in good)
-        published = {e.path: e.slug for e in good}  # the slug each is published under
-        used: dict[str, tuple[tuple[str, ...], Any, dict[str, str]]] = {}
-        for episode in selected:
-            made = episodes.made.get(episode.path)
-            if made is None:
-                continue
-            page, (index_key, view), written = made
-            slug = published.get(episode.path, "")
-            if slug == episode.slug and page_keys[slug] == page and slugs[slug] == 1:
-                used[slug] = (index_key, view, written)
-            else:
-                drop(self.folder, list(written))
-        return used
-
-
-def _index_entries(
-    pages: Any,
-    episodes: Sequence[Episode | Listing],
-    audio: Mapping[str, AudioInfo],
-    kept: Mapping[tuple[str, ...], str],
-    full: Callable[[Listing], Episode],
-) -> dict[tuple[str, ...], Any]:
-    """The index's entries, newest first, by what each is made from.
-
-    On a lean index (:attr:`amacast.site.pages.Pages.lean`) each is its HTML,
-    kept ones reused; else each is the episode as the index's template sees it.
-    """
-    from amacast.site.pages import (
-        newest_first,  # as Pages: a build that writes nothing never loads it
-    )
-
-    entries: dict[tuple[str, ...], Any] = {}
-    for episode in newest_first(episodes):
-        info = audio.get(episode.slug)
-        made = made_from(episode, info)
-        if not pages.lean:
-            entries[made] = pages.index_entry(whole(episode, full), info)
-            continue
-        entry = kept.get(made)
-        entries[made] = entry if entry is not None else pages.index_item(whole(episode, full), info)
-    return entries
-
-
-def _index(pages: Any, entries: dict[tuple[str, ...], Any], kept: Mapping[Any, str]) -> bytes:
-    """The index page; a lean one from its entries' HTML and the parts around them.
-
-    Those parts, kept in ``kept`` from an earlier build (or made now), are
-    added to ``entries`` under their keys, for the next build.
-    """
-    if not pages.lean:
-        return bytes(pages.index(list(entries.values())))
-    head, tail = frame_keys(pages.has_podcast_feed)
-    frame = (kept[head], kept[tail]) if head in kept and tail in kept else pages.index_frame()
-    items = list(entries.values())
-    if frame is not None:
-        entries[head], entries[tail] = frame
-    return bytes(pages.index_of(items, frame))
 
 
 def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str, tuple[str, int]]:
@@ -626,69 +458,6 @@ def _with_identities(
 ) -> Callable[[Listing], Episode]:
     """``full`` giving each whole episode the identity it was settled with."""
     return lambda listing: with_identity(full(listing), identities[listing.path])
-
-
-def _dry_run(
-    run: Run,
-    previous: Mapping[str, Any],
-    good: Sequence[Episode | Listing],
-    plan: AudioPlan,
-    diagnostics: Sequence[Diagnostic],
-    bad: tuple[str, ...],
-    skipped: tuple[str, ...],
-) -> BuildResult:
-    """What a build would do: audio to render, pages to write, episodes' files to remove.
-
-    A page counts as changed unless the output holds it, made from the same
-    transcript and audio (pages whose only change is the site's settings or
-    templates count as unchanged here).
-    """
-    from amacast.site.pages import episode_page_path  # as every build that gets this far
-
-    manifest_episodes = previous.get("episodes", {}) if previous else {}
-    old_files = previous.get("files", {}) if previous else {}
-    published = {e.slug for e in good}
-    changed = tuple(
-        e.slug
-        for e in good
-        if e.slug in plan.to_render_slugs
-        or episode_page_path(e.slug) not in old_files
-        or _source_changed(previous, e)
-    )
-    gone = {
-        relative
-        for relative in old_files
-        if relative.startswith("episodes/") and relative.split("/")[1] not in published
-    }
-    for slug, entry in manifest_episodes.items():
-        if slug not in published and isinstance(entry, dict):
-            gone.update(str(f) for f in entry.get("files", ()))
-    return BuildResult(
-        settings=run.settings,
-        output=run.output,
-        diagnostics=tuple(diagnostics),
-        notes=tuple(_with_episode_notes([], bad, skipped)),
-        published=tuple(e.slug for e in good),
-        rendered=tuple(plan.to_render_slugs),
-        reused=tuple(plan.reused),
-        adopted=tuple(plan.adopted),
-        left_out=bad,
-        drafts_skipped=skipped,
-        removed=tuple(sorted(gone)),
-        changed=changed,
-        dry_run=True,
-    )
-
-
-def _source_changed(previous: Mapping[str, Any], episode: Episode | Listing) -> bool:
-    """True when the output's last build did not publish this transcript as it is now."""
-    recorded = previous.get("build", {}).get("sources", {}) if previous else {}
-    return recorded.get(episode.slug) != episode.source_hash
-
-
-def _page_site(site: str, pages: Any) -> str:
-    """The site key of the pages: whether they link a podcast feed is part of it."""
-    return f"{site}\0podcast" if pages.has_podcast_feed else site
 
 
 def _scratch(generation: Generation) -> Callable[[], Path]:
@@ -718,121 +487,3 @@ def _as_written(output: Path, relative: str, written: Mapping[str, tuple[int, in
     except OSError:
         return False
     return stat.S_ISREG(info.st_mode) and written.get(relative) == (info.st_size, info.st_mtime_ns)
-
-
-def _has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
-    return any(d.severity == "error" for d in diagnostics)
-
-
-def _with_episode_notes(
-    notes: Sequence[str], bad: Sequence[str], skipped: Sequence[str]
-) -> list[str]:
-    """``notes`` with what was left out: episodes with errors first, drafts last."""
-    result = list(notes)
-    if bad:
-        result.insert(0, f"left out {len(bad)} episode(s) with errors: " + ", ".join(bad))
-    if skipped:
-        result.append(f"skipped {len(skipped)} draft(s): " + ", ".join(skipped))
-    return result
-
-
-def size_warnings(sizes: Mapping[str, int], settings: Settings) -> list[str]:
-    """Warnings when the site (file -> bytes) nears GitHub Pages' limits (1 GB, 100 MB a file)."""
-    warnings: list[str] = []
-    hint = (
-        "host the MP3s elsewhere (e.g. release assets) and set audio_base_url in amacast.toml"
-        if not settings.audio_base_url
-        else "audio_base_url is set: keep the MP3s out of the Pages site"
-    )
-    total = sum(sizes.values())
-    for relative, size in sizes.items():
-        if size >= PAGES_FILE_LIMIT * NEAR_LIMIT:
-            warnings.append(
-                f"{relative} is {size / 1e6:.0f} MB; GitHub allows at most "
-                f"{PAGES_FILE_LIMIT / 1e6:.0f} MB a file: {hint}"
-            )
-    if total >= PAGES_SITE_LIMIT * NEAR_LIMIT:
-        warnings.append(
-            f"the site is {total / 1e6:.0f} MB; GitHub Pages allows at most "
-            f"{PAGES_SITE_LIMIT / 1e9:.0f} GB: {hint}"
-        )
-    return warnings
-
-
-def _unchanged_output(
-    run: Run, previous: Mapping[str, Any], inputs: str, diagnostics: Sequence[Diagnostic]
-) -> BuildResult | None:
-    """The result the build that made the output had, when it read exactly ``inputs``.
-
-    Its diagnostics (after ``diagnostics``, those of the settings) and notes
-    come from the manifest; every file the manifest lists must still be there
-    with its size (:func:`_current_output`).  None when anything differs.
-    """
-    build = previous.get("build") if previous else None
-    if not isinstance(build, dict) or build.get("inputs") != inputs:
-        return None
-    current = _current_output(previous, run.output, str(build.get("key", "")))
-    recorded = build.get("result")
-    if current is None or not isinstance(recorded, dict):
-        return None
-    try:
-        found = [Diagnostic(**d) for d in recorded["diagnostics"]]
-        left_out = tuple(str(slug) for slug in recorded["left_out"])
-        skipped = tuple(str(slug) for slug in recorded["drafts_skipped"])
-        published = tuple(str(slug) for slug in recorded["published"])
-    except (KeyError, TypeError):
-        return None
-    return _as_it_is(run, previous, current, [*diagnostics, *found], published, left_out, skipped)
-
-
-def _as_it_is(
-    run: Run,
-    previous: Mapping[str, Any],
-    current: tuple[list[str], int],
-    diagnostics: Sequence[Diagnostic],
-    published: Sequence[str],
-    left_out: Sequence[str],
-    skipped: Sequence[str],
-) -> BuildResult:
-    """The result of a build that leaves the output as it is (``current``: notes, size)."""
-    return BuildResult(
-        settings=run.settings,
-        output=run.output,
-        diagnostics=tuple(diagnostics),
-        notes=tuple(_with_episode_notes(current[0], left_out, skipped)),
-        published=tuple(published),
-        reused=tuple(slug for slug in published if slug in previous["episodes"]),
-        left_out=tuple(left_out),
-        drafts_skipped=tuple(skipped),
-        files=dict(previous["files"]),
-        total_bytes=current[1],
-        swapped=not run.dry_run,
-        dry_run=run.dry_run,
-    )
-
-
-def _current_output(
-    previous: Mapping[str, Any], output: Path, build_key: str
-) -> tuple[list[str], int] | None:
-    """The notes and total size of ``output`` when it was built from ``build_key``, else None.
-
-    Every file the manifest lists must still be there, with the total size
-    it had (a file edited by hand is rebuilt).
-    """
-    build = previous.get("build") if previous else None
-    if not build_key or not isinstance(build, dict) or build.get("key") != build_key:
-        return None
-    files = previous.get("files", {})
-    try:
-        size = 0
-        for relative in files:
-            info = os.stat(output / relative)
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            size += info.st_size
-        manifest_size = (output / MANIFEST).stat().st_size
-    except OSError:
-        return None
-    if size != build.get("bytes"):
-        return None
-    return [str(note) for note in build.get("notes", [])], size + manifest_size
