@@ -15,6 +15,7 @@ import pytest
 import amacast.build.output as output_module
 import amacast.build.pack as pack_module
 import amacast.build.pipeline as publish_module
+import amacast.build.summary as summary_module
 from amacast.audio.sidecars import audio_info_json, load_audio_info
 from amacast.build.keys import audio_keyer
 from amacast.build.manifest import (
@@ -367,8 +368,8 @@ def test_base_url_override_reaches_every_absolute_link(project: Path) -> None:
 
 
 def test_size_guard_warns_near_the_limits(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(publish_module, "PAGES_FILE_LIMIT", 1000)
-    monkeypatch.setattr(publish_module, "PAGES_SITE_LIMIT", 10_000)
+    monkeypatch.setattr(summary_module, "PAGES_FILE_LIMIT", 1000)
+    monkeypatch.setattr(summary_module, "PAGES_SITE_LIMIT", 10_000)
     result = build_all(project, project / "output", audio=True, renderer=FakeRenderer())
     assert result.ok
     joined = "\n".join(result.notes)

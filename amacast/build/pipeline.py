@@ -34,12 +34,14 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from amacast.build import keys as key
 from amacast.build import state
 from amacast.build.audio import (
+    AudioPlan,
     AudioRenderer,
     Progress,
     audio_enabled,
@@ -80,7 +82,7 @@ from amacast.build.summary import (
     unchanged_output,
 )
 from amacast.errors import AmacastError
-from amacast.model import Diagnostic, Episode, Listing, whole
+from amacast.model import AudioInfo, Diagnostic, Episode, Listing, whole
 from amacast.transcript.files import project_episodes
 
 P = ParamSpec("P")
@@ -238,6 +240,43 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
         generation.discard()  # nothing, once committed; else none of it goes live
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """Step 3: the episodes, and what their audio and pages are keyed and made with."""
+
+    pack: BuildPack
+    keyer: Callable[[str], str]
+    pages: Any
+    early: EarlyPages | None
+    episodes: Episodes
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """Step 4: the episodes published, and what became of the others."""
+
+    selected: list[Listing]
+    good: list[Listing]
+    full: Callable[[Listing], Episode]
+    moves: Mapping[str, str]
+    known: Mapping[str, Any] | None
+    bad: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Made:
+    """Step 6: the files made in memory, the pages written, and the pages kept."""
+
+    files: dict[str, bytes]
+    written: dict[str, str]
+    feeds: Any
+    views: dict[tuple[str, ...], Any]
+    page_keys: dict[str, str]
+    kept_pages: set[str]
+    noted_pages: Mapping[str, tuple[int, int]]
+
+
 def _make(
     run: Run,
     generation: Generation,
@@ -248,17 +287,62 @@ def _make(
     diagnostics: list[Diagnostic],
     settings_problems: int,
 ) -> BuildResult:
-    settings = run.settings
+    """Steps 3 to 7 of the pipeline, one function each, in their order."""
     site, inputs = keys  # the site key, and the key of everything read before parsing
     image, cover_digest = cover  # the cover as read once, and its hash
     if isinstance(image, OSError):
         raise image
+    loaded = _load_episodes(run, generation, sources, previous, site, cover_digest)  # 3.
+    chosen = _check(run, loaded, diagnostics)  # 4. every problem, as `validate` finds them
+    if isinstance(chosen, BuildResult):
+        return chosen
+    same = _same_output(run, previous, site, loaded, chosen, diagnostics)
+    if same is not None:
+        return same
+    run.found(diagnostics)
+    plan = plan_audio(  # 5. audio
+        chosen.good,
+        loaded.keyer,
+        previous,
+        run.output,
+        run.with_audio,
+        run.audio_from,
+        lambda: generation.scratch,
+    )
+    if run.dry_run:
+        good, bad, skipped = chosen.good, chosen.bad, chosen.skipped
+        return dry_run_result(run, previous, good, plan, diagnostics, bad, skipped)
+    audio = _audio(run, generation, plan, chosen)
+    made = _feeds_and_site(run, generation, previous, site, image, loaded, chosen, audio)  # 6.
+    return _commit(  # 7. commit
+        run,
+        generation,
+        previous,
+        keys,
+        (loaded, chosen, plan, made),
+        audio,
+        diagnostics,
+        settings_problems,
+    )
+
+
+def _load_episodes(
+    run: Run,
+    generation: Generation,
+    sources: Sequence[Any],
+    previous: Mapping[str, Any],
+    site: str,
+    cover_digest: str,
+) -> _Loaded:
+    """Step 3: every episode listed, and loaded whole where new or changed.
+
+    Where the audio of a loaded episode is known, its page is rendered right
+    there (:class:`~amacast.build.index.EarlyPages`).
+    """
+    settings = run.settings
     pack = load_pack(run.cache, pack_key(site))
     keyer = key.audio_keyer(settings, cover_digest)
-    from amacast.site.pages import (  # a build that writes nothing never loads it
-        Pages,
-        episode_page_path,
-    )
+    from amacast.site.pages import Pages  # a build that writes nothing never loads it
 
     pages = Pages(settings, run.root / key.TEMPLATES_DIR)
     # Pages link the podcast feed only when one is written (an episode has audio): a guess
@@ -272,10 +356,18 @@ def _make(
         # A million objects live until the end of the build and hold no garbage:
         # spare the cyclic collector walking them again (undone when build_all returns).
         gc.freeze()
+    return _Loaded(pack, keyer, pages, early, episodes)
 
-    checked = check_episodes(  # 4. every problem, as `validate` finds them
+
+def _check(run: Run, loaded: _Loaded, diagnostics: list[Diagnostic]) -> _Chosen | BuildResult:
+    """Step 4: every problem, added to ``diagnostics``; the episodes published.
+
+    A result with nothing put live when the problems stop the build.
+    """
+    episodes = loaded.episodes
+    checked = check_episodes(
         run.root,
-        settings,
+        run.settings,
         episodes.listed,
         episodes.own,
         episodes.full,
@@ -287,7 +379,7 @@ def _make(
     skipped, bad = checked.drafts_skipped, checked.left_out
     if checked.stops(run.keep_going):
         return BuildResult(
-            settings=settings,
+            settings=run.settings,
             output=run.output,
             diagnostics=tuple(diagnostics),
             left_out=bad,
@@ -298,30 +390,38 @@ def _make(
     publishing = {e.path for e in checked.published}
     good = [with_identity(e, identities[e.path]) for e in selected if e.path in publishing]
     full = _with_identities(episodes.full, identities)
-    if not run.audio_from:  # the same inputs as the output's: nothing to write at all
-        kept = kept_audio_entries(
-            [(e.slug, e.source_hash) for e in good], previous, keyer, run.with_audio
-        )
-        current = None
-        if kept is not None:
-            current = current_output(previous, run.output, key.build_key(site, good, kept))
-        if current is not None:
-            run.say("output is up to date")
-            published = tuple(e.slug for e in good)
-            return as_it_is(run, previous, current, diagnostics, published, bad, skipped)
+    return _Chosen(selected, good, full, moves, known, bad, skipped)
 
-    run.found(diagnostics)
-    plan = plan_audio(  # 5. audio
-        good,
-        keyer,
-        previous,
-        run.output,
-        run.with_audio,
-        run.audio_from,
-        lambda: generation.scratch,
+
+def _same_output(
+    run: Run,
+    previous: Mapping[str, Any],
+    site: str,
+    loaded: _Loaded,
+    chosen: _Chosen,
+    diagnostics: Sequence[Diagnostic],
+) -> BuildResult | None:
+    """The result of a build with nothing to write: the output's inputs are these; else None."""
+    if run.audio_from:
+        return None
+    good = chosen.good
+    kept = kept_audio_entries(
+        [(e.slug, e.source_hash) for e in good], previous, loaded.keyer, run.with_audio
     )
-    if run.dry_run:
-        return dry_run_result(run, previous, good, plan, diagnostics, bad, skipped)
+    current = None
+    if kept is not None:
+        current = current_output(previous, run.output, key.build_key(site, good, kept))
+    if current is None:
+        return None
+    run.say("output is up to date")
+    published = tuple(e.slug for e in good)
+    return as_it_is(run, previous, current, diagnostics, published, chosen.bad, chosen.skipped)
+
+
+def _audio(
+    run: Run, generation: Generation, plan: AudioPlan, chosen: _Chosen
+) -> dict[str, AudioInfo]:
+    """Step 5: the audio that is not kept or adopted, rendered; every episode's, by slug."""
     if run.with_audio:
         from_shards = f"{len(plan.adopted)} adopted, " if run.audio_from else ""
         run.say(
@@ -329,14 +429,31 @@ def _make(
         )
         if plan.to_render:
             render = run.renderer or default_renderer(run.root, run.say, run.render_progress)
-            to_render = [whole(e, full) for e in plan.to_render]
-            made = render(to_render, settings, generation.scratch)
+            to_render = [whole(e, chosen.full) for e in plan.to_render]
+            made = render(to_render, run.settings, generation.scratch)
             plan.infos.update((e.slug, made[e.slug]) for e in to_render)
-    audio = {e.slug: plan.infos[e.slug] for e in good if e.slug in plan.infos}
+    return {e.slug: plan.infos[e.slug] for e in chosen.good if e.slug in plan.infos}
+
+
+def _feeds_and_site(
+    run: Run,
+    generation: Generation,
+    previous: Mapping[str, Any],
+    site: str,
+    image: tuple[str, bytes] | None,
+    loaded: _Loaded,
+    chosen: _Chosen,
+    audio: dict[str, AudioInfo],
+) -> _Made:
+    """Step 6: the feeds and the index in memory, the pages that changed written."""
+    from amacast.site.pages import episode_page_path  # as Pages in step 3
+
+    settings, pages, pack, early = run.settings, loaded.pages, loaded.pack, loaded.early
+    good, full = chosen.good, chosen.full
     pages.show_podcast_feed(bool(audio))
     page_site = pages_site_key(site, pages)
     page_keys = {e.slug: key.page_key(page_site, e, audio.get(e.slug)) for e in good}
-    made_early = early.used(episodes, selected, good, page_keys) if early else {}
+    made_early = early.used(loaded.episodes, chosen.selected, good, page_keys) if early else {}
     old_pages = previous.get("build", {}).get("pages", {}) if previous else {}
     old_files = generation.previous
     noted_pages = pack.pages if pack.output == str(run.output) else {}
@@ -367,39 +484,40 @@ def _make(
         from amacast.site.pages import redirect_pages, static_files  # as Pages above
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
-        files.update(redirect_pages(moves, settings))
+        files.update(redirect_pages(chosen.moves, settings))
         run.say(f"site: {len(good) - len(kept_pages)} episode page(s), {len(kept_pages)} unchanged")
         written = rendered_pages()
     for _key, _view, page in made_early.values():
         written.update(page)
+    return _Made(files, written, feeds, views, page_keys, kept_pages, noted_pages)
 
-    made_hashes = {**plan.files, **written}
-    brought = _bring_scratch(generation, made_hashes)  # 7. commit
-    generation.put(files)
-    hashes = {
-        **{episode_page_path(slug): old_files[episode_page_path(slug)] for slug in kept_pages},
-        **plan.files,
-        **{relative: digest for relative, (digest, _size) in brought.items()},
-        **{relative: _sha(content) for relative, content in files.items()},
-    }
-    hashes = dict(sorted(hashes.items()))
-    old_sizes = previous.get("build", {}).get("sizes", {}) if previous else {}
-    sizes = {
-        relative: len(files[relative])
-        if relative in files
-        else brought[relative][1]
-        if relative in brought
-        else _old_size(run.output, relative, old_sizes)
-        for relative in hashes
-    }
-    notes = [*feeds.notes, *size_warnings(sizes, settings)]
+
+def _commit(
+    run: Run,
+    generation: Generation,
+    previous: Mapping[str, Any],
+    keys: tuple[str, str],
+    steps: tuple[_Loaded, _Chosen, AudioPlan, _Made],
+    audio: dict[str, AudioInfo],
+    diagnostics: list[Diagnostic],
+    settings_problems: int,
+) -> BuildResult:
+    """Step 7: the new output put live with its manifest; what the next build keeps noted."""
+    from amacast.site.pages import episode_page_path  # as Pages in step 3
+
+    site, inputs = keys
+    loaded, chosen, plan, made = steps
+    good, bad, skipped = chosen.good, chosen.bad, chosen.skipped
+    kept_pages, old_files = made.kept_pages, generation.previous
+    hashes, sizes = _hashes_and_sizes(run, generation, previous, plan, made)
+    notes = [*made.feeds.notes, *size_warnings(sizes, run.settings)]
     entries = episode_entries(plan.keys, audio, hashes)
     build = {
         "key": key.build_key(site, good, entries),
         "notes": notes,
         "bytes": sum(sizes.values()),
         "sizes": sizes,
-        "pages": dict(sorted(page_keys.items())),
+        "pages": dict(sorted(made.page_keys.items())),
         "sources": {e.slug: e.source_hash for e in good},
         "inputs": inputs,
         "result": {
@@ -410,23 +528,14 @@ def _make(
         },
     }
     generation.commit(hashes, manifest_data(entries, build))
+    noted_pages = made.noted_pages
     page_notes = {
         path: (noted_pages[path] if slug in kept_pages else _size_and_time(run.output / path))
-        for slug, path in ((slug, episode_page_path(slug)) for slug in page_keys)
+        for slug, path in ((slug, episode_page_path(slug)) for slug in made.page_keys)
     }
-    kept_for_next = BuildPack(
-        pack.key,
-        episodes.kept,
-        feeds.fragments,
-        views if pages.lean else {},
-        str(run.output),
-        page_notes,
-    )
-    save_pack(run.cache, kept_for_next, pack)
-    if known is not None:  # else the state has them as they are
-        state.remember_identities(run.cache, known)
+    _keep_for_next(run, loaded, made, page_notes, chosen.known)
     return BuildResult(
-        settings=settings,
+        settings=run.settings,
         output=run.output,
         diagnostics=tuple(diagnostics),
         notes=tuple([*with_episode_notes(notes, bad, skipped), *plan.notes]),
@@ -442,6 +551,61 @@ def _make(
         total_bytes=sum(sizes.values()) + (run.output / MANIFEST).stat().st_size,
         swapped=True,
     )
+
+
+def _hashes_and_sizes(
+    run: Run,
+    generation: Generation,
+    previous: Mapping[str, Any],
+    plan: AudioPlan,
+    made: _Made,
+) -> tuple[dict[str, str], dict[str, int]]:
+    """Every file of the new output into the generation; each one's hash and size, sorted."""
+    from amacast.site.pages import episode_page_path  # as Pages in step 3
+
+    files, old_files = made.files, generation.previous
+    made_hashes = {**plan.files, **made.written}
+    brought = _bring_scratch(generation, made_hashes)
+    generation.put(files)
+    hashes = {
+        **{episode_page_path(slug): old_files[episode_page_path(slug)] for slug in made.kept_pages},
+        **plan.files,
+        **{relative: digest for relative, (digest, _size) in brought.items()},
+        **{relative: _sha(content) for relative, content in files.items()},
+    }
+    hashes = dict(sorted(hashes.items()))
+    old_sizes = previous.get("build", {}).get("sizes", {}) if previous else {}
+    sizes = {
+        relative: len(files[relative])
+        if relative in files
+        else brought[relative][1]
+        if relative in brought
+        else _old_size(run.output, relative, old_sizes)
+        for relative in hashes
+    }
+    return hashes, sizes
+
+
+def _keep_for_next(
+    run: Run,
+    loaded: _Loaded,
+    made: _Made,
+    page_notes: dict[str, tuple[int, int]],
+    known: Mapping[str, Any] | None,
+) -> None:
+    """What the next build reuses: the pack, and the identities settled."""
+    pack = loaded.pack
+    kept_for_next = BuildPack(
+        pack.key,
+        loaded.episodes.kept,
+        made.feeds.fragments,
+        made.views if loaded.pages.lean else {},
+        str(run.output),
+        page_notes,
+    )
+    save_pack(run.cache, kept_for_next, pack)
+    if known is not None:  # else the state has them as they are
+        state.remember_identities(run.cache, known)
 
 
 def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str, tuple[str, int]]:
