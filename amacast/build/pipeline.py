@@ -26,17 +26,11 @@ diagnostics and notes of that build are reported again.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
-import functools
 import gc
-import hashlib
-import os
-import stat
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from amacast.build import keys as key
 from amacast.build import state
@@ -49,13 +43,12 @@ from amacast.build.audio import (
     plan_audio,
 )
 from amacast.build.checks import check_episodes, check_settings
+from amacast.build.collector import collector_spared
 from amacast.build.identity import Identity, with_identity
 from amacast.build.index import EarlyPages, index_entries, index_page, pages_site_key
 from amacast.build.manifest import (
     MANIFEST,
     episode_entries,
-    hash_file,
-    kept_audio_entries,
     manifest_data,
     read_manifest,
 )
@@ -74,60 +67,24 @@ from amacast.build.pages import pages_rendering
 from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.result import BuildResult, Run, has_errors, with_episode_notes
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
+from amacast.build.steps import Chosen, Loaded, Made
 from amacast.build.summary import (
-    as_it_is,
-    current_output,
     dry_run_result,
+    same_output,
     size_warnings,
     unchanged_output,
 )
+from amacast.build.written import as_written, hashes_and_sizes, size_and_time
 from amacast.errors import AmacastError
 from amacast.model import AudioInfo, Diagnostic, Episode, Listing, whole
 from amacast.transcript.files import project_episodes
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 class BuildError(AmacastError):
     """A step failed after the build started; the previous output is untouched."""
 
 
-def _collector_spared(function: Callable[P, R]) -> Callable[P, R]:
-    """Undo, when ``function`` returns, the ``gc.freeze()`` made while it ran.
-
-    And once per process, spare the collector its walk at exit
-    (:func:`_frozen_at_exit`).
-    """
-
-    @functools.wraps(function)
-    def spared(*args: P.args, **kwargs: P.kwargs) -> R:
-        _frozen_at_exit()
-        frozen_before = gc.get_freeze_count()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if not frozen_before and gc.get_freeze_count():
-                gc.unfreeze()
-
-    return spared
-
-
-@functools.cache
-def _frozen_at_exit() -> None:
-    """Have the cyclic collector skip, when the interpreter exits, every object left.
-
-    After clearing its modules Python collects once more, walking every
-    object the process still holds (some 40 ms of CPU time after a rebuild
-    that changed one episode), though nothing it frees matters once the
-    process ends; objects are still freed as their last reference goes.  Registered
-    with :mod:`atexit`, so a process that builds many times (``amacast serve
-    --watch``, tests) collects as usual while it runs.
-    """
-    atexit.register(gc.freeze)
-
-
-@_collector_spared
+@collector_spared
 def build_all(
     root: Path,
     output: Path,
@@ -240,43 +197,6 @@ def _build(run: Run, diagnostics: list[Diagnostic]) -> BuildResult:
         generation.discard()  # nothing, once committed; else none of it goes live
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    """Step 3: the episodes, and what their audio and pages are keyed and made with."""
-
-    pack: BuildPack
-    keyer: Callable[[str], str]
-    pages: Any
-    early: EarlyPages | None
-    episodes: Episodes
-
-
-@dataclass(frozen=True)
-class _Chosen:
-    """Step 4: the episodes published, and what became of the others."""
-
-    selected: list[Listing]
-    good: list[Listing]
-    full: Callable[[Listing], Episode]
-    moves: Mapping[str, str]
-    known: Mapping[str, Any] | None
-    bad: tuple[str, ...]
-    skipped: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Made:
-    """Step 6: the files made in memory, the pages written, and the pages kept."""
-
-    files: dict[str, bytes]
-    written: dict[str, str]
-    feeds: Any
-    views: dict[tuple[str, ...], Any]
-    page_keys: dict[str, str]
-    kept_pages: set[str]
-    noted_pages: Mapping[str, tuple[int, int]]
-
-
 def _make(
     run: Run,
     generation: Generation,
@@ -296,7 +216,8 @@ def _make(
     chosen = _check(run, loaded, diagnostics)  # 4. every problem, as `validate` finds them
     if isinstance(chosen, BuildResult):
         return chosen
-    same = _same_output(run, previous, site, loaded, chosen, diagnostics)
+    verdict = (chosen.good, chosen.bad, chosen.skipped)
+    same = same_output(run, previous, site, loaded.keyer, verdict, diagnostics)
     if same is not None:
         return same
     run.found(diagnostics)
@@ -333,7 +254,7 @@ def _load_episodes(
     previous: Mapping[str, Any],
     site: str,
     cover_digest: str,
-) -> _Loaded:
+) -> Loaded:
     """Step 3: every episode listed, and loaded whole where new or changed.
 
     Where the audio of a loaded episode is known, its page is rendered right
@@ -356,10 +277,10 @@ def _load_episodes(
         # A million objects live until the end of the build and hold no garbage:
         # spare the cyclic collector walking them again (undone when build_all returns).
         gc.freeze()
-    return _Loaded(pack, keyer, pages, early, episodes)
+    return Loaded(pack, keyer, pages, early, episodes)
 
 
-def _check(run: Run, loaded: _Loaded, diagnostics: list[Diagnostic]) -> _Chosen | BuildResult:
+def _check(run: Run, loaded: Loaded, diagnostics: list[Diagnostic]) -> Chosen | BuildResult:
     """Step 4: every problem, added to ``diagnostics``; the episodes published.
 
     A result with nothing put live when the problems stop the build.
@@ -390,36 +311,11 @@ def _check(run: Run, loaded: _Loaded, diagnostics: list[Diagnostic]) -> _Chosen 
     publishing = {e.path for e in checked.published}
     good = [with_identity(e, identities[e.path]) for e in selected if e.path in publishing]
     full = _with_identities(episodes.full, identities)
-    return _Chosen(selected, good, full, moves, known, bad, skipped)
-
-
-def _same_output(
-    run: Run,
-    previous: Mapping[str, Any],
-    site: str,
-    loaded: _Loaded,
-    chosen: _Chosen,
-    diagnostics: Sequence[Diagnostic],
-) -> BuildResult | None:
-    """The result of a build with nothing to write: the output's inputs are these; else None."""
-    if run.audio_from:
-        return None
-    good = chosen.good
-    kept = kept_audio_entries(
-        [(e.slug, e.source_hash) for e in good], previous, loaded.keyer, run.with_audio
-    )
-    current = None
-    if kept is not None:
-        current = current_output(previous, run.output, key.build_key(site, good, kept))
-    if current is None:
-        return None
-    run.say("output is up to date")
-    published = tuple(e.slug for e in good)
-    return as_it_is(run, previous, current, diagnostics, published, chosen.bad, chosen.skipped)
+    return Chosen(selected, good, full, moves, known, bad, skipped)
 
 
 def _audio(
-    run: Run, generation: Generation, plan: AudioPlan, chosen: _Chosen
+    run: Run, generation: Generation, plan: AudioPlan, chosen: Chosen
 ) -> dict[str, AudioInfo]:
     """Step 5: the audio that is not kept or adopted, rendered; every episode's, by slug."""
     if run.with_audio:
@@ -441,10 +337,10 @@ def _feeds_and_site(
     previous: Mapping[str, Any],
     site: str,
     image: tuple[str, bytes] | None,
-    loaded: _Loaded,
-    chosen: _Chosen,
+    loaded: Loaded,
+    chosen: Chosen,
     audio: dict[str, AudioInfo],
-) -> _Made:
+) -> Made:
     """Step 6: the feeds and the index in memory, the pages that changed written."""
     from amacast.site.pages import episode_page_path  # as Pages in step 3
 
@@ -463,7 +359,7 @@ def _feeds_and_site(
         if slug not in made_early
         and old_pages.get(slug) == page
         and episode_page_path(slug) in old_files
-        and _as_written(run.output, episode_page_path(slug), noted_pages)
+        and as_written(run.output, episode_page_path(slug), noted_pages)
     }
     to_page = [
         whole(e, full) for e in good if e.slug not in kept_pages and e.slug not in made_early
@@ -489,7 +385,7 @@ def _feeds_and_site(
         written = rendered_pages()
     for _key, _view, page in made_early.values():
         written.update(page)
-    return _Made(files, written, feeds, views, page_keys, kept_pages, noted_pages)
+    return Made(files, written, feeds, views, page_keys, kept_pages, noted_pages)
 
 
 def _commit(
@@ -497,7 +393,7 @@ def _commit(
     generation: Generation,
     previous: Mapping[str, Any],
     keys: tuple[str, str],
-    steps: tuple[_Loaded, _Chosen, AudioPlan, _Made],
+    steps: tuple[Loaded, Chosen, AudioPlan, Made],
     audio: dict[str, AudioInfo],
     diagnostics: list[Diagnostic],
     settings_problems: int,
@@ -509,7 +405,8 @@ def _commit(
     loaded, chosen, plan, made = steps
     good, bad, skipped = chosen.good, chosen.bad, chosen.skipped
     kept_pages, old_files = made.kept_pages, generation.previous
-    hashes, sizes = _hashes_and_sizes(run, generation, previous, plan, made)
+    made_files = (plan.files, made.written, made.files, made.kept_pages)
+    hashes, sizes = hashes_and_sizes(run.output, generation, previous, made_files)
     notes = [*made.feeds.notes, *size_warnings(sizes, run.settings)]
     entries = episode_entries(plan.keys, audio, hashes)
     build = {
@@ -530,7 +427,7 @@ def _commit(
     generation.commit(hashes, manifest_data(entries, build))
     noted_pages = made.noted_pages
     page_notes = {
-        path: (noted_pages[path] if slug in kept_pages else _size_and_time(run.output / path))
+        path: (noted_pages[path] if slug in kept_pages else size_and_time(run.output / path))
         for slug, path in ((slug, episode_page_path(slug)) for slug in made.page_keys)
     }
     _keep_for_next(run, loaded, made, page_notes, chosen.known)
@@ -553,43 +450,10 @@ def _commit(
     )
 
 
-def _hashes_and_sizes(
-    run: Run,
-    generation: Generation,
-    previous: Mapping[str, Any],
-    plan: AudioPlan,
-    made: _Made,
-) -> tuple[dict[str, str], dict[str, int]]:
-    """Every file of the new output into the generation; each one's hash and size, sorted."""
-    from amacast.site.pages import episode_page_path  # as Pages in step 3
-
-    files, old_files = made.files, generation.previous
-    made_hashes = {**plan.files, **made.written}
-    brought = _bring_scratch(generation, made_hashes)
-    generation.put(files)
-    hashes = {
-        **{episode_page_path(slug): old_files[episode_page_path(slug)] for slug in made.kept_pages},
-        **plan.files,
-        **{relative: digest for relative, (digest, _size) in brought.items()},
-        **{relative: _sha(content) for relative, content in files.items()},
-    }
-    hashes = dict(sorted(hashes.items()))
-    old_sizes = previous.get("build", {}).get("sizes", {}) if previous else {}
-    sizes = {
-        relative: len(files[relative])
-        if relative in files
-        else brought[relative][1]
-        if relative in brought
-        else _old_size(run.output, relative, old_sizes)
-        for relative in hashes
-    }
-    return hashes, sizes
-
-
 def _keep_for_next(
     run: Run,
-    loaded: _Loaded,
-    made: _Made,
+    loaded: Loaded,
+    made: Made,
     page_notes: dict[str, tuple[int, int]],
     known: Mapping[str, Any] | None,
 ) -> None:
@@ -608,46 +472,8 @@ def _keep_for_next(
         state.remember_identities(run.cache, known)
 
 
-def _bring_scratch(generation: Generation, known: Mapping[str, str]) -> dict[str, tuple[str, int]]:
-    """Move every file of the scratch folder into the generation; each one's hash and size."""
-    moved = generation.put_tree(generation.scratch)
-    return {
-        relative: (known.get(relative) or hash_file(Path(place)), size)
-        for relative, (place, size) in moved.items()
-    }
-
-
 def _with_identities(
     full: Callable[[Listing], Episode], identities: Mapping[str, Identity]
 ) -> Callable[[Listing], Episode]:
     """``full`` giving each whole episode the identity it was settled with."""
     return lambda listing: with_identity(full(listing), identities[listing.path])
-
-
-def _scratch(generation: Generation) -> Callable[[], Path]:
-    return lambda: generation.scratch
-
-
-def _sha(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def _old_size(output: Path, relative: str, sizes: Mapping[str, Any]) -> int:
-    size = sizes.get(relative)
-    return size if isinstance(size, int) else os.stat(output / relative).st_size
-
-
-def _size_and_time(path: Path) -> tuple[int, int]:
-    info = path.stat()
-    return info.st_size, info.st_mtime_ns
-
-
-def _as_written(output: Path, relative: str, written: Mapping[str, tuple[int, int]]) -> bool:
-    """True when the file has the size and time it had when a build wrote it."""
-    if relative not in written:
-        return False
-    try:
-        info = os.stat(f"{output}/{relative}", follow_symlinks=False)
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode) and written.get(relative) == (info.st_size, info.st_mtime_ns)

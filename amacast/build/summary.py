@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from amacast.build import keys as key
 from amacast.build.audio import AudioPlan
-from amacast.build.manifest import MANIFEST
+from amacast.build.manifest import MANIFEST, kept_audio_entries
 from amacast.build.result import BuildResult, Run, with_episode_notes
 from amacast.config import Settings
 from amacast.model import Diagnostic, Episode, Listing
@@ -183,3 +184,31 @@ def current_output(
     if size != build.get("bytes"):
         return None
     return [str(note) for note in build.get("notes", [])], size + manifest_size
+
+
+def same_output(
+    run: Run,
+    previous: Mapping[str, Any],
+    site: str,
+    keyer: Callable[[str], str],
+    chosen: tuple[Sequence[Listing], tuple[str, ...], tuple[str, ...]],
+    diagnostics: Sequence[Diagnostic],
+) -> BuildResult | None:
+    """The result of a build with nothing to write: the output's inputs are these; else None.
+
+    ``chosen``: the episodes published, those left out, the drafts skipped.
+    """
+    if run.audio_from:
+        return None
+    good, bad, skipped = chosen
+    kept = kept_audio_entries(
+        [(e.slug, e.source_hash) for e in good], previous, keyer, run.with_audio
+    )
+    current = None
+    if kept is not None:
+        current = current_output(previous, run.output, key.build_key(site, good, kept))
+    if current is None:
+        return None
+    run.say("output is up to date")
+    published = tuple(e.slug for e in good)
+    return as_it_is(run, previous, current, diagnostics, published, bad, skipped)
