@@ -29,7 +29,7 @@ import pytest
 from amacast.build.pipeline import build_all
 from amacast.cli.preview import make_server, server_url
 from amacast.config import load_settings
-from amacast.site.pages import episode_page_path
+from amacast.site.links import episode_page_path
 from amacast.transcript.parse import parse_episode
 from tests.test_publish import example_project
 

@@ -26,7 +26,7 @@ from amacast.cli import main
 from amacast.config import Settings
 from amacast.feeds import build_feeds, episode_guid
 from amacast.model import AudioInfo, Diagnostic, Episode
-from amacast.site.pages import redirect_page, redirect_pages
+from amacast.site.static import redirect_page, redirect_pages
 from amacast.transcript.parse import parse_episode, parse_episode_text
 
 SETTINGS = Settings(

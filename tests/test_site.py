@@ -12,12 +12,9 @@ import pytest
 
 from amacast.config import Settings
 from amacast.model import AudioInfo, Chapter, Cue, Episode
-from amacast.site.pages import (
-    episode_page_path,
-    format_duration,
-    render_site,
-    sanitize_html,
-)
+from amacast.site.links import episode_page_path
+from amacast.site.pages import render_site
+from amacast.site.views import format_duration, sanitize_html
 from amacast.transcript.parse import parse_episode, parse_episode_text
 
 SEEDS = Path("/work/shared/seeds")

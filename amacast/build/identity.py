@@ -93,7 +93,7 @@ class Settled:
 
     @property
     def moves(self) -> dict[str, str]:
-        """Old slug → new slug, for :func:`amacast.site.pages.redirect_pages`."""
+        """Old slug → new slug, for :func:`amacast.site.static.redirect_pages`."""
         return {r.old_slug: r.new_slug for r in self.redirects}
 
 

@@ -342,7 +342,7 @@ def _feeds_and_site(
     audio: dict[str, AudioInfo],
 ) -> Made:
     """Step 6: the feeds and the index in memory, the pages that changed written."""
-    from amacast.site.pages import episode_page_path  # as Pages in step 3
+    from amacast.site.links import episode_page_path  # as Pages in step 3
 
     settings, pages, pack, early = run.settings, loaded.pages, loaded.pack, loaded.early
     good, full = chosen.good, chosen.full
@@ -377,7 +377,7 @@ def _feeds_and_site(
             files[image[0]] = image[1]
         views = index_entries(pages, good, audio, kept_views, full)
         files["index.html"] = index_page(pages, views, pack.views)
-        from amacast.site.pages import redirect_pages, static_files  # as Pages above
+        from amacast.site.static import redirect_pages, static_files  # as Pages above
 
         files.update(static_files(run.root / key.TEMPLATES_DIR))
         files.update(redirect_pages(chosen.moves, settings))
@@ -399,7 +399,7 @@ def _commit(
     settings_problems: int,
 ) -> BuildResult:
     """Step 7: the new output put live with its manifest; what the next build keeps noted."""
-    from amacast.site.pages import episode_page_path  # as Pages in step 3
+    from amacast.site.links import episode_page_path  # as Pages in step 3
 
     site, inputs = keys
     loaded, chosen, plan, made = steps

@@ -41,7 +41,7 @@ def dry_run_result(
     transcript and audio (pages whose only change is the site's settings or
     templates count as unchanged here).
     """
-    from amacast.site.pages import episode_page_path  # as every build that gets this far
+    from amacast.site.links import episode_page_path  # as every build that gets this far
 
     manifest_episodes = previous.get("episodes", {}) if previous else {}
     old_files = previous.get("files", {}) if previous else {}

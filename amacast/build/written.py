@@ -62,7 +62,7 @@ def hashes_and_sizes(
     ``made``: the audio files (hashes), the pages written (hashes), the files
     made in memory, and the slugs whose page is kept from the output.
     """
-    from amacast.site.pages import (
+    from amacast.site.links import (
         episode_page_path,  # as Pages: a build writing nothing never loads it
     )
 
