@@ -14,7 +14,14 @@ and in the modules beside this one:
 - :mod:`~amacast.build.keys` says what each part is made from: a page, an
   episode's audio, the whole output;
 - :mod:`~amacast.build.audio` keeps, adopts or renders each episode's audio;
-- :mod:`~amacast.build.pages` renders pages in worker processes;
+- :mod:`~amacast.build.pages` renders pages in worker processes, and
+  :mod:`~amacast.build.index` the index's entries and the pages rendered
+  where their episodes are parsed;
+- :mod:`~amacast.build.steps` holds what each step hands the next,
+  :mod:`~amacast.build.result` what a build did, :mod:`~amacast.build.summary`
+  the result of a build that writes nothing (a dry run, an output up to
+  date) and the size warnings, :mod:`~amacast.build.written` the hashes,
+  sizes and times of the files written;
 - :mod:`~amacast.build.output` holds the lock, and puts the new generation
   of ``output/`` live in one step: killed at any instant, ``output/`` is the
   last good build or the new one.
