@@ -51,6 +51,8 @@ from amacast.build.audio import (
 )
 from amacast.build.checks import check_episodes, check_settings
 from amacast.build.identity import Identity, with_identity
+from amacast.build.leftovers import remove_leftovers
+from amacast.build.lock import BuildRunning, lock_output
 from amacast.build.manifest import (
     MANIFEST,
     current_audio,
@@ -60,19 +62,12 @@ from amacast.build.manifest import (
     manifest_data,
     read_manifest,
 )
-from amacast.build.output import (
-    BuildInterrupted,
-    BuildRunning,
-    Generation,
-    OutputRefused,
-    lock_output,
-    refuse_output,
-    remove_leftovers,
-    terminate_as_exception,
-)
+from amacast.build.output import Generation
 from amacast.build.pack import BuildPack, Episodes, frame_keys, load_pack, pack_key, save_pack
 from amacast.build.pages import drop, pages_rendering, render_page
+from amacast.build.places import OutputRefused, refuse_output
 from amacast.build.rendered import forget_rendered, rendered_audio
+from amacast.build.signals import BuildInterrupted, terminate_as_exception
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.config import Settings
 from amacast.errors import AmacastError
