@@ -207,7 +207,7 @@ def build_all(
     result with ``ok`` False and leave ``output`` as it was; a failure while
     building raises :class:`BuildError` (the cause chained), and another
     build running, an output that holds the project, or SIGTERM raise the
-    :class:`~amacast.build.output.OutputError` that says so; ``output`` stays
+    :class:`~amacast.build.fs.OutputError` that says so; ``output`` stays
     as it was.
     """
     root = Path(root)

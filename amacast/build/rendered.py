@@ -133,8 +133,8 @@ def render_project(
 
     Without ``output`` or ``shard`` the audio goes to the render folder
     (see the module's documentation), under the build lock: raises
-    :class:`~amacast.build.output.BuildRunning` while a build runs, and
-    :class:`~amacast.build.output.BuildInterrupted` on SIGTERM.  ``shard``
+    :class:`~amacast.build.lock.BuildRunning` while a build runs, and
+    :class:`~amacast.build.signals.BuildInterrupted` on SIGTERM.  ``shard``
     ``(K, N)`` renders only the episodes of shard K of N
     (:func:`amacast.build.shards.shard_of`) into ``output`` with a manifest,
     so that ``amacast publish --audio-from`` adopts the audio; raises
