@@ -12,10 +12,12 @@ click).  This module imports nothing of amacast, so every room may use it.
 The hierarchy (each class is defined where it is raised)::
 
     AmacastError                      exit 3 unless said otherwise
-    ├── OutputError                   amacast.build.output: output cannot be built
-    │   ├── OutputRefused             exit 2: the output folder is or holds the project
-    │   ├── BuildRunning              another build holds the lock
-    │   └── BuildInterrupted          exit 143: SIGTERM arrived during a build
+    ├── OutputError                   amacast.build.fs: output cannot be built
+    │   ├── OutputRefused             amacast.build.places, exit 2: the output folder is or
+    │   │                             holds the project
+    │   ├── BuildRunning              amacast.build.lock: another build holds the lock
+    │   └── BuildInterrupted          amacast.build.signals, exit 143: SIGTERM arrived during
+    │                                 a build
     ├── BuildError                    amacast.build.pipeline: a step failed once started
     ├── EngineError                   amacast.audio.engines.base: a text could not be spoken
     ├── EncodeError                   amacast.audio.mp3: ffmpeg could not encode or decode

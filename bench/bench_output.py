@@ -34,8 +34,10 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from amacast.build import output as output_module
-from amacast.build.output import Generation, exchange, lock_output
+from amacast.build import fs
+from amacast.build.fs import exchange
+from amacast.build.lock import lock_output
+from amacast.build.output import Generation
 
 
 def sha(content: bytes) -> str:
@@ -112,7 +114,7 @@ def show(label: str, times: Mapping[str, float]) -> None:
 def repeat(runs: int, step: Callable[[int], dict[str, float]]) -> dict[str, float]:
     results = []
     for number in range(runs):
-        time.sleep(output_module.RACY_NS / 1e9 + 0.1)  # folder mtimes old enough to trust
+        time.sleep(fs.RACY_NS / 1e9 + 0.1)  # folder mtimes old enough to trust
         results.append(step(number))
     return median(results)
 
@@ -150,7 +152,7 @@ def main() -> None:
         show("one changed, no wait", median([one_changed(n) for n in range(runs)]))
 
         def state_lost(number: int) -> dict[str, float]:
-            (project / ".amacast-cache" / output_module.STATE).unlink()
+            (project / ".amacast-cache" / fs.STATE).unlink()
             return one_changed(number)
 
         show("one changed, state lost", repeat(runs, state_lost))

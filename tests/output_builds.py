@@ -20,14 +20,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from amacast.build import fs
 from amacast.build import output as output_module
-from amacast.build.output import (
-    MANIFEST,
-    BuildInterrupted,
-    Generation,
-    lock_output,
-    terminate_as_exception,
-)
+from amacast.build.fs import MANIFEST
+from amacast.build.lock import lock_output
+from amacast.build.output import Generation
+from amacast.build.signals import BuildInterrupted, terminate_as_exception
 
 
 def sha(content: bytes) -> str:
@@ -129,7 +127,7 @@ def _arm(kill_at: int, signum: int, seen: list[int]) -> Callable[[], None]:
 def main() -> int:
     spec = json.loads(sys.argv[1])
     if not spec.get("exchange", True):
-        output_module.use_rename_exchange = False
+        fs.use_rename_exchange = False
     files = {p: c.encode("utf-8") for p, c in spec["files"].items()}
     seen = [0]
     signum = getattr(signal, f"SIG{spec.get('signal', 'KILL')}")

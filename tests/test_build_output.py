@@ -17,21 +17,12 @@ from typing import Any
 import pytest
 from output_builds import build, is_generation, sha, tree
 
-from amacast.build import output as output_module
-from amacast.build.output import (
-    DIRTY,
-    MANIFEST,
-    SPARE,
-    STATE,
-    BuildInterrupted,
-    BuildRunning,
-    Generation,
-    OutputError,
-    OutputRefused,
-    lock_output,
-    read_manifest,
-    terminate_as_exception,
-)
+from amacast.build import fs, trees
+from amacast.build.fs import DIRTY, MANIFEST, SPARE, STATE, OutputError, read_manifest
+from amacast.build.lock import BuildRunning, lock_output
+from amacast.build.output import Generation
+from amacast.build.places import OutputRefused
+from amacast.build.signals import BuildInterrupted, terminate_as_exception
 
 BUILDS = Path(__file__).resolve().parent / "output_builds.py"
 CACHE_FILES = {"build.lock", SPARE, STATE}
@@ -312,7 +303,7 @@ def test_an_output_holding_amacast_toml_or_transcripts_is_refused(tmp_path: Path
 HOLD = """
 import sys, time
 from pathlib import Path
-from amacast.build.output import lock_output
+from amacast.build.lock import lock_output
 with lock_output(Path(sys.argv[1]), Path(sys.argv[2])):
     print("locked", flush=True)
     time.sleep(60)
@@ -377,7 +368,7 @@ def test_two_builds_at_once_give_one_result(tmp_path: Path) -> None:
     """Two processes build at once, again and again: one builds, the other is refused."""
     script = (
         "import sys; sys.path.insert(0, sys.argv[3]); from pathlib import Path\n"
-        "from output_builds import build\nfrom amacast.build.output import BuildRunning\n"
+        "from output_builds import build\nfrom amacast.build.lock import BuildRunning\n"
         "files = {f'p{n}/index.html': sys.argv[2].encode() * 50 for n in range(200)}\n"
         "try:\n    build(Path(sys.argv[1]), files)\nexcept BuildRunning as e:\n"
         "    print(e); sys.exit(3)\n"
@@ -581,7 +572,7 @@ def test_a_dirty_spare_is_rebuilt(tmp_path: Path) -> None:
 def mtimes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Folder mtimes too recent to trust (the default in a quick test), or trusted at once."""
     if request.param == "trusted":
-        monkeypatch.setattr(output_module, "RACY_NS", 0)
+        monkeypatch.setattr(fs, "RACY_NS", 0)
     return str(request.param)
 
 
@@ -707,20 +698,20 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With trusted folder mtimes, a one-page rebuild reads a handful of folders, not 300."""
-    monkeypatch.setattr(output_module, "RACY_NS", 0)
+    monkeypatch.setattr(fs, "RACY_NS", 0)
     files = site(300)
     build(tmp_path, files)
     build(tmp_path, site(300, "b"))
     build(tmp_path, site(300, "b"))
     build(tmp_path, site(300, "b"))  # both trees now recorded with the folders' final mtimes
     listed: list[str | Path] = []
-    original = output_module._list
+    original = fs._list
 
     def counting(path: str | Path) -> dict[str, tuple[bool, int]] | None:
         listed.append(path)
         return original(path)
 
-    monkeypatch.setattr(output_module, "_list", counting)
+    monkeypatch.setattr(trees, "_list", counting)
     new = site(300, "b") | {"episodes/e7/index.html": b"episode 7, corrected"}
     build(tmp_path, new)
     assert is_generation(tree(tmp_path / "output"), new, {})
@@ -735,7 +726,7 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
 def test_the_fallback_without_rename_exchange(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(output_module, "use_rename_exchange", False)
+    monkeypatch.setattr(fs, "use_rename_exchange", False)
     calls: list[tuple[Path, Path]] = []
     original = os.rename
 

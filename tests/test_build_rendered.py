@@ -14,7 +14,7 @@ import pytest
 from engine_probe import tone_factory
 
 from amacast.audio import jobs as render_jobs
-from amacast.build.output import lock_output
+from amacast.build.lock import lock_output
 from amacast.cli import main
 from tests.conftest import cli_runner
 from tests.test_publish import example_project, snapshot

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from amacast.build.output import lock_output
+from amacast.build.lock import lock_output
 from amacast.cli import main
 from amacast.transcript.parse import parse_episode
 from tests.conftest import cli_runner
@@ -43,7 +43,7 @@ def test_a_lock_left_by_a_killed_build_is_taken_over(project: Path) -> None:
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path;"
-            "from amacast.build.output import lock_output\n"
+            "from amacast.build.lock import lock_output\n"
             "with lock_output(Path('output'), Path('.amacast-cache')):\n"
             "    print('held', flush=True); time.sleep(60)",
         ],

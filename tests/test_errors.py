@@ -12,8 +12,11 @@ import pytest
 from amacast.audio.engines.base import EngineError
 from amacast.audio.mastering import MasteringError
 from amacast.audio.mp3 import EncodeError
-from amacast.build.output import BuildInterrupted, BuildRunning, OutputError, OutputRefused
+from amacast.build.fs import OutputError
+from amacast.build.lock import BuildRunning
 from amacast.build.pipeline import BuildError
+from amacast.build.places import OutputRefused
+from amacast.build.signals import BuildInterrupted
 from amacast.cli import main
 from amacast.errors import AmacastError, ExitCode
 from tests.conftest import cli_runner

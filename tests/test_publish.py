@@ -18,6 +18,7 @@ import amacast.build.pipeline as publish_module
 import amacast.build.summary as summary_module
 from amacast.audio.sidecars import audio_info_json, load_audio_info
 from amacast.build.keys import audio_keyer
+from amacast.build.lock import lock_output
 from amacast.build.manifest import (
     MANIFEST,
     audio_info_from_dict,
@@ -321,7 +322,7 @@ def test_a_build_killed_half_way_leaves_nothing_behind(project: Path) -> None:
     before = snapshot(output)
     # What a build killed before its commit leaves: a spare half changed, scratch files.
     cache = project / ".amacast-cache"
-    with output_module.lock_output(output, cache):
+    with lock_output(output, cache):
         generation = output_module.Generation.open(output, cache, project)
         generation.put({"episodes/gone/index.html": b"half", "index.html": b"new"})
         (generation.scratch / "audio").mkdir()

@@ -20,7 +20,7 @@ from typing import Any
 
 from amacast import __version__
 from amacast.build.codec import DecodeError, from_data, to_data
-from amacast.build.output import MANIFEST, read_manifest
+from amacast.build.fs import MANIFEST, read_manifest
 from amacast.model import AudioInfo
 
 __all__ = ["MANIFEST", "read_manifest"]

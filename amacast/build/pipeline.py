@@ -53,26 +53,21 @@ from amacast.build.checks import check_episodes, check_settings
 from amacast.build.collector import collector_spared
 from amacast.build.identity import Identity, with_identity
 from amacast.build.index import EarlyPages, index_entries, index_page, pages_site_key
+from amacast.build.leftovers import remove_leftovers
+from amacast.build.lock import BuildRunning, lock_output
 from amacast.build.manifest import (
     MANIFEST,
     episode_entries,
     manifest_data,
     read_manifest,
 )
-from amacast.build.output import (
-    BuildInterrupted,
-    BuildRunning,
-    Generation,
-    OutputRefused,
-    lock_output,
-    refuse_output,
-    remove_leftovers,
-    terminate_as_exception,
-)
+from amacast.build.output import Generation
 from amacast.build.pack import BuildPack, Episodes, load_pack, pack_key, save_pack
 from amacast.build.pages import pages_rendering
+from amacast.build.places import OutputRefused, refuse_output
 from amacast.build.rendered import forget_rendered, rendered_audio
 from amacast.build.result import BuildResult, Run, has_errors, with_episode_notes
+from amacast.build.signals import BuildInterrupted, terminate_as_exception
 from amacast.build.sources import project_cache_folder, read_sources, sources_digest
 from amacast.build.steps import Chosen, Loaded, Made
 from amacast.build.summary import (
@@ -124,7 +119,7 @@ def build_all(
     result with ``ok`` False and leave ``output`` as it was; a failure while
     building raises :class:`BuildError` (the cause chained), and another
     build running, an output that holds the project, or SIGTERM raise the
-    :class:`~amacast.build.output.OutputError` that says so; ``output`` stays
+    :class:`~amacast.build.fs.OutputError` that says so; ``output`` stays
     as it was.
     """
     root = Path(root)

@@ -36,16 +36,19 @@ from pathlib import Path
 from typing import Any
 
 from amacast.build.checks import check_project
+from amacast.build.fs import exchange
 from amacast.build.identity import with_identity
 from amacast.build.keys import audio_key, cover_hash
+from amacast.build.lock import lock_output
 from amacast.build.manifest import (
     MANIFEST,
     current_audio,
     read_manifest,
     write_audio_manifest,
 )
-from amacast.build.output import exchange, lock_output, refuse_output, terminate_as_exception
+from amacast.build.places import refuse_output
 from amacast.build.shards import in_shard
+from amacast.build.signals import terminate_as_exception
 from amacast.build.sources import project_cache_folder
 from amacast.config import Settings
 from amacast.errors import AmacastError, ExitCode
@@ -130,8 +133,8 @@ def render_project(
 
     Without ``output`` or ``shard`` the audio goes to the render folder
     (see the module's documentation), under the build lock: raises
-    :class:`~amacast.build.output.BuildRunning` while a build runs, and
-    :class:`~amacast.build.output.BuildInterrupted` on SIGTERM.  ``shard``
+    :class:`~amacast.build.lock.BuildRunning` while a build runs, and
+    :class:`~amacast.build.signals.BuildInterrupted` on SIGTERM.  ``shard``
     ``(K, N)`` renders only the episodes of shard K of N
     (:func:`amacast.build.shards.shard_of`) into ``output`` with a manifest,
     so that ``amacast publish --audio-from`` adopts the audio; raises

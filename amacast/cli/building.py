@@ -82,8 +82,9 @@ def _run_publish(
 ) -> None:
     """Build the project found from the current folder and report; exit 1 on failure."""
     # Start-up: loaded when this command runs (see the note on the imports).
-    from amacast.build.output import BuildInterrupted, OutputError
+    from amacast.build.fs import OutputError
     from amacast.build.pipeline import BuildError, build_all
+    from amacast.build.signals import BuildInterrupted
 
     overrides = {"base_url": base_url} if base_url else None
 

@@ -115,8 +115,9 @@ def render(
     # Start-up: loaded when this command runs (see the note on the imports).
     from amacast.audio.mp3 import EncodeError
     from amacast.audio.plan import RenderError
-    from amacast.build.output import BuildInterrupted, OutputError
+    from amacast.build.fs import OutputError
     from amacast.build.rendered import RenderRefused, render_project
+    from amacast.build.signals import BuildInterrupted
 
     root = project_root()
     if output is None and shard:

@@ -116,7 +116,7 @@ def _watch_rebuilder(root: Path, output: Path, drafts: bool) -> Callable[[list[s
 
     def rebuild(changed: list[str]) -> bool:
         # Start-up: loaded when this command runs (see the note on the imports).
-        from amacast.build.output import OutputError
+        from amacast.build.fs import OutputError
         from amacast.build.pipeline import BuildError, build_all
 
         click.echo(f"changed: {escape_control(', '.join(changed))}", err=True)
