@@ -122,14 +122,12 @@ def render_project(
 ) -> RenderRun:
     """Render the project's episodes (or those named) with the settings of ``amacast.toml``.
 
-    ``names`` are episode files, their names in ``episodes/`` (with or
-    without ``.md``) or slugs; by default every episode.  Drafts are left
-    out unless ``drafts``, named or not.  ``engine`` overrides ``[audio] engine``,
-    ``cache_dir`` the segment cache (``[audio] cache_dir``).  Problems are
-    found by :func:`amacast.build.checks.check_project`, as a build finds
-    them (reported for the episodes rendered); episodes with errors are left
-    out, the rest rendered.  Engine failures raise
-    :class:`amacast.audio.render.RenderError` naming the episode and turn.
+    ``names`` are episode files, their names in ``episodes/`` (with or without ``.md``)
+    or slugs; by default every episode.  Drafts are left out unless ``drafts``, named or
+    not.  ``engine`` overrides ``[audio] engine``, ``cache_dir`` the segment cache
+    (``[audio] cache_dir``).  Problems are found by :func:`~amacast.build.checks.check_project`,
+    as a build finds them (reported for the episodes rendered); episodes with errors are
+    left out, the rest rendered.  Engine failures raise :class:`RenderError` naming the turn.
 
     Without ``output`` or ``shard`` the audio goes to the render folder
     (see the module's documentation), under the build lock: raises

@@ -97,8 +97,7 @@ def validate(
       voices-unknown-speaker.
     Info: draft.
 
-    Exit codes: 0 clean or warnings only, 1 errors in the input, 2 usage,
-    3 a file --fix cannot write.
+    Exit codes: 0 clean or warnings only, 1 errors, 2 usage, 3 a file --fix cannot write.
     See docs/format.md for the transcript format and docs/settings.md for amacast.toml.
     """
     # Start-up: loaded when this command runs (see the note on the imports).
