@@ -228,15 +228,9 @@ def check_project(
         settle=settle,
     )
     blocked = checked.blocked or any(d.severity == "error" for d in problems)
-    return Checked(
-        settings=settings,
+    return replace(
+        checked,
         diagnostics=(*problems, *checked.diagnostics),
-        published=checked.published,
-        left_out=checked.left_out,
-        drafts_skipped=checked.drafts_skipped,
-        identities=checked.identities,
-        moves=checked.moves,
-        remembered=checked.remembered,
         blocked=blocked,
         settings_count=len(problems),
     ), episodes
