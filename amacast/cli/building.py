@@ -28,10 +28,6 @@ from amacast.transcript.validate import drafts_included
 if TYPE_CHECKING:
     from amacast.build.result import BuildResult
 
-# The commands import what they use when they run: `amacast --help` starts in 0.2 s,
-# against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
-# jinja2) loaded at the top (`/usr/bin/time`, three runs each, on a shared machine).
-
 
 _publish_options = [
     click.option("--drafts", is_flag=True, help="Include episodes with `draft: true`."),
@@ -81,7 +77,7 @@ def _run_publish(
     verb: str = "published",
 ) -> None:
     """Build the project found from the current folder and report; exit 1 on failure."""
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.build.fs import OutputError
     from amacast.build.pipeline import BuildError, build_all
     from amacast.build.signals import BuildInterrupted

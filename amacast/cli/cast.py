@@ -13,9 +13,6 @@ from amacast.cli.common import Failure, format_diagnostic, project_root
 from amacast.errors import ExitCode
 from amacast.transcript.validate import validate_episodes
 
-# The commands import what they use when they run: `amacast --help` starts in 0.2 s,
-# against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
-# jinja2) loaded at the top (`/usr/bin/time`, three runs each, on a shared machine).
 if TYPE_CHECKING:
     from amacast.audio.engines.base import Voice
 
@@ -77,14 +74,14 @@ def voices(
     amacast voices episodes/ama.md --say --out samples/
     amacast voices --say "Hello there" --voice joe-high --out hello.mp3
     """
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.audio.voices import voice_named
 
     table: dict[str, object] = {}
     engine = "piper"
     root = project_root()
     if (root / "amacast.toml").is_file():
-        # Start-up: loaded when this command runs (see the note on the imports).
+        # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
         from amacast.config import load_settings
 
         settings, _ = load_settings(root, required=())
@@ -111,7 +108,7 @@ def voices(
 
 
 def _unknown_voice(name: str, table: dict[str, object]) -> str:
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.audio.voices import nearest_voice
     from amacast.config.voices import PALETTE
 
@@ -124,7 +121,7 @@ def _unknown_voice(name: str, table: dict[str, object]) -> str:
 
 def _write_sample(text: str, voice: Voice, target: Path, who: str = "") -> None:
     """Speak ``text`` in ``voice`` into ``target`` and say so on stderr."""
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.audio.engines.base import EngineError
     from amacast.audio.engines.registry import get_engine
     from amacast.audio.speech import speakable_text
@@ -146,7 +143,7 @@ def _write_sample(text: str, voice: Voice, target: Path, who: str = "") -> None:
 
 def _list_engines(fmt: str) -> None:
     """Every engine, usable or not, reachable now or not, with its voices."""
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.audio.engines.registry import available_engines
     from amacast.audio.voices import describe
 
@@ -197,7 +194,7 @@ def _show_cast(
     fmt: str,
 ) -> None:
     """Each speaker of an episode with the voice they get and why; samples with --say."""
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.audio.voices import cast_episode, speaker_sample
     from amacast.transcript.parse import parse_episode
 

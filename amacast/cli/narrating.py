@@ -27,10 +27,6 @@ from amacast.transcript.validate import drafts_included
 if TYPE_CHECKING:
     from amacast.build.rendered import RenderRun
 
-# The commands import what they use when they run: `amacast --help` starts in 0.2 s,
-# against 2.5-3.5 s with every command's modules (numpy, scipy, onnxruntime, feedgen,
-# jinja2) loaded at the top (`/usr/bin/time`, three runs each, on a shared machine).
-
 
 def _check_shard(
     ctx: click.Context, param: click.Parameter, value: str | None
@@ -112,7 +108,7 @@ def render(
     Exit codes: 0 rendered, 1 errors in the input or a failed render, 2 usage
     (or --output a build's output), 3 a build or render already running.
     """
-    # Start-up: loaded when this command runs (see the note on the imports).
+    # Start-up: loaded when this command runs (see the note in amacast/cli/__init__.py).
     from amacast.audio.mp3 import EncodeError
     from amacast.audio.plan import RenderError
     from amacast.build.fs import OutputError
