@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from output_builds import build, is_generation, sha, tree
 
 from amacast.build import fs, trees
+from amacast.build import output as output_module
 from amacast.build.fs import DIRTY, MANIFEST, SPARE, STATE, OutputError, read_manifest
 from amacast.build.lock import BuildRunning, lock_output
 from amacast.build.output import Generation
@@ -170,6 +172,47 @@ def test_put_of_unchanged_bytes_keeps_the_live_file(tmp_path: Path) -> None:
         generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
     assert (output / "index.html").stat().st_ino == inode
     assert is_generation(tree(output), files, {})
+
+
+def test_an_early_flush_ends_before_the_flush_that_precedes_the_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushes: list[tuple[str, str]] = []
+    release = threading.Event()
+
+    def slow_syncfs(path: Path) -> None:
+        if not flushes:  # the early flush: still running while the build goes on
+            flushes.append(("early starts", str(path)))
+            release.wait(5)
+            flushes.append(("early ends", str(path)))
+        else:
+            flushes.append(("before swap", str(path)))
+
+    monkeypatch.setattr(output_module, "_syncfs", slow_syncfs)
+    files = site(2)
+    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, tmp_path, durable=True)
+        generation.put(dict(files))
+        generation.flush_early()
+        generation.flush_early()  # one flush at a time
+        threading.Timer(0.2, release.set).start()
+        generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
+    assert [step for step, _path in flushes] == ["early starts", "early ends", "before swap"]
+    assert is_generation(tree(output), files, {})
+
+
+def test_no_early_flush_without_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flushed: list[Path] = []
+    monkeypatch.setattr(output_module, "_syncfs", flushed.append)
+    files = site(1)
+    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, tmp_path, durable=False)
+        generation.put(dict(files))
+        generation.flush_early()
+        generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
+    assert flushed == []
 
 
 def test_manifest_keeps_the_callers_data(tmp_path: Path) -> None:

@@ -60,7 +60,8 @@ spare, and is lost.  So does anything written by a process whose working folder
 is inside ``output/``: after the exchange that folder is in the spare.
 Editing a file of ``output/`` in place (same inode) changes both trees, as with
 any hard link.  Durability after a power cut: the new generation's data is
-flushed (``syncfs``) before the exchange when ``durable`` is set.
+flushed (``syncfs``) before the exchange when ``durable`` is set; most of it
+already in the background while the build goes on (:meth:`Generation.flush_early`).
 
 What this module must not know: what the files are (pages, feeds, audio).  The
 pipeline decides what is new and hands bytes or finished files here.
@@ -75,6 +76,7 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -340,6 +342,26 @@ class Generation(Trees):
 
     # --- committing -------------------------------------------------------------------------
 
+    def flush_early(self) -> None:
+        """Start flushing what the build has written so far to disk, in the background.
+
+        The flush before the exchange (``durable``) then has only what came
+        after to write: a first build's thousand pages reach the disk while the
+        pipeline makes the feeds and the index, not after.  ``syncfs`` waits on
+        the disk, not the processor, and lets other threads run meanwhile.
+        """
+        if self.durable and self._flushing is None:
+            self._flushing = threading.Thread(
+                target=_flush_quietly, args=(self.spare.parent,), daemon=True
+            )
+            self._flushing.start()
+
+    def _flushed_early(self) -> None:
+        """Wait for :meth:`flush_early`'s flush, if one was started."""
+        if self._flushing is not None:
+            self._flushing.join()
+            self._flushing = None
+
     def commit(self, files: Mapping[str, str], manifest: Mapping[str, Any]) -> None:
         """Make ``files`` the new generation's amacast files and put it live in one step.
 
@@ -360,6 +382,7 @@ class Generation(Trees):
             self._recheck_live()
             live_record, differs = self._reconcile(set(files))
             if self.durable:
+                self._flushed_early()
                 _syncfs(self.spare)
             with _critical():
                 self._swap()
@@ -447,3 +470,9 @@ class Generation(Trees):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _flush_quietly(path: Path) -> None:
+    """:func:`_syncfs` for :meth:`Generation.flush_early`; an error is left to the later flush."""
+    with contextlib.suppress(OSError):
+        _syncfs(path)

@@ -236,6 +236,7 @@ def _make(
         good, bad, skipped = chosen.good, chosen.bad, chosen.skipped
         return dry_run_result(run, previous, good, plan, diagnostics, bad, skipped)
     audio = _audio(run, generation, plan, chosen)
+    generation.flush_early()  # pages and audio so far reach the disk while step 6 runs
     made = _feeds_and_site(run, generation, previous, site, image, loaded, chosen, audio)  # 6.
     return _commit(  # 7. commit
         run,

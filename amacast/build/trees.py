@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class Trees:
         self.cache = cache
         self.spare = spare
         self.durable = True
+        self._flushing: threading.Thread | None = None  # see Generation.flush_early
         self._live_root = os.fspath(output)
         self._spare_root = os.fspath(spare)
         self._scratch_prefix = scratch_prefix
