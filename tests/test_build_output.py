@@ -215,6 +215,37 @@ def test_no_early_flush_without_durable(tmp_path: Path, monkeypatch: pytest.Monk
     assert flushed == []
 
 
+def test_files_put_into_a_folder_after_it_moved_in_whole_go_live(tmp_path: Path) -> None:
+    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
+    build(tmp_path, site(1))
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, tmp_path, durable=False)
+        made = generation.scratch / "episodes" / "new" / "index.html"
+        made.parent.mkdir(parents=True)
+        made.write_bytes(b"page")
+        (made.parent / "deep").mkdir()
+        (made.parent / "deep" / "a.txt").write_bytes(b"a")
+        generation.put_tree(generation.scratch)  # episodes/new/ moves in whole
+        generation.put({"episodes/new/notes.txt": b"notes", "episodes/new/deep/b.txt": b"b"})
+        later = generation.scratch / "episodes" / "new" / "more" / "c.txt"
+        later.parent.mkdir(parents=True)
+        later.write_bytes(b"c")
+        generation.put_tree(generation.scratch)  # a folder into the one moved whole
+        files = {
+            **{p: sha(c) for p, c in site(1).items()},
+            "episodes/new/index.html": sha(b"page"),
+            "episodes/new/deep/a.txt": sha(b"a"),
+            "episodes/new/deep/b.txt": sha(b"b"),
+            "episodes/new/notes.txt": sha(b"notes"),
+            "episodes/new/more/c.txt": sha(b"c"),
+        }
+        generation.commit(files, {"version": 1})
+    now = tree(output)
+    assert {p: sha(c) for p, c in now.items() if p.startswith("episodes/new/")} == {
+        p: h for p, h in files.items() if p.startswith("episodes/new/")
+    }
+
+
 def test_manifest_keeps_the_callers_data(tmp_path: Path) -> None:
     files = site(1)
     build(tmp_path, files, manifest={"version": 3, "episodes": {"e0": {"key": "k"}}})

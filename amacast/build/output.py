@@ -89,6 +89,7 @@ from amacast.build.fs import (
     SPARE,
     STATE,
     STATE_VERSION,
+    Listing,
     OutputError,
     Record,
     _ancestors,
@@ -278,7 +279,7 @@ class Generation(Trees):
             for path in files:
                 _check_path(path)
             self._mark_dirty()
-            self._touched.add(into)
+            self._touch(into)
             self._make_folder(into)
             if status is not None:  # a file where the folder goes
                 os.unlink(place)
@@ -290,6 +291,7 @@ class Generation(Trees):
                 self._move_folder(into, entry.path, moved)  # file by file, copied
                 continue
             self._touched.update(folders)
+            self._whole.update(_listings(folders, files))
             for path, (inode, size) in files.items():
                 self._put[path] = inode
                 moved[path] = (self._at_spare(path), size)
@@ -318,7 +320,7 @@ class Generation(Trees):
         """Make way in the spare for a file at ``relative``; returns where it goes."""
         self._mark_dirty()
         folder = _parent(relative)
-        self._touched.add(folder)
+        self._touch(folder)
         self._make_folder(folder)
         place = Path(self._at_spare(relative))
         if os.path.isdir(place) and not os.path.islink(place):
@@ -476,3 +478,14 @@ def _flush_quietly(path: Path) -> None:
     """:func:`_syncfs` for :meth:`Generation.flush_early`; an error is left to the later flush."""
     with contextlib.suppress(OSError):
         _syncfs(path)
+
+
+def _listings(folders: list[str], files: Mapping[str, tuple[int, int]]) -> dict[str, Listing]:
+    """The entries of each of ``folders`` (from :func:`_tree`): name -> (is a folder, inode)."""
+    listings: dict[str, Listing] = {folder: {} for folder in folders}
+    for folder in folders[1:]:  # the first is the top, in its parent's listing already
+        listings[_parent(folder)][folder.rpartition("/")[2]] = (True, 0)
+    for path, (inode, _size) in files.items():
+        folder, _, name = path.rpartition("/")
+        listings[folder][name] = (False, inode)
+    return listings

@@ -73,6 +73,9 @@ class Trees:
         self._differs: set[str] = set()
         self._put: dict[str, int] = {}  # relative -> inode written in the spare
         self._touched: set[str] = set()  # spare folders this build changed
+        # Spare folders moved in whole (Generation.put_tree) and not changed since: their
+        # entries as listed then, which the commit need not list again.
+        self._whole: dict[str, Listing] = {}
         self.previous = {}
         self.manifest = {}
 
@@ -178,8 +181,16 @@ class Trees:
             ):
                 self._scan_live(folder)
 
+    def _touch(self, folder: str) -> None:
+        """Note that this build changes the spare folder ``folder``."""
+        self._touched.add(folder)
+        self._whole.pop(folder, None)
+
     def _live_listing(self, folder: str) -> Listing | None:
         if folder not in self._live:
+            above = self._live.get(_parent(folder)) if folder else None
+            if above is not None and not above.get(folder.rpartition("/")[2], (False, 0))[0]:
+                return None  # not a folder in the live listing of its parent
             listing = _list(self._at_live(folder)) if not self._fresh else None
             if listing is None:
                 return None
@@ -256,7 +267,7 @@ class Trees:
     ) -> set[str]:
         """Make the spare folder ``folder`` hold ``entries``; returns folders filled anew."""
         path = self._at_spare(folder)
-        actual = _list(path)
+        actual = self._whole[folder] if folder in self._whole else _list(path)
         if actual is None:
             self._make_folder(folder)
             actual = {}
@@ -338,7 +349,7 @@ class Trees:
             path = self._at_spare(step)
             if os.path.isdir(path) and not os.path.islink(path):
                 continue
-            self._touched.add(_parent(step))
+            self._touch(_parent(step))
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             os.mkdir(path)
