@@ -95,6 +95,8 @@ class Pages:
         self.lean = not any(
             template_dir is not None and (template_dir / name).is_file() for name in INDEX_TEMPLATES
         )
+        # The episode, audio and view of the page rendered last: its index entry reuses the view.
+        self._last: tuple[Episode, AudioInfo | None, EpisodeView] | None = None
 
     def show_podcast_feed(self, shown: bool) -> None:
         """Link the podcast feed from every page, or not (there is none without audio)."""
@@ -105,11 +107,20 @@ class Pages:
     def render(self, episode: Episode, info: AudioInfo | None) -> tuple[str, bytes]:
         """The episode's page: its path in the output, and its bytes."""
         view = episode_view(episode, self.settings, info)
+        self._last = (episode, info, view)
         html = self.page.render(site=self.site, episode=view, root="../../", page_url=view.url)
         return view.page_path, encode(html)
 
     def index_entry(self, episode: Episode, info: AudioInfo | None) -> EpisodeView:
-        """The episode as the index shows it (without its transcript on a lean index)."""
+        """The episode as the index shows it (without its transcript on a lean index).
+
+        On a lean index, the view of the page just rendered for the same
+        episode and audio serves: the packaged index templates show nothing
+        that only the page's view has.
+        """
+        last = self._last
+        if self.lean and last is not None and last[0] is episode and last[1] is info:
+            return last[2]
         return episode_view(episode, self.settings, info, content=not self.lean)
 
     def index_item(self, episode: Episode | EpisodeView, info: AudioInfo | None) -> Markup:
@@ -189,18 +200,32 @@ def _newest_first(episode: Episode | Listing) -> tuple[int, float, str]:
     return (0, -moment.timestamp(), episode.slug)
 
 
-def _site_context(settings: Settings, podcast: bool = True) -> dict[str, Any]:
+class SiteContext(dict[str, Any]):
+    """What every page knows of the site: a dict whose keys read as attributes too.
+
+    Jinja looks ``site.title`` up as an attribute before it tries the key:
+    found there, a page's dozen uses of ``site`` raise no AttributeError each.
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.__dict__.update(values)
+
+
+def _site_context(settings: Settings, podcast: bool = True) -> SiteContext:
     """What every page knows of the site; ``podcast`` False hides the podcast feed's links."""
     base = base_url(settings)
     cover = cover_path(settings.image)
-    return {
-        "title": settings.title,
-        "description": settings.description,
-        "author": settings.author,
-        "language": settings.language or "en",
-        "base_url": base,
-        "cover": cover,
-        "cover_url": absolute_url(base, cover),
-        "podcast_feed": "podcast.xml" if podcast else "",
-        "atom_feed": "atom.xml",
-    }
+    return SiteContext(
+        {
+            "title": settings.title,
+            "description": settings.description,
+            "author": settings.author,
+            "language": settings.language or "en",
+            "base_url": base,
+            "cover": cover,
+            "cover_url": absolute_url(base, cover),
+            "podcast_feed": "podcast.xml" if podcast else "",
+            "atom_feed": "atom.xml",
+        }
+    )
