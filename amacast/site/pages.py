@@ -26,6 +26,7 @@ from amacast.model import (
     Listing,
 )
 from amacast.site.links import absolute_url, base_url, cover_path
+from amacast.site.precompiled import packaged_loader, site_environment, source_loader
 from amacast.site.static import encode, static_files
 from amacast.site.views import EpisodeView, episode_view
 
@@ -169,26 +170,22 @@ def spliced_index(frame: tuple[str, str], items: Sequence[str]) -> bytes:
     return encode("".join([head, *(f"{item}\n" for item in items), tail]))
 
 
-def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    template_dir: Path | None = None, *, compiled: bool = True
+) -> jinja2.Environment:
     """The Jinja2 environment: the user's templates first, then the packaged ones.
 
-    Templates are compiled anew by every build: Jinja2's bytecode cache would
-    load code from a folder (the project's cache, restored by CI from
-    elsewhere) that nothing vouches for.
+    The packaged templates come compiled with the package
+    (:mod:`amacast.site.precompiled`; from their source when ``compiled`` is
+    False); the user's are compiled anew by every build: Jinja2's bytecode
+    cache would load code from a folder (the project's cache, restored by CI
+    from elsewhere) that nothing vouches for.
     """
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None and template_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
-    loaders.append(jinja2.PackageLoader("amacast", "templates"))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        auto_reload=False,  # a build's templates do not change under it: no stat per page
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    loaders.append(packaged_loader() if compiled else source_loader())
+    return site_environment(jinja2.ChoiceLoader(loaders))
 
 
 def _newest_first(episode: Episode | Listing) -> tuple[int, float, str]:
