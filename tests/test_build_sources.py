@@ -11,7 +11,7 @@ import pytest
 import amacast.markup
 import amacast.transcript.parse
 from amacast.build import state
-from amacast.build.codec import loads
+from amacast.build.codec import packed, unpacked
 from amacast.build.sources import (
     POOL_THRESHOLD,
     cache_key,
@@ -105,7 +105,17 @@ def test_the_same_bytes_at_another_path_miss(episodes_dir: Path, tmp_path: Path)
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"not json at all", b'{"path": "truncated', b'{"path": "x"}', b"[1, 2, 3]"],
+    [
+        b"",
+        b"not json at all",
+        b'{"path": "truncated',
+        b'{"path": "x"}',
+        b"[1, 2, 3]",
+        packed([1, 2, 3]),
+        packed({"path": "x"}),
+        packed("not an episode")[:-3],
+        b"\xff\xff\xff\x7f" + packed("asks for 2 GiB")[4:],
+    ],
 )
 def test_a_corrupt_cache_file_is_ignored_and_rewritten(
     episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
@@ -125,7 +135,7 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(
         (stored,) = connection.execute(
             "SELECT episode FROM parsed WHERE key = ?", (key,)
         ).fetchone()
-    assert loads(Episode, stored) == expected
+    assert unpacked(Episode, stored) == expected
     calls.clear()
     assert load_episodes([path], cache, jobs=1) == [expected]
     assert calls == []

@@ -6,7 +6,8 @@ can do without:
 - ``sources``: each transcript's cache key by its size, times and inode, as
   git's index notes them, so an unchanged file is not read again;
 - ``parsed``: parsed episodes by cache key (JSON through
-  :mod:`amacast.build.codec`), so an unchanged file is not parsed again;
+  :mod:`amacast.build.codec`, LZ4-compressed: :func:`~amacast.build.codec.packed`),
+  so an unchanged file is not parsed again;
 - ``listings``, ``fragments``, ``views``, ``pages``: what the last build made
   of each episode (its listing and diagnostics, its two feed entries, its
   entry on the index, the size and time of the page it wrote), valid for one
@@ -34,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from amacast.build.codec import DecodeError, dumps, loads
+from amacast.build.codec import DecodeError, packed, unpacked
 
 T = TypeVar("T")
 
@@ -170,7 +171,7 @@ def load_parsed(cache_dir: Path, key: str, kind: type[T]) -> T | None:
             .execute("SELECT episode FROM parsed WHERE key = ?", (key,))
             .fetchone()
         )
-        return loads(kind, row[0]) if row is not None else None
+        return unpacked(kind, row[0]) if row is not None else None
     return None
 
 
@@ -198,7 +199,7 @@ def store_parsed(cache_dir: Path, items: Iterable[tuple[str, object]]) -> None:
     rows = []
     for key, episode in items:
         with contextlib.suppress(TypeError):
-            rows.append((key, dumps(episode)))
+            rows.append((key, packed(episode)))
     if rows:
         with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
             connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)

@@ -26,6 +26,7 @@ from amacast.model import (
     Listing,
 )
 from amacast.site.links import absolute_url, base_url, cover_path
+from amacast.site.precompiled import packaged_loader, site_environment, source_loader
 from amacast.site.static import encode, static_files
 from amacast.site.views import EpisodeView, episode_view
 
@@ -95,6 +96,8 @@ class Pages:
         self.lean = not any(
             template_dir is not None and (template_dir / name).is_file() for name in INDEX_TEMPLATES
         )
+        # The episode, audio and view of the page rendered last: its index entry reuses the view.
+        self._last: tuple[Episode, AudioInfo | None, EpisodeView] | None = None
 
     def show_podcast_feed(self, shown: bool) -> None:
         """Link the podcast feed from every page, or not (there is none without audio)."""
@@ -105,11 +108,20 @@ class Pages:
     def render(self, episode: Episode, info: AudioInfo | None) -> tuple[str, bytes]:
         """The episode's page: its path in the output, and its bytes."""
         view = episode_view(episode, self.settings, info)
+        self._last = (episode, info, view)
         html = self.page.render(site=self.site, episode=view, root="../../", page_url=view.url)
         return view.page_path, encode(html)
 
     def index_entry(self, episode: Episode, info: AudioInfo | None) -> EpisodeView:
-        """The episode as the index shows it (without its transcript on a lean index)."""
+        """The episode as the index shows it (without its transcript on a lean index).
+
+        On a lean index, the view of the page just rendered for the same
+        episode and audio serves: the packaged index templates show nothing
+        that only the page's view has.
+        """
+        last = self._last
+        if self.lean and last is not None and last[0] is episode and last[1] is info:
+            return last[2]
         return episode_view(episode, self.settings, info, content=not self.lean)
 
     def index_item(self, episode: Episode | EpisodeView, info: AudioInfo | None) -> Markup:
@@ -158,26 +170,22 @@ def spliced_index(frame: tuple[str, str], items: Sequence[str]) -> bytes:
     return encode("".join([head, *(f"{item}\n" for item in items), tail]))
 
 
-def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    template_dir: Path | None = None, *, compiled: bool = True
+) -> jinja2.Environment:
     """The Jinja2 environment: the user's templates first, then the packaged ones.
 
-    Templates are compiled anew by every build: Jinja2's bytecode cache would
-    load code from a folder (the project's cache, restored by CI from
-    elsewhere) that nothing vouches for.
+    The packaged templates come compiled with the package
+    (:mod:`amacast.site.precompiled`; from their source when ``compiled`` is
+    False); the user's are compiled anew by every build: Jinja2's bytecode
+    cache would load code from a folder (the project's cache, restored by CI
+    from elsewhere) that nothing vouches for.
     """
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None and template_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
-    loaders.append(jinja2.PackageLoader("amacast", "templates"))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        auto_reload=False,  # a build's templates do not change under it: no stat per page
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    loaders.append(packaged_loader() if compiled else source_loader())
+    return site_environment(jinja2.ChoiceLoader(loaders))
 
 
 def _newest_first(episode: Episode | Listing) -> tuple[int, float, str]:
@@ -189,18 +197,32 @@ def _newest_first(episode: Episode | Listing) -> tuple[int, float, str]:
     return (0, -moment.timestamp(), episode.slug)
 
 
-def _site_context(settings: Settings, podcast: bool = True) -> dict[str, Any]:
+class SiteContext(dict[str, Any]):
+    """What every page knows of the site: a dict whose keys read as attributes too.
+
+    Jinja looks ``site.title`` up as an attribute before it tries the key:
+    found there, a page's dozen uses of ``site`` raise no AttributeError each.
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.__dict__.update(values)
+
+
+def _site_context(settings: Settings, podcast: bool = True) -> SiteContext:
     """What every page knows of the site; ``podcast`` False hides the podcast feed's links."""
     base = base_url(settings)
     cover = cover_path(settings.image)
-    return {
-        "title": settings.title,
-        "description": settings.description,
-        "author": settings.author,
-        "language": settings.language or "en",
-        "base_url": base,
-        "cover": cover,
-        "cover_url": absolute_url(base, cover),
-        "podcast_feed": "podcast.xml" if podcast else "",
-        "atom_feed": "atom.xml",
-    }
+    return SiteContext(
+        {
+            "title": settings.title,
+            "description": settings.description,
+            "author": settings.author,
+            "language": settings.language or "en",
+            "base_url": base,
+            "cover": cover,
+            "cover_url": absolute_url(base, cover),
+            "podcast_feed": "podcast.xml" if podcast else "",
+            "atom_feed": "atom.xml",
+        }
+    )

@@ -100,11 +100,7 @@ def episode_view(
     published = episode.published(_timezone(settings))
     date_iso = published.isoformat() if published is not None else ""
     date_label = f"{published:%d %B %Y}".lstrip("0") if published is not None else ""
-    turn_starts = _turn_starts(info)
-    turns = tuple(
-        _turn_view(episode, turn, turn_starts.get(turn.index))
-        for turn in (episode.turns if content else ())
-    )
+    turns = _turn_views(episode, info) if content else ()
     chapters = tuple(_chapter_view(chapter) for chapter in info.chapters) if info else ()
     audio_src = _audio_src(settings, info, root="../../") if info else ""
     return EpisodeView(
@@ -210,8 +206,18 @@ def _turn_starts(info: AudioInfo | None) -> dict[int, float]:
     return starts
 
 
-def _turn_view(episode: Episode, turn: Turn, start: float | None) -> TurnView:
-    speaker = episode.speaker(turn.speaker)
+def _turn_views(episode: Episode, info: AudioInfo | None) -> tuple[TurnView, ...]:
+    starts = _turn_starts(info)
+    speakers: dict[str, Speaker] = {}
+    for speaker in reversed(episode.speakers):  # the first of a code wins, as in Episode.speaker
+        speakers[speaker.code] = speaker
+    return tuple(
+        _turn_view(turn, speakers.get(turn.speaker), starts.get(turn.index))
+        for turn in episode.turns
+    )
+
+
+def _turn_view(turn: Turn, speaker: Speaker | None, start: float | None) -> TurnView:
     return TurnView(
         anchor=f"turn-{turn.index}",
         speaker_code=turn.speaker,
@@ -237,7 +243,9 @@ def _chapter_view(chapter: Chapter) -> ChapterView:
 
 def _blocks_html(blocks: Sequence[Block], top: int) -> Markup:
     """The blocks' HTML (cleaned when parsed) with their highest heading at ``h<top>``."""
-    cleaned = "\n".join(block.html for block in blocks if block.html)
+    cleaned = "\n".join([block.html for block in blocks if block.html])
+    if _HEADING_TAG.search(cleaned) is None:  # most turns: no heading tag to move
+        return Markup(cleaned)
     return Markup(_shift_headings(cleaned, top - _highest_heading(cleaned)))
 
 
