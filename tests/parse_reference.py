@@ -156,6 +156,11 @@ def split_labels(
     return result
 
 
+_LEADING_COLON = re.compile(r"^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
+_LEADING_SPACE = re.compile(r"^[ \t]+")
+_LEADING_BREAKS = re.compile(r"^(?:(?:<br\s*/?>)?\n)+")
+
+
 def without_label(block: Piece, colon_outside: bool) -> list[Piece] | None:
     events = block.events[1:-1]
     if not events or events[0] != {"Start": "Strong"}:
@@ -172,7 +177,7 @@ def without_label(block: Piece, colon_outside: bool) -> list[Piece] | None:
     html = block.html[label.end() :]
     first = rest[0] if rest else None
     if isinstance(first, dict) and "Text" in first:
-        pattern = turns._LEADING_COLON if colon_outside else turns._LEADING_SPACE
+        pattern = _LEADING_COLON if colon_outside else _LEADING_SPACE
         content = pattern.sub("", first["Text"], count=1)
         if colon_outside and content == first["Text"]:
             return None
@@ -188,7 +193,7 @@ def without_label(block: Piece, colon_outside: bool) -> list[Piece] | None:
     first_line = LABEL.sub("", lines[0], count=1).lstrip()
     markdown = "\n".join([first_line, *lines[1:]]).strip("\n")
     start = block.line if first_line.strip() else block.line + 1
-    html = "<p>" + turns._LEADING_BREAKS.sub("", html, count=1)
+    html = "<p>" + _LEADING_BREAKS.sub("", html, count=1)
     return [Piece("paragraph", markdown, html, start, block.end_line, rest)]
 
 

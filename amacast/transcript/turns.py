@@ -154,11 +154,15 @@ def _split_labels(
     return result
 
 
-_LEADING_COLON = re.compile(r"^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
-_LEADING_SPACE = re.compile(r"^[ \t]+")
-_LEADING_BREAKS = re.compile(r"^(?:(?:<br\s*/?>)?\n)+")
+# What follows a label, matched where the label ends (``match(text, at)``).
+_LEADING_COLON = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
+_LEADING_SPACE = re.compile(r"[ \t]+")
+_LEADING_BREAKS = re.compile(r"(?:(?:<br\s*/?>)?\n)+")
 # The start of the HTML of a paragraph that opens with a bold label.
 _STRONG_HTML = re.compile(r"<p><strong>[^<]*</strong>")
+_STRONG_START = {"Start": "Strong"}
+_STRONG_END = {"End": "Strong"}
+_BREAKS = ("SoftBreak", "HardBreak")
 
 
 def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece] | None:
@@ -169,21 +173,22 @@ def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece]
     is the paragraph's, less the ``<strong>`` label and what the text loses.
     ``first_line`` is the paragraph's first line, whose label ends at ``label_end``.
     """
-    colon_outside = first_line[:label_end].endswith(":")
-    events = block.events[1:-1]  # inside the paragraph
-    if not events or events[0] != {"Start": "Strong"}:
+    events = block.events  # Start(Paragraph), Start(Strong), Text …, End(Strong), …, End
+    last = len(events) - 1
+    if last < 2 or events[1] != _STRONG_START:
         return None
-    count = 1
-    while count < len(events) and isinstance(events[count], dict) and "Text" in events[count]:
+    count = 2
+    while count < last and isinstance(events[count], dict) and "Text" in events[count]:
         count += 1
-    if count == 1 or events[count : count + 1] != [{"End": "Strong"}]:
+    if count == 2 or count == last or events[count] != _STRONG_END:
         return None
     label = _STRONG_HTML.match(block.html)
     if label is None:
         return None
-    rest = events[count + 1 :]
-    html = block.html[label.end() :]
+    rest = events[count + 1 : last]
+    at = label.end()  # where the HTML after the label starts
     first = rest[0] if rest else None
+    colon_outside = first_line.endswith(":", 0, label_end)
     if isinstance(first, dict) and "Text" in first:
         pattern = _LEADING_COLON if colon_outside else _LEADING_SPACE
         lead = pattern.match(first["Text"])  # never empty: None when the text has no lead
@@ -191,28 +196,20 @@ def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece]
             return None
         content = first["Text"][lead.end() :] if lead else first["Text"]
         rest = [{"Text": content}, *rest[1:]] if content else rest[1:]
-        lead = pattern.match(html)
-        html = html[lead.end() :] if lead else html
+        lead = pattern.match(block.html, at)
+        at = lead.end() if lead else at
     elif colon_outside:
         return None
-    while rest and rest[0] in ("SoftBreak", "HardBreak"):
+    while rest and rest[0] in _BREAKS:
         rest = rest[1:]
     if not rest:
         return []
     after_label = first_line[label_end:].lstrip()
     markdown = (after_label + block.markdown[len(first_line) :]).strip("\n")
     start = block.line if after_label.strip() else block.line + 1
-    breaks = _LEADING_BREAKS.match(html)
-    return [
-        Piece(
-            "paragraph",
-            markdown,
-            "<p>" + (html[breaks.end() :] if breaks else html),
-            start,
-            block.end_line,
-            rest,
-        )
-    ]
+    breaks = _LEADING_BREAKS.match(block.html, at)
+    html = "<p>" + block.html[breaks.end() if breaks else at :]
+    return [Piece("paragraph", markdown, html, start, block.end_line, rest)]
 
 
 def _label_at(raw: str, offset: int, line: int, codes: _Codes, reader: Reader) -> _LabelAt | None:
