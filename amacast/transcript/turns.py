@@ -163,6 +163,7 @@ _STRONG_HTML = re.compile(r"<p><strong>[^<]*</strong>")
 _STRONG_START = {"Start": "Strong"}
 _STRONG_END = {"End": "Strong"}
 _BREAKS = ("SoftBreak", "HardBreak")
+_SPACES = re.compile(r"\s*")  # what str.strip() strips
 
 
 def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece] | None:
@@ -204,9 +205,9 @@ def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece]
         rest = rest[1:]
     if not rest:
         return []
-    after_label = first_line[label_end:].lstrip()
-    markdown = (after_label + block.markdown[len(first_line) :]).strip("\n")
-    start = block.line if after_label.strip() else block.line + 1
+    text_at = _SPACES.match(first_line, label_end).end()  # where the first line's text starts
+    markdown = block.markdown[text_at:].strip("\n")
+    start = block.line if text_at < len(first_line) else block.line + 1
     breaks = _LEADING_BREAKS.match(block.html, at)
     html = "<p>" + block.html[breaks.end() if breaks else at :]
     return [Piece("paragraph", markdown, html, start, block.end_line, rest)]
