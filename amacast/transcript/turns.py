@@ -163,7 +163,6 @@ _STRONG_HTML = re.compile(r"<p><strong>[^<]*</strong>")
 _STRONG_START = {"Start": "Strong"}
 _STRONG_END = {"End": "Strong"}
 _BREAKS = ("SoftBreak", "HardBreak")
-_SPACES = re.compile(r"\s*")  # what str.strip() strips
 
 
 def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece] | None:
@@ -205,7 +204,7 @@ def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece]
         rest = rest[1:]
     if not rest:
         return []
-    text_at = _SPACES.match(first_line, label_end).end()  # where the first line's text starts
+    text_at = len(first_line) - len(first_line[label_end:].lstrip())  # where its text starts
     markdown = block.markdown[text_at:].strip("\n")
     start = block.line if text_at < len(first_line) else block.line + 1
     breaks = _LEADING_BREAKS.match(block.html, at)
