@@ -53,18 +53,19 @@ class Markdown:
         ``<``); otherwise the HTML is pyromark's alone, whole and well-formed,
         and :func:`_cleaned` cleans it with the file's other such blocks.
         """
-        rendered = self._parser.html(self._autolinked(source) + "\n")
+        linked = self._autolinked(source) if may_hold_urls(source) else source
+        rendered = self._parser.html(linked + "\n")
         return clean_html(rendered) if "<" in source else rendered
 
     def _autolinked(self, source: str) -> str:
         """``source`` with its bare addresses written as Markdown links (:func:`bare_urls`).
 
+        For a ``source`` that :func:`may_hold_urls`.
+
         Only addresses in plain text are linked: not in code, raw HTML, an
         HTML ``<a>`` or a link or image of the Markdown's own.  The text shown
         is the address as written; pulldown-cmark has no autolink extension.
         """
-        if not may_hold_urls(source):
-            return source
         plain, other = self._text_ranges(source)
         ascii_only = source.isascii()
 
@@ -234,8 +235,12 @@ def top_level_blocks(
         first = line
         line += data.count(b"\n", start, end)
         position = end
-        source = "\n".join(lines[offset + first : offset + line + 1])
-        kind = _kind(chunk[0])
+        source = (
+            lines[offset + line]
+            if first == line
+            else "\n".join(lines[offset + first : offset + line + 1])
+        )
+        kind = "paragraph" if chunk[0] == _PARAGRAPH else _kind(chunk[0])
         yield Piece(
             kind,
             source,
@@ -266,6 +271,9 @@ _KINDS = {
     "Rule": "rule",
     "Table": "table",
 }
+
+
+_PARAGRAPH = {"Start": "Paragraph"}
 
 
 def _kind(event: Event) -> str:

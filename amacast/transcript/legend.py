@@ -167,8 +167,10 @@ def episode_speakers(legend: Legend, codes: Iterable[str]) -> tuple[Speaker, ...
     seen: set[str] = set()
     numbered: list[tuple[str, int, str]] = []
     for code in codes:
+        if code in seen or code in declared:
+            continue
         prefix = pattern_code(code, patterns)
-        if prefix and code not in declared and code not in seen:
+        if prefix:
             seen.add(code)
             numbered.append((prefix, int(code[len(prefix) :]), code))
     for prefix, number, code in sorted(numbered):

@@ -60,7 +60,8 @@ def parse_episode_text(text: str, path: str = "<text>") -> Episode:
 
 def _parse_text(text: str, reader: Reader, source_hash: str) -> Episode:
     """The episode of a transcript's text, read top to bottom."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     reader.lines = lines
     front = read_front_matter(lines, reader)

@@ -30,6 +30,8 @@ _MOJIBAKE_HINT = re.compile(r"[\u00c2-\u00f0][\u0080-\u02ff\u2000-\u20ff\u0152-\
 
 def check_mojibake(lines: Sequence[str], reader: Reader) -> None:
     for number, line in enumerate(lines, 1):
+        if line.isascii():  # most lines: no mojibake in them (mojibake_repair says None)
+            continue
         repair = mojibake_repair(line)
         if repair is None:
             continue

@@ -12,7 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from amacast.transcript.blocks import Markdown, Piece, reparse
 from amacast.transcript.legend import Declared, Legend, pattern_code
@@ -84,11 +84,17 @@ class _Codes:
 
     declared: Mapping[str, Declared]
     patterns: Mapping[str, Declared]
+    #: The codes looked up so far, and whether each is one of these.
+    seen: dict[str, bool] = field(default_factory=dict)
 
     def __contains__(self, code: object) -> bool:
-        return isinstance(code, str) and (
-            code in self.declared or pattern_code(code, self.patterns) is not None
-        )
+        if not isinstance(code, str):
+            return False
+        known = self.seen.get(code)
+        if known is None:
+            known = code in self.declared or pattern_code(code, self.patterns) is not None
+            self.seen[code] = known
+        return known
 
     def listing(self) -> list[str]:
         """The codes to show in a hint: declared ones and the patterns."""
@@ -100,7 +106,7 @@ class _Codes:
         return [*self.declared, *extra]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every label, and frozen ones are slower to make
 class _LabelAt:
     """A speaker label at the start of a line of a paragraph."""
 
@@ -117,6 +123,8 @@ def _split_labels(
 
     What comes before the first label stays a piece; each label starts a turn.
     """
+    if "**" not in block.markdown:  # no line of it starts with a bold label
+        return [block]
     source = block.markdown.split("\n")
     starts: list[_LabelAt] = []
     for offset, raw in enumerate(source):
@@ -127,7 +135,7 @@ def _split_labels(
         return [block]
     first = starts[0]
     if len(starts) == 1 and first.offset == 0:
-        rest = _without_label(block, source[0][: first.end].endswith(":"))
+        rest = _without_label(block, source[0], first.end)
         if rest is not None:
             return [RawTurn(first.code, block.line, first.column, rest)]
     result: list[Piece | RawTurn] = []
@@ -146,61 +154,62 @@ def _split_labels(
     return result
 
 
-_LEADING_COLON = re.compile(r"^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
-_LEADING_SPACE = re.compile(r"^[ \t]+")
-_LEADING_BREAKS = re.compile(r"^(?:(?:<br\s*/?>)?\n)+")
+# What follows a label, matched where the label ends (``match(text, at)``).
+_LEADING_COLON = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*[ \t]*:[ \t]*")
+_LEADING_SPACE = re.compile(r"[ \t]+")
+_LEADING_BREAKS = re.compile(r"(?:(?:<br\s*/?>)?\n)+")
 # The start of the HTML of a paragraph that opens with a bold label.
 _STRONG_HTML = re.compile(r"<p><strong>[^<]*</strong>")
+_STRONG_START = {"Start": "Strong"}
+_STRONG_END = {"End": "Strong"}
+_BREAKS = ("SoftBreak", "HardBreak")
 
 
-def _without_label(block: Piece, colon_outside: bool) -> list[Piece] | None:
+def _without_label(block: Piece, first_line: str, label_end: int) -> list[Piece] | None:
     """The paragraph with its leading bold label removed, from its own events.
 
     Saves parsing the paragraph again; None when the events are not the plain
     shape ``**label** text`` (then the caller re-parses the source).  The HTML
     is the paragraph's, less the ``<strong>`` label and what the text loses.
+    ``first_line`` is the paragraph's first line, whose label ends at ``label_end``.
     """
-    events = block.events[1:-1]  # inside the paragraph
-    if not events or events[0] != {"Start": "Strong"}:
+    events = block.events  # Start(Paragraph), Start(Strong), Text …, End(Strong), …, End
+    last = len(events) - 1
+    if last < 2 or events[1] != _STRONG_START:
         return None
-    count = 1
-    while count < len(events) and isinstance(events[count], dict) and "Text" in events[count]:
+    count = 2
+    while count < last and isinstance(events[count], dict) and "Text" in events[count]:
         count += 1
-    if count == 1 or events[count : count + 1] != [{"End": "Strong"}]:
+    if count == 2 or count == last or events[count] != _STRONG_END:
         return None
     label = _STRONG_HTML.match(block.html)
     if label is None:
         return None
-    rest = events[count + 1 :]
-    html = block.html[label.end() :]
+    rest = events[count + 1 : last]
+    at = label.end()  # where the HTML after the label starts
     first = rest[0] if rest else None
+    colon_outside = first_line.endswith(":", 0, label_end)
     if isinstance(first, dict) and "Text" in first:
         pattern = _LEADING_COLON if colon_outside else _LEADING_SPACE
-        content = pattern.sub("", first["Text"], count=1)
-        if colon_outside and content == first["Text"]:
+        lead = pattern.match(first["Text"])  # never empty: None when the text has no lead
+        if colon_outside and lead is None:
             return None
+        content = first["Text"][lead.end() :] if lead else first["Text"]
         rest = [{"Text": content}, *rest[1:]] if content else rest[1:]
-        html = pattern.sub("", html, count=1)
+        lead = pattern.match(block.html, at)
+        at = lead.end() if lead else at
     elif colon_outside:
         return None
-    while rest and rest[0] in ("SoftBreak", "HardBreak"):
+    while rest and rest[0] in _BREAKS:
         rest = rest[1:]
     if not rest:
         return []
-    lines = block.markdown.split("\n")
-    first_line = LABEL.sub("", lines[0], count=1).lstrip()
-    markdown = "\n".join([first_line, *lines[1:]]).strip("\n")
-    start = block.line if first_line.strip() else block.line + 1
-    return [
-        Piece(
-            "paragraph",
-            markdown,
-            "<p>" + _LEADING_BREAKS.sub("", html, count=1),
-            start,
-            block.end_line,
-            rest,
-        )
-    ]
+    text_at = len(first_line) - len(first_line[label_end:].lstrip())  # where its text starts
+    markdown = block.markdown[text_at:].strip("\n")
+    start = block.line if text_at < len(first_line) else block.line + 1
+    breaks = _LEADING_BREAKS.match(block.html, at)
+    html = "<p>" + block.html[breaks.end() if breaks else at :]
+    return [Piece("paragraph", markdown, html, start, block.end_line, rest)]
 
 
 def _label_at(raw: str, offset: int, line: int, codes: _Codes, reader: Reader) -> _LabelAt | None:
@@ -210,14 +219,16 @@ def _label_at(raw: str, offset: int, line: int, codes: _Codes, reader: Reader) -
         return None
     inner = match["inner"]
     after = match["after"] or ""
-    clean_inner = INVISIBLE.sub("", inner).strip()
+    # No invisible character is ASCII: most labels need no search for them.
+    plain = inner.isascii() and after.isascii()
+    clean_inner = (inner if plain else INVISIBLE.sub("", inner)).strip()
     if clean_inner.endswith(":"):
         code = clean_inner[:-1].strip()
     elif after:
         code = clean_inner
     else:
         return None
-    column = len(match["indent"]) + 1
+    column = match.end("indent") + 1
     if not code:
         return None
     if code not in codes:
@@ -226,7 +237,7 @@ def _label_at(raw: str, offset: int, line: int, codes: _Codes, reader: Reader) -
             _unknown_speaker(code, line, column, codes, reader)
             return _LabelAt(offset, code, column, match.end())
         return None
-    invisible = INVISIBLE.search(inner + after)
+    invisible = None if plain else INVISIBLE.search(inner + after)
     if invisible:
         char = invisible.group(0)
         where = raw.find(char) + 1
