@@ -224,6 +224,48 @@ def test_noted_sources_are_not_read_again_until_they_change(tmp_path: Path) -> N
     assert third[1].data is None and third[1].key == first[1].key
 
 
+def traced(cache: Path) -> list[str]:
+    """The SQL statements the state's connection in ``cache`` runs from now on."""
+    statements: list[str] = []
+    state.connect(cache).set_trace_callback(statements.append)
+    return statements
+
+
+def test_a_rebuild_writes_the_notes_of_the_changed_and_removed_sources_only(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    paths = []
+    for n in range(5):
+        path = folder / f"{n}.md"
+        path.write_text(f"---\ntitle: {n}\n---\n", "utf-8")
+        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
+        paths.append(path)
+    cache = tmp_path / "cache"
+    settle()
+    first = read_sources(paths, cache_dir=cache)
+    paths[1].write_text("---\ntitle: changed\n---\n", "utf-8")
+    os.utime(paths[1], ns=(OLD * 10**9, OLD * 10**9))
+    settle()
+    statements = traced(cache)
+    second = read_sources([p for p in paths if p != paths[3]], cache_dir=cache)
+    state.connect(cache).set_trace_callback(None)
+    written = [
+        s
+        for s in statements
+        if s.startswith(("DELETE FROM sources", "INSERT OR REPLACE INTO sources"))
+    ]
+    assert len(written) == 2
+    assert written[0] == f"DELETE FROM sources WHERE path = '{paths[3]}'"
+    assert written[1].startswith(f"INSERT OR REPLACE INTO sources VALUES ('{paths[1]}',")
+    assert second[1].key != first[1].key
+    noted = state.source_notes(cache, episode_cache.parser_fingerprint())
+    assert sorted(noted) == sorted(str(p) for p in paths if p != paths[3])
+    assert noted[str(paths[1])][1] == second[1].key
+    assert all(noted[str(paths[n])][1] == first[n].key for n in (0, 2, 4))
+
+
 def test_a_file_changed_just_now_is_not_noted(tmp_path: Path) -> None:
     path = tmp_path / "fresh.md"
     path.write_text("---\ntitle: t\n---\n", "utf-8")
@@ -243,6 +285,17 @@ def test_the_pages_noted_follow_the_last_build(tmp_path: Path) -> None:
     changed = {**pages, "episodes/7/index.html": (999, 2 * 10**9)}
     save_pack(tmp_path, BuildPack(key, output="/out", pages=changed), kept)
     assert load_pack(tmp_path, key).pages == changed
+    # Only the note that changed is written, the others left as they are.
+    statements = traced(tmp_path)
+    moved = {**changed, "episodes/8/index.html": (5, 6)}
+    del moved["episodes/9/index.html"]
+    save_pack(tmp_path, BuildPack(key, output="/out", pages=moved), load_pack(tmp_path, key))
+    state.connect(tmp_path).set_trace_callback(None)
+    assert [s for s in statements if " pages " in s and not s.startswith("SELECT")] == [
+        "DELETE FROM pages WHERE path = 'episodes/9/index.html'",
+        "INSERT OR REPLACE INTO pages VALUES ('episodes/8/index.html', 5, 6)",
+    ]
+    assert load_pack(tmp_path, key).pages == moved
     # Another output folder: its pages replace the others whole.
     elsewhere = {"episodes/x/index.html": (1, 2)}
     save_pack(tmp_path, BuildPack(key, output="/other", pages=elsewhere), load_pack(tmp_path, key))

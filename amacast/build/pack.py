@@ -141,7 +141,8 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
         for table, names in wanted.items()
         if kept.stored.get(table, set()) - set(names)
     }
-    state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages)
+    noted_pages = kept.pages if kept.stored else None  # as the state holds them
+    state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages, noted_pages)
 
 
 def _join(key: str | tuple[str, ...]) -> str:

@@ -134,7 +134,7 @@ def read_sources(
         if source.key and info is not None and max(info.st_mtime_ns, info.st_ctime_ns) < settled:
             notes[name] = (signature, source.key)
     if cache_dir is not None and notes != noted:
-        state.note_sources(cache_dir, fingerprint, notes)
+        state.note_sources(cache_dir, fingerprint, notes, noted)
     return sources
 
 
