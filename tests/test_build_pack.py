@@ -53,6 +53,13 @@ def edit(path: Path, line: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", "utf-8")
 
 
+def traced(cache: Path) -> list[str]:
+    """The SQL statements the state's connection in ``cache`` runs from now on."""
+    statements: list[str] = []
+    state.connect(cache).set_trace_callback(statements.append)
+    return statements
+
+
 def test_a_rebuild_loads_only_the_changed_episode_and_equals_a_fresh_build(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,6 +186,23 @@ def test_save_adds_what_is_new_and_drops_what_nothing_uses(tmp_path: Path) -> No
     assert load_pack(tmp_path, pack_key("other site")).fragments == {}
 
 
+def test_a_save_after_one_entry_changed_writes_and_drops_that_entry_only(tmp_path: Path) -> None:
+    key = pack_key("site")
+    first = BuildPack(key, fragments={(f"entry-{n}",): b"x" for n in range(100)})
+    save_pack(tmp_path, first, load_pack(tmp_path, key))
+    fragments = {**first.fragments, ("entry-new",): b"y"}
+    del fragments[("entry-7",)]
+    statements = traced(tmp_path)
+    save_pack(tmp_path, BuildPack(key, fragments=fragments), load_pack(tmp_path, key))
+    state.connect(tmp_path).set_trace_callback(None)
+    assert [s for s in statements if s.startswith(("INSERT", "DELETE", "CREATE"))] == [
+        "INSERT OR REPLACE INTO fragments VALUES ('entry-new', x'79')",
+        "DELETE FROM fragments WHERE key = 'entry-7'",
+        "INSERT OR REPLACE INTO meta VALUES ('pages-output', '')",
+    ]
+    assert load_pack(tmp_path, key).fragments == fragments
+
+
 def test_a_row_that_does_not_decode_is_dropped_by_the_next_save(tmp_path: Path) -> None:
     key = pack_key("site")
     save_pack(tmp_path, BuildPack(key, views={("a",): "<li>a</li>"}), BuildPack(key))
@@ -222,13 +246,6 @@ def test_noted_sources_are_not_read_again_until_they_change(tmp_path: Path) -> N
     third = read_sources(paths, cache_dir=cache)
     assert third[0].data is not None and third[0].key != first[0].key
     assert third[1].data is None and third[1].key == first[1].key
-
-
-def traced(cache: Path) -> list[str]:
-    """The SQL statements the state's connection in ``cache`` runs from now on."""
-    statements: list[str] = []
-    state.connect(cache).set_trace_callback(statements.append)
-    return statements
 
 
 def test_a_rebuild_writes_the_notes_of_the_changed_and_removed_sources_only(

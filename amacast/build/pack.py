@@ -115,9 +115,9 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
 def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     """Keep ``pack`` for the next build, which had ``kept`` (from :func:`load_pack`).
 
-    Only the rows ``kept`` lacks are written; rows ``pack`` no longer has are
-    dropped (a table is not looked through when it has none to drop).  A
-    state that cannot be written only slows the next build.
+    Only the rows ``kept`` lacks are written; rows ``kept`` had that ``pack``
+    no longer has are dropped, by name.  A state that cannot be written only
+    slows the next build.
     """
     new_listings = {k: v for k, v in pack.listings.items() if kept.listings.get(k) != v}
     new_fragments = {k: v for k, v in pack.fragments.items() if kept.fragments.get(k) != v}
@@ -132,15 +132,11 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
         if kept.views.get(name) != html
     }
     wanted = {
-        "listings": list(pack.listings),
-        "fragments": [_join(k) for k in pack.fragments],
-        "views": [_join(k) for k in pack.views],
+        "listings": set(pack.listings),
+        "fragments": {_join(k) for k in pack.fragments},
+        "views": {_join(k) for k in pack.views},
     }
-    stale = {
-        table: names
-        for table, names in wanted.items()
-        if kept.stored.get(table, set()) - set(names)
-    }
+    stale = {table: kept.stored.get(table, set()) - names for table, names in wanted.items()}
     noted_pages = kept.pages if kept.stored else None  # as the state holds them
     state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages, noted_pages)
 

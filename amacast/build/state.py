@@ -258,12 +258,12 @@ def save_pack_rows(
     cache_dir: Path,
     pack_key: str,
     rows: Mapping[str, Mapping[str, bytes]],
-    keep: Mapping[str, Iterable[str]],
+    stale: Mapping[str, Iterable[str]],
     output: str,
     pages: Mapping[str, tuple[int, int]],
     noted_pages: Mapping[str, tuple[int, int]] | None = None,
 ) -> None:
-    """Add ``rows`` (by table) for ``pack_key``, drop rows not in ``keep``, note the pages.
+    """Add ``rows`` (by table) for ``pack_key``, drop the ``stale`` ones, note the pages.
 
     A pack kept for another key is emptied first.  ``noted_pages`` are the
     page notes :func:`page_notes` gave for ``pack_key``: then only the notes
@@ -277,13 +277,8 @@ def save_pack_rows(
             noted_pages = {}
         for table, new in rows.items():
             connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", new.items())
-        for table, wanted in keep.items():
-            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
-            connection.execute("DELETE FROM wanted")
-            connection.executemany(
-                "INSERT OR IGNORE INTO wanted VALUES (?)", ((key,) for key in wanted)
-            )
-            connection.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM wanted)")
+        for table, names in stale.items():
+            connection.executemany(f"DELETE FROM {table} WHERE key = ?", ((n,) for n in names))
         _note_pages(connection, pages, noted_pages)
         _set_meta(connection, "pages-output", output)
 
