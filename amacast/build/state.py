@@ -324,4 +324,7 @@ def _meta(connection: sqlite3.Connection, name: str) -> str | None:
 
 
 def _set_meta(connection: sqlite3.Connection, name: str, value: str) -> None:
-    connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+    # Not rewritten when it holds the value already: each page a build changes is
+    # written to the WAL (and later into the file) whole, 64 KiB (see _open).
+    if _meta(connection, name) != value:
+        connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
