@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -14,7 +15,7 @@ import pytest
 
 import amacast.build.pack as build_pack
 import amacast.build.sources as episode_cache
-from amacast.build import state
+from amacast.build import codec, state
 from amacast.build.manifest import MANIFEST
 from amacast.build.pack import BuildPack, load_pack, pack_key, save_pack
 from amacast.build.pipeline import build_all
@@ -200,6 +201,33 @@ def test_a_save_after_one_entry_changed_writes_and_drops_that_entry_only(tmp_pat
         "DELETE FROM fragments WHERE key = 'entry-7'",
     ]  # and the meta rows, which hold what they should already, are left alone
     assert load_pack(tmp_path, key).fragments == fragments
+
+
+def test_listings_are_decoded_with_the_collector_off_and_left_as_they_were(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build_all(project, project / "output", audio=False).ok
+    key = (
+        state.connect(project / ".amacast-cache")
+        .execute("SELECT value FROM meta WHERE name = 'pack'")
+        .fetchone()[0]
+    )
+    seen: list[bool] = []
+
+    def watching(kind: object, data: bytes) -> object:
+        seen.append(gc.isenabled())
+        return codec.loads(kind, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_pack, "loads", watching)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            seen.clear()
+            pack = load_pack(project / ".amacast-cache", key)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+        assert len(pack.listings) == len(seen) == 4 and not any(seen)
 
 
 def test_a_row_that_does_not_decode_is_dropped_by_the_next_save(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from typing import Any
 
 from amacast.build import state
 from amacast.build.codec import DecodeError, dumps, loads
+from amacast.build.collector import collector_paused
 from amacast.build.sources import Source, load_episodes, map_episodes
 from amacast.model import Diagnostic, Episode, Listing
 from amacast.transcript.validate import validate_episode
@@ -97,11 +98,12 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
     if rows is None:
         return pack
     pack.stored = {table: set(names) for table, names in rows.items()}
-    for name, data in rows["listings"].items():
-        try:
-            pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
-        except (TypeError, DecodeError):
-            continue  # a row that does not decode: a miss
+    with collector_paused():
+        for name, data in rows["listings"].items():
+            try:
+                pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
+            except (TypeError, DecodeError):
+                continue  # a row that does not decode: a miss
     pack.fragments = {_split(name): data for name, data in rows["fragments"].items()}
     for name, data in rows["views"].items():
         try:  # HTML as it was written: nothing to decode but UTF-8
