@@ -194,3 +194,20 @@ def test_the_front_half_writes_nothing_before_a_first_build(tmp_path: Path) -> N
     assert checked.drafts_skipped == ("ama-with-yusuf-demir-how-type-checkers-think",)
     assert not checked.errors and not checked.stops(keep_going=False)
     assert sorted(p.name for p in project.iterdir()) == ["amacast.toml", "cover.png", "episodes"]
+
+
+def test_identities_are_remembered_anew_only_when_one_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = example_project(tmp_path)
+    monkeypatch.chdir(project)
+    built_first(project)
+    checked, _episodes = check_project(project)
+    assert checked.remembered is None  # the state holds them as they are
+    edit(project, FIRST, lambda t: t.replace("draft: false\n", "draft: false\nslug: moved\n"))
+    moved, _episodes = check_project(project)
+    assert moved.remembered is not None
+    record = moved.remembered[FIRST]
+    assert record["slug"] == "moved" and record["former_slugs"] == [SLUG]
+    others = {path: r for path, r in moved.remembered.items() if path != FIRST}
+    assert len(others) == 2 and all(r["former_slugs"] == [] for r in others.values())

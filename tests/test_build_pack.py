@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -14,7 +15,7 @@ import pytest
 
 import amacast.build.pack as build_pack
 import amacast.build.sources as episode_cache
-from amacast.build import state
+from amacast.build import codec, state
 from amacast.build.manifest import MANIFEST
 from amacast.build.pack import BuildPack, load_pack, pack_key, save_pack
 from amacast.build.pipeline import build_all
@@ -51,6 +52,13 @@ def loaded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def edit(path: Path, line: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", "utf-8")
+
+
+def traced(cache: Path) -> list[str]:
+    """The SQL statements the state's connection in ``cache`` runs from now on."""
+    statements: list[str] = []
+    state.connect(cache).set_trace_callback(statements.append)
+    return statements
 
 
 def test_a_rebuild_loads_only_the_changed_episode_and_equals_a_fresh_build(
@@ -179,6 +187,49 @@ def test_save_adds_what_is_new_and_drops_what_nothing_uses(tmp_path: Path) -> No
     assert load_pack(tmp_path, pack_key("other site")).fragments == {}
 
 
+def test_a_save_after_one_entry_changed_writes_and_drops_that_entry_only(tmp_path: Path) -> None:
+    key = pack_key("site")
+    first = BuildPack(key, fragments={(f"entry-{n}",): b"x" for n in range(100)})
+    save_pack(tmp_path, first, load_pack(tmp_path, key))
+    fragments = {**first.fragments, ("entry-new",): b"y"}
+    del fragments[("entry-7",)]
+    statements = traced(tmp_path)
+    save_pack(tmp_path, BuildPack(key, fragments=fragments), load_pack(tmp_path, key))
+    state.connect(tmp_path).set_trace_callback(None)
+    assert [s for s in statements if s.startswith(("INSERT", "DELETE", "CREATE"))] == [
+        "INSERT OR REPLACE INTO fragments VALUES ('entry-new', x'79')",
+        "DELETE FROM fragments WHERE key = 'entry-7'",
+    ]  # and the meta rows, which hold what they should already, are left alone
+    assert load_pack(tmp_path, key).fragments == fragments
+
+
+def test_listings_are_decoded_with_the_collector_off_and_left_as_they_were(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build_all(project, project / "output", audio=False).ok
+    key = (
+        state.connect(project / ".amacast-cache")
+        .execute("SELECT value FROM meta WHERE name = 'pack'")
+        .fetchone()[0]
+    )
+    seen: list[bool] = []
+
+    def watching(kind: object, data: bytes) -> object:
+        seen.append(gc.isenabled())
+        return codec.loads(kind, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_pack, "loads", watching)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            seen.clear()
+            pack = load_pack(project / ".amacast-cache", key)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+        assert len(pack.listings) == len(seen) == 4 and not any(seen)
+
+
 def test_a_row_that_does_not_decode_is_dropped_by_the_next_save(tmp_path: Path) -> None:
     key = pack_key("site")
     save_pack(tmp_path, BuildPack(key, views={("a",): "<li>a</li>"}), BuildPack(key))
@@ -224,6 +275,41 @@ def test_noted_sources_are_not_read_again_until_they_change(tmp_path: Path) -> N
     assert third[1].data is None and third[1].key == first[1].key
 
 
+def test_a_rebuild_writes_the_notes_of_the_changed_and_removed_sources_only(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    paths = []
+    for n in range(5):
+        path = folder / f"{n}.md"
+        path.write_text(f"---\ntitle: {n}\n---\n", "utf-8")
+        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
+        paths.append(path)
+    cache = tmp_path / "cache"
+    settle()
+    first = read_sources(paths, cache_dir=cache)
+    paths[1].write_text("---\ntitle: changed\n---\n", "utf-8")
+    os.utime(paths[1], ns=(OLD * 10**9, OLD * 10**9))
+    settle()
+    statements = traced(cache)
+    second = read_sources([p for p in paths if p != paths[3]], cache_dir=cache)
+    state.connect(cache).set_trace_callback(None)
+    written = [
+        s
+        for s in statements
+        if s.startswith(("DELETE FROM sources", "INSERT OR REPLACE INTO sources"))
+    ]
+    assert len(written) == 2
+    assert written[0] == f"DELETE FROM sources WHERE path = '{paths[3]}'"
+    assert written[1].startswith(f"INSERT OR REPLACE INTO sources VALUES ('{paths[1]}',")
+    assert second[1].key != first[1].key
+    noted = state.source_notes(cache, episode_cache.parser_fingerprint())
+    assert sorted(noted) == sorted(str(p) for p in paths if p != paths[3])
+    assert noted[str(paths[1])][1] == second[1].key
+    assert all(noted[str(paths[n])][1] == first[n].key for n in (0, 2, 4))
+
+
 def test_a_file_changed_just_now_is_not_noted(tmp_path: Path) -> None:
     path = tmp_path / "fresh.md"
     path.write_text("---\ntitle: t\n---\n", "utf-8")
@@ -243,6 +329,17 @@ def test_the_pages_noted_follow_the_last_build(tmp_path: Path) -> None:
     changed = {**pages, "episodes/7/index.html": (999, 2 * 10**9)}
     save_pack(tmp_path, BuildPack(key, output="/out", pages=changed), kept)
     assert load_pack(tmp_path, key).pages == changed
+    # Only the note that changed is written, the others left as they are.
+    statements = traced(tmp_path)
+    moved = {**changed, "episodes/8/index.html": (5, 6)}
+    del moved["episodes/9/index.html"]
+    save_pack(tmp_path, BuildPack(key, output="/out", pages=moved), load_pack(tmp_path, key))
+    state.connect(tmp_path).set_trace_callback(None)
+    assert [s for s in statements if " pages " in s and not s.startswith("SELECT")] == [
+        "DELETE FROM pages WHERE path = 'episodes/9/index.html'",
+        "INSERT OR REPLACE INTO pages VALUES ('episodes/8/index.html', 5, 6)",
+    ]
+    assert load_pack(tmp_path, key).pages == moved
     # Another output folder: its pages replace the others whole.
     elsewhere = {"episodes/x/index.html": (1, 2)}
     save_pack(tmp_path, BuildPack(key, output="/other", pages=elsewhere), load_pack(tmp_path, key))

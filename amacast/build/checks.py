@@ -135,12 +135,13 @@ def check_episodes(
         known = {_joined(root, path): record for path, record in stored.items()}
         identities, settled, redirects = settle_identities(known, published, settings)
         base = str(root)
-        remembered = {
-            _relative_path(path, base): record
-            for path, record in remember(known, identities).items()
-        }
-        if remembered == stored:
-            remembered = None  # the state has them as they are
+        if not _as_stored(identities, stored, base):
+            remembered = {
+                _relative_path(path, base): record
+                for path, record in remember(known, identities).items()
+            }
+            if remembered == stored:
+                remembered = None  # the state has them as they are
         moves = {r.old_slug: r.new_slug for r in redirects}
         found += settled
         blocked = any(d.severity == "error" for d in settled)
@@ -170,6 +171,19 @@ def _stored_identities(cache: Path) -> dict[str, Any]:
     if not (cache / state.STATE_FILE).is_file():
         return {}
     return dict(state.identities(cache))
+
+
+def _as_stored(identities: Mapping[str, Identity], stored: Mapping[str, Any], root: str) -> bool:
+    """True when the state holds exactly ``identities``: nothing for it to remember anew.
+
+    The quick answer for the usual rebuild, in which every identity stays as
+    it was: what :func:`~amacast.build.identity.remember` would make is then
+    ``stored`` itself.
+    """
+    return len(identities) == len(stored) and all(
+        stored.get(_relative_path(path, root)) == identity.as_dict()
+        for path, identity in identities.items()
+    )
 
 
 def _joined(root: Path, path: str) -> str:

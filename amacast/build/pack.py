@@ -41,6 +41,7 @@ from typing import Any
 
 from amacast.build import state
 from amacast.build.codec import DecodeError, dumps, loads
+from amacast.build.collector import collector_paused
 from amacast.build.sources import Source, load_episodes, map_episodes
 from amacast.model import Diagnostic, Episode, Listing
 from amacast.transcript.validate import validate_episode
@@ -97,11 +98,12 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
     if rows is None:
         return pack
     pack.stored = {table: set(names) for table, names in rows.items()}
-    for name, data in rows["listings"].items():
-        try:
-            pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
-        except (TypeError, DecodeError):
-            continue  # a row that does not decode: a miss
+    with collector_paused():
+        for name, data in rows["listings"].items():
+            try:
+                pack.listings[name] = loads(Kept, data)  # type: ignore[arg-type]
+            except (TypeError, DecodeError):
+                continue  # a row that does not decode: a miss
     pack.fragments = {_split(name): data for name, data in rows["fragments"].items()}
     for name, data in rows["views"].items():
         try:  # HTML as it was written: nothing to decode but UTF-8
@@ -115,9 +117,9 @@ def load_pack(cache_dir: Path, key: str) -> BuildPack:
 def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
     """Keep ``pack`` for the next build, which had ``kept`` (from :func:`load_pack`).
 
-    Only the rows ``kept`` lacks are written; rows ``pack`` no longer has are
-    dropped (a table is not looked through when it has none to drop).  A
-    state that cannot be written only slows the next build.
+    Only the rows ``kept`` lacks are written; rows ``kept`` had that ``pack``
+    no longer has are dropped, by name.  A state that cannot be written only
+    slows the next build.
     """
     new_listings = {k: v for k, v in pack.listings.items() if kept.listings.get(k) != v}
     new_fragments = {k: v for k, v in pack.fragments.items() if kept.fragments.get(k) != v}
@@ -132,16 +134,13 @@ def save_pack(cache_dir: Path, pack: BuildPack, kept: BuildPack) -> None:
         if kept.views.get(name) != html
     }
     wanted = {
-        "listings": list(pack.listings),
-        "fragments": [_join(k) for k in pack.fragments],
-        "views": [_join(k) for k in pack.views],
+        "listings": set(pack.listings),
+        "fragments": {_join(k) for k in pack.fragments},
+        "views": {_join(k) for k in pack.views},
     }
-    stale = {
-        table: names
-        for table, names in wanted.items()
-        if kept.stored.get(table, set()) - set(names)
-    }
-    state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages)
+    stale = {table: kept.stored.get(table, set()) - names for table, names in wanted.items()}
+    noted_pages = kept.pages if kept.stored else None  # as the state holds them
+    state.save_pack_rows(cache_dir, pack.key, rows, stale, pack.output, pack.pages, noted_pages)
 
 
 def _join(key: str | tuple[str, ...]) -> str:

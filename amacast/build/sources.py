@@ -20,8 +20,6 @@ store what they parse themselves.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import importlib.util
 import os
@@ -33,6 +31,7 @@ from typing import Any, TypeVar
 
 from amacast import __version__
 from amacast.build import state
+from amacast.build.collector import collector_paused as _collector_paused
 from amacast.build.files import read_file
 from amacast.build.workers import forked_pool, worker_count
 from amacast.model import Episode
@@ -134,7 +133,7 @@ def read_sources(
         if source.key and info is not None and max(info.st_mtime_ns, info.st_ctime_ns) < settled:
             notes[name] = (signature, source.key)
     if cache_dir is not None and notes != noted:
-        state.note_sources(cache_dir, fingerprint, notes)
+        state.note_sources(cache_dir, fingerprint, notes, noted)
     return sources
 
 
@@ -221,18 +220,6 @@ def load_episodes(
     for (at, _source), episode in zip(misses, _parse_all(work, jobs), strict=True):
         episodes[at] = episode
     return [episode for episode in episodes if episode is not None]
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Decoding makes many objects and no garbage: the cyclic collector only slows it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 #: A transcript to parse: path, bytes, cache key, cache folder to store it in (or None).

@@ -149,13 +149,33 @@ def source_notes(cache_dir: Path, fingerprint: str) -> dict[str, Note]:
     return {}
 
 
-def note_sources(cache_dir: Path, fingerprint: str, notes: Mapping[str, Note]) -> None:
-    """Replace the noted sources with ``notes``."""
+def note_sources(
+    cache_dir: Path,
+    fingerprint: str,
+    notes: Mapping[str, Note],
+    noted: Mapping[str, Note] | None = None,
+) -> None:
+    """Replace the noted sources with ``notes``.
+
+    ``noted`` is what :func:`source_notes` gave for ``fingerprint``: then only
+    the rows that differ from it are written, and those of paths no longer
+    noted dropped (a rebuild after one file changed writes one row, not a
+    thousand).  Without it, or when the state holds another parser's notes,
+    every row is written anew.
+    """
     with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
-        connection.execute("DELETE FROM sources")
+        if noted is None or _meta(connection, "sources") != fingerprint:
+            connection.execute("DELETE FROM sources")
+            noted = {}
+        gone = [(path,) for path in noted if path not in notes]
+        connection.executemany("DELETE FROM sources WHERE path = ?", gone)
         connection.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            [(path, *signature, key) for path, (signature, key) in notes.items()],
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (path, *signature, key)
+                for path, (signature, key) in notes.items()
+                if noted.get(path) != (signature, key)
+            ],
         )
         _set_meta(connection, "sources", fingerprint)
 
@@ -239,34 +259,46 @@ def save_pack_rows(
     cache_dir: Path,
     pack_key: str,
     rows: Mapping[str, Mapping[str, bytes]],
-    keep: Mapping[str, Iterable[str]],
+    stale: Mapping[str, Iterable[str]],
     output: str,
     pages: Mapping[str, tuple[int, int]],
+    noted_pages: Mapping[str, tuple[int, int]] | None = None,
 ) -> None:
-    """Add ``rows`` (by table) for ``pack_key``, drop rows not in ``keep``, note the pages.
+    """Add ``rows`` (by table) for ``pack_key``, drop the ``stale`` ones, note the pages.
 
-    A pack kept for another key is emptied first.
+    A pack kept for another key is emptied first.  ``noted_pages`` are the
+    page notes :func:`page_notes` gave for ``pack_key``: then only the notes
+    that differ are written (else all of them, anew).
     """
     with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
         if _meta(connection, "pack") != pack_key:
             for table in PACK_TABLES:
                 connection.execute(f"DELETE FROM {table}")
             _set_meta(connection, "pack", pack_key)
+            noted_pages = {}
         for table, new in rows.items():
             connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", new.items())
-        for table, wanted in keep.items():
-            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
-            connection.execute("DELETE FROM wanted")
-            connection.executemany(
-                "INSERT OR IGNORE INTO wanted VALUES (?)", ((key,) for key in wanted)
-            )
-            connection.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM wanted)")
-        connection.execute("DELETE FROM pages")
-        connection.executemany(
-            "INSERT INTO pages VALUES (?, ?, ?)",
-            ((path, size, mtime) for path, (size, mtime) in pages.items()),
-        )
+        for table, names in stale.items():
+            connection.executemany(f"DELETE FROM {table} WHERE key = ?", ((n,) for n in names))
+        _note_pages(connection, pages, noted_pages)
         _set_meta(connection, "pages-output", output)
+
+
+def _note_pages(
+    connection: sqlite3.Connection,
+    pages: Mapping[str, tuple[int, int]],
+    noted: Mapping[str, tuple[int, int]] | None,
+) -> None:
+    """The ``pages`` table made to hold ``pages``: the rows that differ from ``noted``."""
+    if noted is None:
+        connection.execute("DELETE FROM pages")
+        noted = {}
+    gone = [(path,) for path in noted if path not in pages]
+    connection.executemany("DELETE FROM pages WHERE path = ?", gone)
+    connection.executemany(
+        "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
+        [(path, *note) for path, note in pages.items() if noted.get(path) != note],
+    )
 
 
 # -- identities of published episodes ---------------------------------------------------------
@@ -293,4 +325,7 @@ def _meta(connection: sqlite3.Connection, name: str) -> str | None:
 
 
 def _set_meta(connection: sqlite3.Connection, name: str, value: str) -> None:
-    connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+    # Not rewritten when it holds the value already: each page a build changes is
+    # written to the WAL (and later into the file) whole, 64 KiB (see _open).
+    if _meta(connection, name) != value:
+        connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
