@@ -247,3 +247,23 @@ def test_episodes_from_the_state_give_the_transcript_html_of_a_fresh_parse(
     for episode, path in zip(loaded, paths, strict=True):
         assert transcript_html(episode) == transcript_html(parse_episode(path))
     assert "<strong>" in transcript_html(parse_episode(EXAMPLES[0]))
+
+
+def test_a_long_write_ahead_log_is_folded_into_the_database(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    paths = sorted(episodes_dir.glob("*.md"))
+    load_episodes(paths, cache, jobs=1)
+    log = cache / f"{state.STATE_FILE}-wal"
+    written = log.stat().st_size
+    assert written > 0
+    monkeypatch.setattr(state, "LOG_LIMIT", written)  # not over the limit: left as it is
+    state.fold_log(cache)
+    assert log.stat().st_size == written
+    monkeypatch.setattr(state, "LOG_LIMIT", written - 1)
+    state.fold_log(cache)
+    assert log.stat().st_size == 0
+    state.close_all()  # a new process: what was folded is in the database itself
+    keys = [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
+    assert state.stored_parsed(cache, keys) == frozenset(keys)

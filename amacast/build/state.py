@@ -112,6 +112,29 @@ def _set_aside(path: Path) -> None:
             os.unlink(f"{path}{suffix}")
 
 
+#: A write-ahead log longer than this is folded into the database when a build ends
+#: (:func:`fold_log`); a cold build of 1,000 episodes leaves about 30 MB, a rebuild adds ~1 MB.
+LOG_LIMIT = 8 * 1024 * 1024
+
+
+def fold_log(cache_dir: Path) -> None:
+    """Fold a long write-ahead log into the database, and empty it.
+
+    A process that opens the state first reads the whole log to index it
+    (the processes before it never close the database: closing folds the log
+    each time, at the cost of two flushes to disk).  Up to SQLite's own limit
+    of a thousand pages that log is 64 MB, and opening it costs 6-17 ms; this
+    keeps it under :data:`LOG_LIMIT`, a few rebuilds' worth.  A state that
+    cannot be folded now is folded by a later build.
+    """
+    try:
+        if os.path.getsize(cache_dir / f"{STATE_FILE}-wal") <= LOG_LIMIT:
+            return
+        connect(cache_dir).execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except (OSError, sqlite3.Error):
+        return
+
+
 def close_all() -> None:
     """Close this process's connections (tests that remove a cache folder call it)."""
     for marker in [m for m in _connections if m[0] == os.getpid()]:
