@@ -154,17 +154,17 @@ def _decoder(kind: Any) -> Callable[[Any], Any]:
 
 def _dataclass_decoder(kind: type[Any]) -> Callable[[Any], Any]:
     hints = typing.get_type_hints(kind)
-    fields = [(f.name, f.init) for f in dataclasses.fields(kind)]
-    decoders = {name: _decoder(hints[name]) for name, _init in fields}
+    fields = dataclasses.fields(kind)
+    names = frozenset(f.name for f in fields)
+    given = [(f.name, _decoder(hints[f.name])) for f in fields if f.init]
+    set_after = [(f.name, _decoder(hints[f.name])) for f in fields if not f.init]
 
     def decode(data: Any) -> Any:
-        if not isinstance(data, dict) or set(data) != set(decoders):
+        if not isinstance(data, dict) or data.keys() != names:
             raise DecodeError(f"not a stored {kind.__name__}")
-        values = {name: decoders[name](data[name]) for name, _init in fields}
-        made = kind(**{name: values[name] for name, init in fields if init})
-        for name, init in fields:
-            if not init:
-                object.__setattr__(made, name, values[name])
+        made = kind(**{name: field(data[name]) for name, field in given})
+        for name, field in set_after:
+            object.__setattr__(made, name, field(data[name]))
         return made
 
     return decode
@@ -223,13 +223,13 @@ def _union(decoders: tuple[Callable[[Any], Any], ...], data: Any) -> Any:
 def _many(decode: Callable[[Any], Any], data: Any) -> tuple[Any, ...]:
     if not isinstance(data, list):
         raise DecodeError("expected a list")
-    return tuple(decode(item) for item in data)
+    return tuple([decode(item) for item in data])
 
 
 def _fixed(decoders: tuple[Callable[[Any], Any], ...], data: Any) -> tuple[Any, ...]:
     if not isinstance(data, list) or len(data) != len(decoders):
         raise DecodeError("expected a list of fixed length")
-    return tuple(decode(item) for decode, item in zip(decoders, data, strict=True))
+    return tuple([decode(item) for decode, item in zip(decoders, data, strict=True)])
 
 
 def _mapping(decode: Callable[[Any], Any], data: Any) -> dict[str, Any]:
