@@ -20,7 +20,7 @@ from output_builds import build, is_generation, sha, tree
 
 from amacast.build import fs, trees
 from amacast.build import output as output_module
-from amacast.build.fs import DIRTY, MANIFEST, SPARE, STATE, OutputError, read_manifest
+from amacast.build.fs import CLOCK, DIRTY, MANIFEST, SPARE, STATE, OutputError, read_manifest
 from amacast.build.lock import BuildRunning, lock_output
 from amacast.build.output import Generation
 from amacast.build.places import OutputRefused
@@ -59,8 +59,11 @@ def changed(files: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def beside(project: Path) -> tuple[set[str], set[str]]:
-    """What is in the project folder and in its cache (the sources of the test are none)."""
-    return set(os.listdir(project)), set(os.listdir(project / ".amacast-cache"))
+    """What is in the project folder and in its cache (the sources of the test are none).
+
+    Without the cache's clock file (:func:`amacast.build.fs.fs_time`), which some tests replace.
+    """
+    return set(os.listdir(project)), set(os.listdir(project / ".amacast-cache")) - {CLOCK}
 
 
 def assert_clean(project: Path) -> None:
@@ -644,9 +647,9 @@ def test_a_dirty_spare_is_rebuilt(tmp_path: Path) -> None:
 
 @pytest.fixture(params=["racy", "trusted"])
 def mtimes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Folder mtimes too recent to trust (the default in a quick test), or trusted at once."""
-    if request.param == "trusted":
-        monkeypatch.setattr(fs, "RACY_NS", 0)
+    """Folder mtimes never trusted, or trusted at once (the file system's clock read as late)."""
+    since = 0 if request.param == "racy" else 2**62
+    monkeypatch.setattr(trees, "fs_time", lambda folder: since)
     return str(request.param)
 
 
@@ -772,7 +775,7 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With trusted folder mtimes, a one-page rebuild reads a handful of folders, not 300."""
-    monkeypatch.setattr(fs, "RACY_NS", 0)
+    monkeypatch.setattr(trees, "fs_time", lambda folder: 2**62)
     files = site(300)
     build(tmp_path, files)
     build(tmp_path, site(300, "b"))
@@ -792,6 +795,45 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     relative = {os.path.basename(p) for p in listed}
     assert len(listed) <= 8, listed
     assert "e7" in relative
+
+
+def test_folders_changed_before_a_build_started_are_trusted_however_soon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file system's own clock, not a two-second wait: back-to-back rebuilds stay small."""
+    started = time.monotonic()
+    files = site(300)
+    for version in ["a", "b", "b", "b"]:
+        build(tmp_path, site(300, version))
+        time.sleep(0.03)  # a few ticks of the kernel's coarse clock: the next build starts later
+    listed: list[str | Path] = []
+    original = fs._list
+
+    def counting(path: str | Path) -> dict[str, tuple[bool, int]] | None:
+        listed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(trees, "_list", counting)
+    files = site(300, "b") | {"episodes/e7/index.html": b"episode 7, corrected"}
+    build(tmp_path, files)
+    assert time.monotonic() - started < fs.RACY_NS / 1e9  # sooner than the old margin
+    assert is_generation(tree(tmp_path / "output"), files, {})
+    assert len(listed) <= 8, listed
+    assert "e7" in {os.path.basename(p) for p in listed}
+
+
+def test_the_file_system_clock_is_read_from_a_file_touched_now(tmp_path: Path) -> None:
+    before = tmp_path / "before"
+    before.mkdir()
+    since = fs.fs_time(tmp_path)
+    assert (tmp_path / fs.CLOCK).stat().st_mtime_ns == since
+    assert before.stat().st_mtime_ns <= since
+    time.sleep(0.03)
+    after = tmp_path / "after"
+    after.mkdir()
+    assert after.stat().st_mtime_ns > since  # changed later: never taken for unchanged
+    assert fs.fs_time(tmp_path) > since  # touched again, not only made
+    assert fs.fs_time(tmp_path / "no such folder") <= time.time_ns() - fs.RACY_NS
 
 
 # --- the fallback ------------------------------------------------------------------------------

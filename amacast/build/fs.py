@@ -32,7 +32,10 @@ STATE = "output-state.json"
 DIRTY = "output-spare.dirty"
 SCRATCH = "output-scratch-"
 STATE_VERSION = 1
-#: A folder whose mtime is this close to the moment it was read is rescanned next time.
+#: In the cache: a file touched when a build starts, to read the file system's clock.
+CLOCK = "output-clock"
+#: Where the file system's clock cannot be read: a folder whose mtime is this close
+#: to the moment it was read (by this machine's clock) is rescanned next time.
 RACY_NS = 2_000_000_000
 
 #: Try ``renameat2(RENAME_EXCHANGE)`` first (tests set it False to force the fallback).
@@ -121,8 +124,34 @@ def _list(path: str | Path) -> Listing | None:
         return None
 
 
-def _observe(path: str | Path) -> tuple[int | None, int] | None:
-    """A folder's (mtime_ns, inode), mtime None when too recent to trust; None if no folder."""
+def fs_time(folder: Path) -> int:
+    """The file system's clock now (ns): the mtime of :data:`CLOCK` in ``folder``, touched now.
+
+    A folder whose mtime is not before this time, taken before the folder is
+    looked at, may change again within the same tick of that clock and keep
+    its mtime: it is not trusted, and the next build lists it again (as git
+    treats a racily clean file).  Read from the file system itself, the rule
+    needs no margin for its granularity (two seconds on FAT, a tick of the
+    kernel's coarse clock on ext4) nor for a file server's clock: a folder
+    changed before the build started is trusted at once.  Where the file
+    cannot be touched, this machine's clock less :data:`RACY_NS`.
+    """
+    path = folder / CLOCK
+    try:
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            path.touch()
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return time.time_ns() - RACY_NS
+
+
+def _observe(path: str | Path, since: int) -> tuple[int | None, int] | None:
+    """A folder's (mtime_ns, inode), mtime None if not before ``since`` (:func:`fs_time`).
+
+    None when there is no folder.
+    """
     try:
         status = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -130,7 +159,7 @@ def _observe(path: str | Path) -> tuple[int | None, int] | None:
     if not stat.S_ISDIR(status.st_mode):
         return None
     mtime: int | None = status.st_mtime_ns
-    if status.st_mtime_ns >= time.time_ns() - RACY_NS:
+    if status.st_mtime_ns >= since:
         mtime = None
     return mtime, status.st_ino
 

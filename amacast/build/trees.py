@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from amacast.build.fs import (
     DIRTY,
     MANIFEST,
+    RACY_NS,
     STATE,
     Listing,
     OutputError,
@@ -35,6 +37,7 @@ from amacast.build.fs import (
     _record,
     _remove,
     _same,
+    fs_time,
     read_manifest,
 )
 
@@ -54,6 +57,9 @@ class Trees:
         self.spare = spare
         self.durable = True
         self._flushing: threading.Thread | None = None  # see Generation.flush_early
+        # Folders with an mtime from this time on are not trusted (fs.fs_time): set when
+        # the build starts reading the trees.
+        self._since = 0
         self._live_root = os.fspath(output)
         self._spare_root = os.fspath(spare)
         self._scratch_prefix = scratch_prefix
@@ -88,6 +94,7 @@ class Trees:
     # --- reading ---------------------------------------------------------------------------
 
     def _read(self, manifest: Mapping[str, Any] | None = None) -> None:
+        self._since = self._clock()
         manifest = read_manifest(self.output) if manifest is None else manifest
         self.manifest = manifest
         files = manifest.get("files")
@@ -127,6 +134,12 @@ class Trees:
                     self._spare_trusted.add(folder)
         self.previous = {p: h for p, h in self._old_files.items() if self._is_live(p)}
 
+    def _clock(self) -> int:
+        """The file system's time now (:func:`fs_time`), read in the cache on the output's disk."""
+        if self.spare.parent == self.cache:
+            return fs_time(self.cache)
+        return time.time_ns() - RACY_NS  # no file of amacast's own beside the output to touch
+
     def _look_at_live(self, trusted: bool) -> None:
         """Stat the recorded live folders; list those that changed and any new below them."""
         if not trusted or "" not in self._live_record:
@@ -134,7 +147,7 @@ class Trees:
             return
         changed = []
         for folder, (mtime, inode) in self._live_record.items():
-            seen = _observe(self._at_live(folder))
+            seen = _observe(self._at_live(folder), self._since)
             if seen is None:
                 continue  # gone: its parent changed too
             if mtime is not None and seen == (mtime, inode):
@@ -151,7 +164,7 @@ class Trees:
         while pending:
             folder = pending.pop()
             self._live_trusted.discard(folder)
-            seen = _observe(self._at_live(folder))
+            seen = _observe(self._at_live(folder), self._since)
             listing = _list(self._at_live(folder))
             if seen is None or listing is None:
                 self._live.pop(folder, None)
@@ -177,7 +190,7 @@ class Trees:
         """Look at the live folders again: files may have arrived while the build ran."""
         for folder, seen in list(self._live_seen.items()):
             if folder in self._live_seen and (
-                seen[0] is None or _observe(self._at_live(folder)) != seen
+                seen[0] is None or _observe(self._at_live(folder), self._since) != seen
             ):
                 self._scan_live(folder)
 
@@ -336,7 +349,7 @@ class Trees:
                 if is_kept(folder):
                     record[folder] = self._spare_record[folder]
         for folder in (visit & present) | made:
-            seen = _observe(self._at_spare(folder))
+            seen = _observe(self._at_spare(folder), self._since)
             if seen is not None:
                 record[folder] = seen
         return record
