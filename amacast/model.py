@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -291,3 +291,13 @@ class Voice:
     lang: str = "en"
     tld: str = "com"
     options: tuple[tuple[str, str], ...] = field(default=())
+
+
+#: The names a message lists at most, before "and N more".
+SHOWN_NAMES = 10
+
+
+def first_of(names: Sequence[str], limit: int = SHOWN_NAMES) -> str:
+    """``a, b, c``; past ``limit`` the first ``limit`` and ``and N more``."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"

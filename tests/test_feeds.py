@@ -467,6 +467,24 @@ def test_items_without_audio_are_left_out_of_podcast_xml_with_a_note() -> None:
     assert bob_entry.title == "AMA with Bob" and bob_entry.enclosures == []
 
 
+def test_the_note_on_episodes_without_audio_names_ten_then_counts() -> None:
+    many = [
+        episode(
+            f"episodes/e{n:02}.md",
+            title=f"AMA {n}",
+            slug=f"ama-{n:02}",
+            date=f"2026-03-{n + 1:02}T10:00:00+00:00",
+        )
+        for n in range(12)
+    ]
+    feeds = build(many, with_audio=False)
+    assert feeds.notes[0] == (
+        "12 episodes have no audio yet: left out of podcast.xml ("
+        + ", ".join(f"ama-{n:02}" for n in range(10))
+        + " and 2 more)"
+    )
+
+
 def test_no_audio_at_all_gives_no_podcast_feed_and_a_note() -> None:
     feeds = build(two_episodes(), with_audio=False)
     assert feeds.podcast is None and feeds.podcast_items == 0

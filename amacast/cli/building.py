@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import click
 
 from amacast.cli.common import (
-    first_of,
     format_diagnostic,
     in_project,
     plural,
@@ -22,7 +21,7 @@ from amacast.cli.common import (
 )
 from amacast.cli.project import shown_path, shown_text
 from amacast.errors import ExitCode
-from amacast.model import Diagnostic
+from amacast.model import Diagnostic, first_of
 from amacast.transcript.validate import drafts_included
 
 if TYPE_CHECKING:

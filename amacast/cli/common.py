@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,16 +45,6 @@ def project_root() -> Path:
 def in_project(root: Path, path: Path) -> Path:
     """``path`` as given, or under the project's folder when relative."""
     return path if path.is_absolute() else root / path
-
-
-#: The slugs a build summary names at most, before "and N more".
-SHOWN_SLUGS = 10
-
-
-def first_of(slugs: Sequence[str], limit: int = SHOWN_SLUGS) -> str:
-    """``a, b, c``; past ``limit`` the first ``limit`` and ``and N more``."""
-    shown = ", ".join(slugs[:limit])
-    return shown if len(slugs) <= limit else f"{shown} and {len(slugs) - limit} more"
 
 
 def plural(count: int, word: str) -> str:

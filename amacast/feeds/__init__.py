@@ -36,7 +36,7 @@ from amacast.feeds.atom import atom_feed
 from amacast.feeds.items import atom_id, episode_guid, feed_items
 from amacast.feeds.podcast import item_notes, podcast_feed
 from amacast.feeds.splice import FragmentKey, fragment_key, spliced
-from amacast.model import AudioInfo, Episode, Listing
+from amacast.model import AudioInfo, Episode, Listing, first_of
 
 __all__ = ["EMPTY_FEED_DATE", "Feeds", "FragmentKey", "atom_id", "build_feeds", "episode_guid"]
 
@@ -87,14 +87,14 @@ def build_feeds(
     if undated:
         notes.append(
             f"{_count(len(undated), 'episode')} without a date left out of both feeds: "
-            + ", ".join(sorted(e.slug for e in undated))
+            + first_of(sorted(e.slug for e in undated))
         )
     silent = [item for item in items if item.audio is None]
     if silent:
         notes.append(
             f"{_count(len(silent), 'episode')} {'has' if len(silent) == 1 else 'have'} "
             "no audio yet: left out of podcast.xml ("
-            + ", ".join(item.episode.slug for item in silent)
+            + first_of([item.episode.slug for item in silent])
             + ")"
         )
     newest_first = list(reversed(items))
