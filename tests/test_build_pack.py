@@ -428,3 +428,18 @@ def test_a_build_leaves_the_collector_as_it_was_and_spares_it_the_walk_at_exit(
         check=True,
     )
     assert done.stdout.splitlines() == ["frozen after the build: False", "frozen at exit: True"]
+
+
+def test_a_build_that_folds_the_log_keeps_the_parsed_episodes_of_its_transcripts_only(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, cache = project / "output", project / ".amacast-cache"
+    assert build_all(project, output, audio=False).ok
+    transcript = sorted((project / "episodes").glob("*.md"))[0]
+    edit(transcript, "One more line.")
+    monkeypatch.setattr(state, "LOG_LIMIT", -1)  # fold at the end of every build
+    assert build_all(project, output, audio=False).ok
+    current = {s.key for s in read_sources(sorted((project / "episodes").glob("*.md")))}
+    stored = {key for (key,) in state.connect(cache).execute("SELECT key FROM parsed")}
+    assert stored == current
+    assert (cache / f"{state.STATE_FILE}-wal").stat().st_size == 0

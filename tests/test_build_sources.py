@@ -267,3 +267,26 @@ def test_a_long_write_ahead_log_is_folded_into_the_database(
     state.close_all()  # a new process: what was folded is in the database itself
     keys = [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
     assert state.stored_parsed(cache, keys) == frozenset(keys)
+
+
+def test_folding_the_log_drops_the_parsed_episodes_of_transcripts_no_longer_there(
+    episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    paths = sorted(episodes_dir.glob("*.md"))
+    load_episodes(paths, cache, jobs=1)
+
+    def keys() -> list[str]:
+        return [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
+
+    before = keys()
+    paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    load_episodes(paths, cache, jobs=1)
+    now = keys()
+    assert state.stored_parsed(cache, before + now) == frozenset(before + now)
+    monkeypatch.setattr(state, "LOG_LIMIT", -1)
+    state.fold_log(cache)  # no current keys given: nothing is dropped
+    assert state.stored_parsed(cache, before + now) == frozenset(before + now)
+    state.fold_log(cache, current=now)
+    assert state.stored_parsed(cache, before + now) == frozenset(now)
+    assert (cache / f"{state.STATE_FILE}-wal").stat().st_size == 0

@@ -473,7 +473,7 @@ def _keep_for_next(
     save_pack(run.cache, kept_for_next, pack)
     if known is not None:  # else the state has them as they are
         state.remember_identities(run.cache, known)
-    state.fold_log(run.cache)
+    state.fold_log(run.cache, current=loaded.episodes.kept.keys())
 
 
 def _with_identities(

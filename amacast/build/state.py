@@ -31,7 +31,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,7 +117,7 @@ def _set_aside(path: Path) -> None:
 LOG_LIMIT = 8 * 1024 * 1024
 
 
-def fold_log(cache_dir: Path) -> None:
+def fold_log(cache_dir: Path, current: Collection[str] = ()) -> None:
     """Fold a long write-ahead log into the database, and empty it.
 
     A process that opens the state first reads the whole log to index it
@@ -126,10 +126,24 @@ def fold_log(cache_dir: Path) -> None:
     of a thousand pages that log is 64 MB, and opening it costs 6-17 ms; this
     keeps it under :data:`LOG_LIMIT`, a few rebuilds' worth.  A state that
     cannot be folded now is folded by a later build.
+
+    Before folding, the parsed episodes of transcripts that are no longer
+    there are dropped: those under keys not in ``current`` (the cache keys of
+    the project's transcripts as they are now; nothing is dropped without any).
+    Every edit of a transcript stores its episode anew, so the state would
+    otherwise hold every version of every transcript.
     """
     try:
         if os.path.getsize(cache_dir / f"{STATE_FILE}-wal") <= LOG_LIMIT:
             return
+        if current:
+            with transaction(cache_dir) as connection:
+                connection.execute("CREATE TEMP TABLE IF NOT EXISTS current (key TEXT PRIMARY KEY)")
+                connection.execute("DELETE FROM temp.current")
+                connection.executemany(
+                    "INSERT OR IGNORE INTO temp.current VALUES (?)", [(key,) for key in current]
+                )
+                connection.execute("DELETE FROM parsed WHERE key NOT IN temp.current")
         connect(cache_dir).execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except (OSError, sqlite3.Error):
         return
