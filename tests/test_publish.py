@@ -588,7 +588,7 @@ def test_project_templates_are_followed_and_no_compiled_code_is_kept(project: Pa
     # The cache holds data only: no compiled templates that a build would run.
     kept = {p.name for p in (project / ".amacast-cache").iterdir()}
     data = {"state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm", "output-state.json"}
-    assert kept <= {*data, "build.lock", "output-spare"}  # the lock and the spare output
+    assert kept <= {*data, "build.lock", "output-spare", "output-clock"}  # lock, spare, clock
     assert (output / "index.html").read_text(encoding="utf-8").startswith("first ")
     (templates / "index.html").write_text("second {{ episodes | length }}", encoding="utf-8")
     assert build_all(project, output, audio=False).ok
