@@ -771,6 +771,19 @@ def test_random_builds_match_a_model(
     assert failures > 0
 
 
+def folders_listed(monkeypatch: pytest.MonkeyPatch) -> list[str | Path]:
+    """The folders the trees list from now on (their paths, in order)."""
+    listed: list[str | Path] = []
+    original = fs._list
+
+    def counting(path: str | Path) -> dict[str, tuple[bool, int]] | None:
+        listed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(trees, "_list", counting)
+    return listed
+
+
 def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -781,14 +794,7 @@ def test_an_unchanged_rebuild_lists_only_the_folders_it_writes(
     build(tmp_path, site(300, "b"))
     build(tmp_path, site(300, "b"))
     build(tmp_path, site(300, "b"))  # both trees now recorded with the folders' final mtimes
-    listed: list[str | Path] = []
-    original = fs._list
-
-    def counting(path: str | Path) -> dict[str, tuple[bool, int]] | None:
-        listed.append(path)
-        return original(path)
-
-    monkeypatch.setattr(trees, "_list", counting)
+    listed = folders_listed(monkeypatch)
     new = site(300, "b") | {"episodes/e7/index.html": b"episode 7, corrected"}
     build(tmp_path, new)
     assert is_generation(tree(tmp_path / "output"), new, {})
@@ -806,14 +812,7 @@ def test_folders_changed_before_a_build_started_are_trusted_however_soon(
     for version in ["a", "b", "b", "b"]:
         build(tmp_path, site(300, version))
         time.sleep(0.03)  # a few ticks of the kernel's coarse clock: the next build starts later
-    listed: list[str | Path] = []
-    original = fs._list
-
-    def counting(path: str | Path) -> dict[str, tuple[bool, int]] | None:
-        listed.append(path)
-        return original(path)
-
-    monkeypatch.setattr(trees, "_list", counting)
+    listed = folders_listed(monkeypatch)
     files = site(300, "b") | {"episodes/e7/index.html": b"episode 7, corrected"}
     build(tmp_path, files)
     assert time.monotonic() - started < fs.RACY_NS / 1e9  # sooner than the old margin

@@ -54,6 +54,18 @@ def edit(path: Path, line: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", "utf-8")
 
 
+def settled_transcripts(folder: Path, names: list[str]) -> list[Path]:
+    """Small transcripts named ``names`` in ``folder``, modified long ago (settled)."""
+    folder.mkdir()
+    paths = []
+    for name in names:
+        path = folder / name
+        path.write_text(f"---\ntitle: {name}\n---\n", "utf-8")
+        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
+        paths.append(path)
+    return paths
+
+
 def traced(cache: Path) -> list[str]:
     """The SQL statements the state's connection in ``cache`` runs from now on."""
     statements: list[str] = []
@@ -250,14 +262,7 @@ def settle() -> None:
 
 
 def test_noted_sources_are_not_read_again_until_they_change(tmp_path: Path) -> None:
-    folder = tmp_path / "episodes"
-    folder.mkdir()
-    paths = []
-    for name in ("a.md", "b.md"):
-        path = folder / name
-        path.write_text(f"---\ntitle: {name}\n---\n", "utf-8")
-        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
-        paths.append(path)
+    paths = settled_transcripts(tmp_path / "episodes", ["a.md", "b.md"])
     cache = tmp_path / "cache"
     settle()
     first = read_sources(paths, cache_dir=cache)
@@ -278,14 +283,7 @@ def test_noted_sources_are_not_read_again_until_they_change(tmp_path: Path) -> N
 def test_a_rebuild_writes_the_notes_of_the_changed_and_removed_sources_only(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "episodes"
-    folder.mkdir()
-    paths = []
-    for n in range(5):
-        path = folder / f"{n}.md"
-        path.write_text(f"---\ntitle: {n}\n---\n", "utf-8")
-        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
-        paths.append(path)
+    paths = settled_transcripts(tmp_path / "episodes", [f"{n}.md" for n in range(5)])
     cache = tmp_path / "cache"
     settle()
     first = read_sources(paths, cache_dir=cache)

@@ -208,7 +208,7 @@ def test_the_state_says_which_keys_it_holds(episodes_dir: Path, tmp_path: Path) 
     paths = sorted(episodes_dir.glob("*.md"))
     cache = tmp_path / "cache"
     load_episodes(paths, cache, jobs=1)
-    keys = [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
+    keys = keys_of(paths)
     others = [f"{n:064x}" for n in range(1200)]  # more than one query's worth
     assert state.stored_parsed(cache, [*others, *keys, keys[0]]) == frozenset(keys)
     assert state.stored_parsed(cache, others) == frozenset()
@@ -249,12 +249,23 @@ def test_episodes_from_the_state_give_the_transcript_html_of_a_fresh_parse(
     assert "<strong>" in transcript_html(parse_episode(EXAMPLES[0]))
 
 
+def keys_of(paths: list[Path]) -> list[str]:
+    """The cache keys of the transcripts at ``paths`` as they are now."""
+    return [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
+
+
+def stored_in(cache: Path, episodes_dir: Path) -> list[Path]:
+    """The transcripts of ``episodes_dir``, parsed and stored in the state in ``cache``."""
+    paths = sorted(episodes_dir.glob("*.md"))
+    load_episodes(paths, cache, jobs=1)
+    return paths
+
+
 def test_a_long_write_ahead_log_is_folded_into_the_database(
     episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    paths = sorted(episodes_dir.glob("*.md"))
-    load_episodes(paths, cache, jobs=1)
+    paths = stored_in(cache, episodes_dir)
     log = cache / f"{state.STATE_FILE}-wal"
     written = log.stat().st_size
     assert written > 0
@@ -265,24 +276,18 @@ def test_a_long_write_ahead_log_is_folded_into_the_database(
     state.fold_log(cache)
     assert log.stat().st_size == 0
     state.close_all()  # a new process: what was folded is in the database itself
-    keys = [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
-    assert state.stored_parsed(cache, keys) == frozenset(keys)
+    assert state.stored_parsed(cache, keys_of(paths)) == frozenset(keys_of(paths))
 
 
 def test_folding_the_log_drops_the_parsed_episodes_of_transcripts_no_longer_there(
     episodes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    paths = sorted(episodes_dir.glob("*.md"))
-    load_episodes(paths, cache, jobs=1)
-
-    def keys() -> list[str]:
-        return [cache_key(str(p), p.read_bytes(), parser_fingerprint()) for p in paths]
-
-    before = keys()
+    paths = stored_in(cache, episodes_dir)
+    before = keys_of(paths)
     paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
     load_episodes(paths, cache, jobs=1)
-    now = keys()
+    now = keys_of(paths)
     assert state.stored_parsed(cache, before + now) == frozenset(before + now)
     monkeypatch.setattr(state, "LOG_LIMIT", -1)
     state.fold_log(cache)  # no current keys given: nothing is dropped

@@ -18,12 +18,19 @@ from tests.test_site import FIRST, SECOND, SETTINGS, audio_for
 TEMPLATES = Path(precompiled.__file__).parent.parent / "templates"
 
 
-def test_site_values_read_as_attributes_and_as_keys(tmp_path: Path) -> None:
-    templates = tmp_path / "templates"
+def project_template(project: Path, name: str, text: str) -> Path:
+    """A project's ``templates/`` folder holding the template ``name``."""
+    templates = project / "templates"
     templates.mkdir()
-    (templates / "index.html").write_text(
+    (templates / name).write_text(text, encoding="utf-8")
+    return templates
+
+
+def test_site_values_read_as_attributes_and_as_keys(tmp_path: Path) -> None:
+    templates = project_template(
+        tmp_path,
+        "index.html",
         '{{ site.title }}|{{ site["title"] }}|{{ site.get("author") }}|{{ site | length }}',
-        encoding="utf-8",
     )
     pages = Pages(SETTINGS, templates)
     assert pages.index([]) == b"Ask Us Anything|Ask Us Anything|The example project|9"
@@ -46,11 +53,7 @@ def test_index_entry_after_the_page_is_the_entry_made_alone() -> None:
 
 
 def test_a_user_index_entry_sees_no_transcript_even_after_the_page(tmp_path: Path) -> None:
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "index_entry.html").write_text(
-        "{{ episode.turns | length }} turns", encoding="utf-8"
-    )
+    templates = project_template(tmp_path, "index_entry.html", "{{ episode.turns | length }} turns")
     episode = parse_episode_text(FIRST, "episodes/first.md")
     pages = Pages(SETTINGS, templates)
     pages.render(episode, None)
@@ -135,11 +138,10 @@ def test_templates_compiled_by_another_jinja2_are_not_used(
 
 
 def test_a_project_base_template_wins_over_the_compiled_one(tmp_path: Path) -> None:
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "base.html").write_text(
+    templates = project_template(
+        tmp_path,
+        "base.html",
         "<title>{% block title %}{% endblock %}</title>{% block content %}{% endblock %}",
-        encoding="utf-8",
     )
     episode = parse_episode_text(FIRST, "episodes/first.md")
     path, page = Pages(SETTINGS, templates).render(episode, None)

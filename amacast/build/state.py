@@ -201,20 +201,37 @@ def note_sources(
     every row is written anew.
     """
     with contextlib.suppress(OSError, sqlite3.Error), transaction(cache_dir) as connection:
-        if noted is None or _meta(connection, "sources") != fingerprint:
-            connection.execute("DELETE FROM sources")
-            noted = {}
-        gone = [(path,) for path in noted if path not in notes]
-        connection.executemany("DELETE FROM sources WHERE path = ?", gone)
-        connection.executemany(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (path, *signature, key)
-                for path, (signature, key) in notes.items()
-                if noted.get(path) != (signature, key)
-            ],
+        if _meta(connection, "sources") != fingerprint:
+            noted = None
+        _replace_rows(
+            connection,
+            "sources",
+            {path: (*signature, key) for path, (signature, key) in notes.items()},
+            None if noted is None else {p: (*s, k) for p, (s, k) in noted.items()},
         )
         _set_meta(connection, "sources", fingerprint)
+
+
+def _replace_rows(
+    connection: sqlite3.Connection,
+    table: str,
+    rows: Mapping[str, tuple[object, ...]],
+    noted: Mapping[str, tuple[object, ...]] | None,
+) -> None:
+    """Make ``table`` (a path, then values) hold ``rows``, writing only where ``noted`` differs.
+
+    ``noted`` is what the table holds; None when unknown: then it is emptied
+    and every row written.
+    """
+    if noted is None:
+        connection.execute(f"DELETE FROM {table}")
+        noted = {}
+    gone = [(path,) for path in noted if path not in rows]
+    connection.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
+    changed = [(path, *values) for path, values in rows.items() if noted.get(path) != values]
+    if changed:
+        marks = ", ".join("?" * len(changed[0]))
+        connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
 
 
 # -- parsed episodes ----------------------------------------------------------------------
@@ -317,25 +334,8 @@ def save_pack_rows(
             connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", new.items())
         for table, names in stale.items():
             connection.executemany(f"DELETE FROM {table} WHERE key = ?", ((n,) for n in names))
-        _note_pages(connection, pages, noted_pages)
+        _replace_rows(connection, "pages", pages, noted_pages)
         _set_meta(connection, "pages-output", output)
-
-
-def _note_pages(
-    connection: sqlite3.Connection,
-    pages: Mapping[str, tuple[int, int]],
-    noted: Mapping[str, tuple[int, int]] | None,
-) -> None:
-    """The ``pages`` table made to hold ``pages``: the rows that differ from ``noted``."""
-    if noted is None:
-        connection.execute("DELETE FROM pages")
-        noted = {}
-    gone = [(path,) for path in noted if path not in pages]
-    connection.executemany("DELETE FROM pages WHERE path = ?", gone)
-    connection.executemany(
-        "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
-        [(path, *note) for path, note in pages.items() if noted.get(path) != note],
-    )
 
 
 # -- identities of published episodes ---------------------------------------------------------
