@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,20 @@ def test_put_of_unchanged_bytes_keeps_the_live_file(tmp_path: Path) -> None:
     assert is_generation(tree(output), files, {})
 
 
+def built_flushing_early(
+    project: Path, files: Mapping[str, bytes], durable: bool, meanwhile: Callable[[], None]
+) -> None:
+    """Build ``files``, asking twice for an early flush; ``meanwhile`` runs before the commit."""
+    output, cache = project / "output", project / ".amacast-cache"
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, project, durable=durable)
+        generation.put(dict(files))
+        generation.flush_early()
+        generation.flush_early()  # one flush at a time
+        meanwhile()
+        generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
+
+
 def test_an_early_flush_ends_before_the_flush_that_precedes_the_swap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,28 +207,15 @@ def test_an_early_flush_ends_before_the_flush_that_precedes_the_swap(
 
     monkeypatch.setattr(output_module, "_syncfs", slow_syncfs)
     files = site(2)
-    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
-    with lock_output(output, cache):
-        generation = Generation.open(output, cache, tmp_path, durable=True)
-        generation.put(dict(files))
-        generation.flush_early()
-        generation.flush_early()  # one flush at a time
-        threading.Timer(0.2, release.set).start()
-        generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
+    built_flushing_early(tmp_path, files, True, threading.Timer(0.2, release.set).start)
     assert [step for step, _path in flushes] == ["early starts", "early ends", "before swap"]
-    assert is_generation(tree(output), files, {})
+    assert is_generation(tree(tmp_path / "output"), files, {})
 
 
 def test_no_early_flush_without_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flushed: list[Path] = []
     monkeypatch.setattr(output_module, "_syncfs", flushed.append)
-    files = site(1)
-    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
-    with lock_output(output, cache):
-        generation = Generation.open(output, cache, tmp_path, durable=False)
-        generation.put(dict(files))
-        generation.flush_early()
-        generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
+    built_flushing_early(tmp_path, site(1), False, lambda: None)
     assert flushed == []
 
 
