@@ -822,6 +822,24 @@ def test_folders_changed_before_a_build_started_are_trusted_however_soon(
     assert "e7" in {os.path.basename(p) for p in listed}
 
 
+def test_folders_written_a_tick_before_the_commit_are_trusted_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, cache = tmp_path / "output", tmp_path / ".amacast-cache"
+    files = site(50)
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, tmp_path, durable=False)
+        generation.put(files)
+        time.sleep(0.03)  # the pages are written a few ticks of the clock before the commit
+        generation.commit({p: sha(c) for p, c in files.items()}, {"version": 1})
+    listed = folders_listed(monkeypatch)
+    with lock_output(output, cache):
+        generation = Generation.open(output, cache, tmp_path, durable=False)
+        assert generation.previous == {p: sha(c) for p, c in files.items()}
+        generation.discard()
+    assert len(listed) <= 2, listed  # not the 50 episode folders
+
+
 def test_the_file_system_clock_is_read_from_a_file_touched_now(tmp_path: Path) -> None:
     before = tmp_path / "before"
     before.mkdir()

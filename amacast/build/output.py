@@ -18,11 +18,12 @@ the next build.  The work is in proportion to what changed, not to the site:
   build stats the folders of both trees (not the files) and rescans only those
   that moved, those that differ, and those where it writes or removes files.
   Every other folder holds the same names in both trees, and for files the
-  same inodes.  A folder whose mtime is not before the moment the build
-  started, read from the file system's own clock (``<cache>/output-clock``,
-  touched then: :func:`~amacast.build.fs.fs_time`), is not trusted (a second
-  change in the same clock tick would leave the mtime alone), as git treats
-  racily clean index entries; the next build lists it again.
+  same inodes.  A folder whose mtime is not before the file system's own
+  clock as read just before the folder was looked at (``<cache>/output-clock``
+  touched: :func:`~amacast.build.fs.fs_time`, when the build starts and again
+  when it commits) is not trusted (a second change in the same clock tick
+  would leave the mtime alone), as git treats racily clean index entries; the
+  next build lists it again.
 - Before the build first changes the spare it writes a marker,
   ``<cache>/output-spare.dirty``.  A spare that is marked, missing, or whose
   state does not name the live manifest's generation is compared with the live
@@ -383,6 +384,8 @@ class Generation(Trees):
             generation = hashlib.sha256(sorted_text).hexdigest()[:32]
             data["generation"] = generation
             self._write(MANIFEST, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+            # The clock read again: what this build wrote a tick ago or more is trusted.
+            self._since = self._clock()
             self._recheck_live()
             live_record, differs = self._reconcile(set(files))
             if self.durable:
