@@ -11,10 +11,10 @@ import contextlib
 import ctypes
 import errno
 import os
-import platform
 import secrets
 import shutil
 import stat
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,12 +180,12 @@ def _remove(path: str | Path) -> None:
 
 def _renameat2() -> Any:
     """A callable ``(olddirfd, old, newdirfd, new, flags) -> int``, or None."""
-    if platform.system() != "Linux":
+    if not sys.platform.startswith("linux"):
         return None
     libc = ctypes.CDLL(None, use_errno=True)
     with contextlib.suppress(AttributeError):
         return libc.renameat2
-    number = _SYS_RENAMEAT2.get(platform.machine())
+    number = _SYS_RENAMEAT2.get(os.uname().machine)
     if number is None:
         return None
     return lambda *arguments: libc.syscall(number, *arguments)
@@ -215,7 +215,7 @@ def _syncfs(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         function = None
-        if platform.system() == "Linux":
+        if sys.platform.startswith("linux"):
             function = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
         if function is None or function(descriptor) != 0:
             os.sync()
