@@ -9,7 +9,7 @@ import pytest
 from pitch import median_pitch
 
 from amacast.audio.engines.base import EngineError, Voice
-from amacast.audio.engines.phonemes import join_pieces, pitch_ratio, split_phonemes
+from amacast.audio.engines.phonemes import join_pieces, pitch_ratio, split_phonemes, voice_ratio
 from amacast.audio.engines.piper import (
     PiperEngine,
     default_model_path,
@@ -101,6 +101,14 @@ def test_pitch_ratio_is_a_small_fraction() -> None:
     assert pitch_ratio(1.12) == Fraction(28, 25)
     with pytest.raises(EngineError):
         pitch_ratio(0.1)
+
+
+def test_a_voice_ratio_needs_a_positive_tempo_and_a_pitch_in_range() -> None:
+    assert voice_ratio(Voice("v", "piper", pitch=1.12, tempo=0.9)) == Fraction(28, 25)
+    with pytest.raises(EngineError, match="tempo must be positive, not 0"):
+        voice_ratio(Voice("v", "piper", tempo=0.0))
+    with pytest.raises(EngineError, match="outside 0.25..4"):
+        voice_ratio(Voice("v", "piper", pitch=5.0))
 
 
 def test_shift_pitch_shortens_by_the_ratio() -> None:

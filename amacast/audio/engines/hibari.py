@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from amacast.audio.engines.base import PCM, EngineError, Voice
-from amacast.audio.engines.phonemes import join_pieces, pitch_ratio, split_phonemes
+from amacast.audio.engines.phonemes import join_pieces, split_phonemes, voice_ratio
 
 DEFAULT_VOICE = "heart"
 # The rate of the PCM this engine returns (hibari itself speaks at 24 kHz).
@@ -175,9 +175,7 @@ class HibariEngine:
 
     def synthesize(self, text: str, voice: Voice) -> PCM:
         """Speak ``text`` in ``voice`` as mono float32 PCM at :data:`OUTPUT_RATE`."""
-        if voice.tempo <= 0:
-            raise EngineError(f"voice {voice.id!r}: tempo must be positive, not {voice.tempo}")
-        ratio = pitch_ratio(voice.pitch)
+        ratio = voice_ratio(voice)
         speed = voice.tempo / float(ratio)
         low, high = SPEED_RANGE
         if not low <= speed <= high:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from amacast.audio.engines.base import EngineError
+from amacast.model import Voice
 
 # Phonemes after which a sentence may be split with a phrase's intonation.
 PHRASE_BREAKS = frozenset(",;:\u2014\u2013")
@@ -34,6 +35,13 @@ def pitch_ratio(pitch: float) -> Fraction:
     if not 0.25 <= pitch <= 4.0:
         raise EngineError(f"pitch factor {pitch} is outside 0.25..4")
     return Fraction(pitch).limit_denominator(_MAX_DENOMINATOR)
+
+
+def voice_ratio(voice: Voice) -> Fraction:
+    """The pitch factor of ``voice`` (:func:`pitch_ratio`), after checking its tempo is positive."""
+    if voice.tempo <= 0:
+        raise EngineError(f"voice {voice.id!r}: tempo must be positive, not {voice.tempo}")
+    return pitch_ratio(voice.pitch)
 
 
 def split_phonemes(phonemes: Sequence[str], limit: int) -> list[tuple[list[str], bool]]:

@@ -41,8 +41,8 @@ from amacast.audio.engines.base import PCM, EngineError, Voice
 from amacast.audio.engines.phonemes import (
     WORD_JOIN_SILENCE,
     join_pieces,
-    pitch_ratio,
     split_phonemes,
+    voice_ratio,
 )
 
 DEFAULT_NOISE_SCALE = 0.0
@@ -256,9 +256,7 @@ class PiperEngine:
 
     def synthesize(self, text: str, voice: Voice) -> PCM:
         """Speak ``text`` in ``voice`` as mono float32 PCM at the model's rate."""
-        if voice.tempo <= 0:
-            raise EngineError(f"voice {voice.id!r}: tempo must be positive, not {voice.tempo}")
-        ratio = pitch_ratio(voice.pitch)
+        ratio = voice_ratio(voice)
         options = dict(voice.options)
         try:
             noise_scale = float(options.get("noise_scale", DEFAULT_NOISE_SCALE))
