@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from amacast import __version__
 from amacast.build import state
-from amacast.build.collector import collector_paused as _collector_paused
+from amacast.build.collector import collector_paused
 from amacast.build.files import read_file
 from amacast.build.workers import forked_pool, worker_count
 from amacast.model import Episode
@@ -198,7 +198,7 @@ def load_episodes(
     episodes: list[Episode | None] = [None] * len(sources)
     misses: list[tuple[int, Source]] = []
     stored = _stored(cache_dir, sources)
-    with _collector_paused():
+    with collector_paused():
         for at, source in enumerate(sources):
             episode = _read(cache_dir, source.key) if cache_dir and source.key in stored else None
             if episode is None:
@@ -320,7 +320,7 @@ def _work_on(indices: range) -> list[Any]:
     """
     jobs = [_mapping["jobs"][at] for at in indices]
     parsed: list[tuple[str, Episode]] = []
-    with _collector_paused():
+    with collector_paused():
         results = [_mapping["work"](_episode_of(job, parsed)) for job in jobs]
     stores = {job.store for job in jobs if job.store is not None}
     if parsed and stores:
